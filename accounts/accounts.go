@@ -1,0 +1,415 @@
+// Package accounts is the use cases of the seed's users app: registration,
+// email verification, login with JWTs, refresh, logout, password reset and
+// the signed-in user's own profile — with the seed's security bugs fixed
+// (SPEC §3 items 8, 11–13).
+package accounts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"pasched"
+	"pasched/jobs"
+	"pasched/mail"
+	"pasched/password"
+	"pasched/sqlstore"
+	"pasched/token"
+)
+
+// VerificationTokenLifetime is how long a verification link works (seed: 7 days).
+const VerificationTokenLifetime = 7 * 24 * time.Hour
+
+// Service holds what the account use cases need.
+type Service struct {
+	DB          *sqlstore.DB
+	Jobs        *jobs.Client
+	Hasher      *password.Hasher
+	Signer      *token.Signer
+	FrontendURL string
+}
+
+// RegisterInput is a registration after field decoding: a nil pointer is a
+// field that was absent or already failed (its error is in the FieldErrors).
+type RegisterInput struct {
+	Email, Username, Password, PasswordConfirm, FirstName, LastName, PhoneNumber *string
+}
+
+var usernameRe = regexp.MustCompile(`^[\pL\pN_.@+-]+$`)
+
+// Register validates in, adding field errors to fe in DRF's order (field
+// validators, then the whole object), and when all is well creates a PA,
+// its verification token and the job that emails it, in one transaction.
+func (s *Service) Register(ctx context.Context, in RegisterInput, fe *pasched.FieldErrors) (*pasched.User, error) {
+	if in.Email != nil {
+		// The model's UniqueValidator compares exactly; validate_email then
+		// compares the lower-cased address (two messages, as the seed).
+		exists, err := sqlstore.EmailExists(ctx, s.DB, *in.Email)
+		if err != nil {
+			return nil, err
+		}
+		lower := strings.ToLower(*in.Email)
+		if exists {
+			fe.Add("email", "User with this email already exists.")
+			in.Email = nil
+		} else if lowerExists, err := sqlstore.EmailExists(ctx, s.DB, lower); err != nil {
+			return nil, err
+		} else if lowerExists {
+			fe.Add("email", "A user with this email already exists.")
+			in.Email = nil
+		} else {
+			in.Email = &lower
+		}
+	}
+	if in.Username != nil {
+		if !usernameRe.MatchString(*in.Username) {
+			fe.Add("username", "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.")
+		} else if taken, err := sqlstore.UsernameExists(ctx, s.DB, *in.Username); err != nil {
+			return nil, err
+		} else if taken {
+			fe.Add("username", "A user with that username already exists.")
+		}
+	}
+	if in.Password != nil {
+		attrs := password.UserAttrs{Username: deref(in.Username), FirstName: deref(in.FirstName), LastName: deref(in.LastName), Email: deref(in.Email)}
+		for _, msg := range password.Validate(*in.Password, attrs) {
+			fe.Add("password", msg)
+		}
+	}
+	if !fe.Empty() {
+		return nil, fe.Err()
+	}
+	if *in.Password != *in.PasswordConfirm {
+		return nil, pasched.Invalid("password", "Password fields didn't match.")
+	}
+	hash, err := s.Hasher.Hash(ctx, *in.Password)
+	if err != nil {
+		return nil, err
+	}
+	var user *pasched.User
+	err = s.DB.WriteTx(ctx, func(tx *sqlstore.Tx) error {
+		u, err := sqlstore.CreateUser(ctx, tx, pasched.NewUser{
+			Email: *in.Email, Username: *in.Username, FirstName: deref(in.FirstName), LastName: deref(in.LastName),
+			PhoneNumber: *in.PhoneNumber, Role: pasched.RolePA, PasswordHash: hash,
+		})
+		if sqlstore.IsUniqueViolation(err) {
+			// Lost a race with another registration of the same email or username.
+			return pasched.Invalid("email", "A user with this email already exists.")
+		}
+		if err != nil {
+			return err
+		}
+		tok, err := sqlstore.CreateOneTimeToken(ctx, tx, sqlstore.VerificationTokens, u.ID, uuid.NewString(), VerificationTokenLifetime)
+		if err != nil {
+			return err
+		}
+		m, err := mail.Verification(u.Email, u.DisplayName(), s.FrontendURL+"/verify-email?token="+tok.Token)
+		if err != nil {
+			return fmt.Errorf("render verification email: %w", err)
+		}
+		if err := jobs.EnqueueEmail(ctx, s.Jobs, tx, m, fmt.Sprintf("verify:%d", tok.ID)); err != nil {
+			return err
+		}
+		user = u
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("register: %w", err)
+	}
+	return user, nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// VerifyEmail uses a verification token. Errors are the seed's {"error": …}.
+func (s *Service) VerifyEmail(ctx context.Context, tok string) (*pasched.User, error) {
+	var user *pasched.User
+	err := s.DB.WriteTx(ctx, func(tx *sqlstore.Tx) error {
+		t, err := sqlstore.FindOneTimeToken(ctx, tx, sqlstore.VerificationTokens, tok)
+		if pasched.ErrorCode(err) == pasched.ENOTFOUND {
+			return pasched.ViewError(pasched.EINVALID, "Invalid verification token.")
+		}
+		if err != nil {
+			return err
+		}
+		expired := pasched.ViewError(pasched.EINVALID, "Verification token has expired or been used.")
+		if !t.Valid(tx.Now) {
+			return expired
+		}
+		if ok, err := sqlstore.UseOneTimeToken(ctx, tx, sqlstore.VerificationTokens, t.ID); err != nil {
+			return err
+		} else if !ok {
+			return expired
+		}
+		if err := sqlstore.MarkEmailVerified(ctx, tx, t.UserID); err != nil {
+			return err
+		}
+		user, err = sqlstore.FindUserByID(ctx, tx, t.UserID)
+		return err
+	})
+	return user, err
+}
+
+// LoginResult is a signed-in user and its tokens.
+type LoginResult struct {
+	User   *pasched.User
+	Tokens token.Pair
+}
+
+var errBadCredentials = &pasched.Error{Code: pasched.EINVALID,
+	Fields: map[string][]string{"non_field_errors": {"Unable to log in with provided credentials."}},
+	Order:  []string{"non_field_errors"}}
+
+// Login checks credentials; an unknown email costs the same hashing time as
+// a known one. It updates last_login, upgrades old hashes and records the
+// refresh token as outstanding (so logout can blacklist it).
+func (s *Service) Login(ctx context.Context, email, plain string) (*LoginResult, error) {
+	email = strings.ToLower(email)
+	u, err := sqlstore.FindUserByEmail(ctx, s.DB, email)
+	if pasched.ErrorCode(err) == pasched.ENOTFOUND {
+		if err := s.Hasher.CheckDummy(ctx, plain); err != nil {
+			return nil, err
+		}
+		return nil, errBadCredentials
+	}
+	if err != nil {
+		return nil, err
+	}
+	ok, rehash, err := s.Hasher.Verify(ctx, plain, u.PasswordHash)
+	if err != nil && ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	if !ok || !u.IsActive {
+		// Django's ModelBackend refuses inactive users with the same words.
+		return nil, errBadCredentials
+	}
+	newHash := ""
+	if rehash {
+		if newHash, err = s.Hasher.Hash(ctx, plain); err != nil {
+			return nil, err
+		}
+	}
+	var res LoginResult
+	err = s.DB.WriteTx(ctx, func(tx *sqlstore.Tx) error {
+		if err := sqlstore.SetLastLogin(ctx, tx, u.ID, newHash); err != nil {
+			return err
+		}
+		pair, err := s.issue(ctx, tx, u)
+		if err != nil {
+			return err
+		}
+		u.LastLogin = &tx.Now
+		res = LoginResult{User: u, Tokens: pair}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("login: %w", err)
+	}
+	return &res, nil
+}
+
+// issue makes a token pair. Tokens issued in the same second as a password
+// reset would carry an iat the reset refuses, so their iat is moved to the
+// first second the reset allows.
+func (s *Service) issue(ctx context.Context, tx *sqlstore.Tx, u *pasched.User) (token.Pair, error) {
+	now := tx.Now
+	if u.TokensValidAfter != nil && now.Before(validAfterSecond(*u.TokensValidAfter)) {
+		now = validAfterSecond(*u.TokensValidAfter)
+	}
+	pair, err := s.Signer.IssuePair(u.ID, now)
+	if err != nil {
+		return pair, err
+	}
+	rc := pair.RefreshClaims
+	return pair, sqlstore.AddOutstandingToken(ctx, tx, u.ID, rc.JTI, pair.Refresh, rc.IssuedAt(), rc.ExpiresAt())
+}
+
+// validAfterSecond is the first whole second whose tokens a reset at t allows.
+func validAfterSecond(t time.Time) time.Time {
+	s := t.Truncate(time.Second)
+	if s.Before(t) {
+		s = s.Add(time.Second)
+	}
+	return s
+}
+
+// TokenRevoked reports whether claims were issued before the user's last
+// password reset.
+func TokenRevoked(u *pasched.User, c token.Claims) bool {
+	return u.TokensValidAfter != nil && c.IssuedAt().Before(validAfterSecond(*u.TokensValidAfter))
+}
+
+// errBadRefresh is the seed's refresh failure.
+var errBadRefresh = pasched.ViewError(pasched.EUNAUTHORIZED, "Invalid or expired refresh token.")
+
+// Refresh makes a new access token from a valid, not blacklisted refresh
+// token of an active user.
+func (s *Service) Refresh(ctx context.Context, raw string) (string, error) {
+	c, err := s.Signer.Parse(raw, token.Refresh)
+	if err != nil {
+		return "", errBadRefresh
+	}
+	if black, err := sqlstore.IsBlacklisted(ctx, s.DB, c.JTI); err != nil {
+		return "", err
+	} else if black {
+		return "", errBadRefresh
+	}
+	u, err := sqlstore.FindUserByID(ctx, s.DB, int64(c.UserID))
+	if pasched.ErrorCode(err) == pasched.ENOTFOUND {
+		return "", errBadRefresh
+	}
+	if err != nil {
+		return "", err
+	}
+	if !u.IsActive || TokenRevoked(u, c) {
+		return "", errBadRefresh
+	}
+	_, access, err := s.Signer.AccessFor(c, s.DB.Now())
+	return access, err
+}
+
+// Logout blacklists the caller's own refresh token; an empty one is a no-op
+// (as the seed). Someone else's token, a bad or blacklisted one is refused.
+func (s *Service) Logout(ctx context.Context, caller *pasched.User, raw string) error {
+	if raw == "" {
+		return nil
+	}
+	invalid := pasched.ViewError(pasched.EINVALID, "Invalid token.")
+	c, err := s.Signer.Parse(raw, token.Refresh)
+	if err != nil || int64(c.UserID) != caller.ID || TokenRevoked(caller, c) {
+		return invalid
+	}
+	return s.DB.WriteTx(ctx, func(tx *sqlstore.Tx) error {
+		if black, err := sqlstore.IsBlacklisted(ctx, tx, c.JTI); err != nil {
+			return err
+		} else if black {
+			return invalid
+		}
+		return sqlstore.Blacklist(ctx, tx, caller.ID, c.JTI, raw, c.IssuedAt(), c.ExpiresAt())
+	})
+}
+
+// RequestPasswordReset queues the reset for an email, whether or not an
+// account has it: same work, same answer, same time (SPEC §3 item 13).
+func (s *Service) RequestPasswordReset(ctx context.Context, email string) error {
+	email = strings.ToLower(email)
+	return s.DB.WriteTx(ctx, func(tx *sqlstore.Tx) error {
+		_, err := s.Jobs.InsertTx(ctx, tx.SQL(), jobs.PasswordResetArgs{Email: email}, nil)
+		return err
+	})
+}
+
+// ConfirmPasswordReset sets a new password with a reset token. It makes
+// every other reset token of the user unusable, blacklists its refresh
+// tokens and refuses every token issued before now (SPEC §3 items 8, 12).
+// The password was validated by the caller (validators need no user here,
+// as the seed's serializer runs them without one).
+func (s *Service) ConfirmPasswordReset(ctx context.Context, tok, plain string) error {
+	t, err := sqlstore.FindOneTimeToken(ctx, s.DB, sqlstore.PasswordResetTokens, tok)
+	if pasched.ErrorCode(err) == pasched.ENOTFOUND {
+		return pasched.ViewError(pasched.EINVALID, "Invalid reset token.")
+	}
+	if err != nil {
+		return err
+	}
+	expired := pasched.ViewError(pasched.EINVALID, "Reset token has expired or been used.")
+	if !t.Valid(s.DB.Now()) {
+		return expired
+	}
+	hash, err := s.Hasher.Hash(ctx, plain)
+	if err != nil {
+		return err
+	}
+	return s.DB.WriteTx(ctx, func(tx *sqlstore.Tx) error {
+		if ok, err := sqlstore.UseOneTimeToken(ctx, tx, sqlstore.PasswordResetTokens, t.ID); err != nil {
+			return err
+		} else if !ok {
+			return expired
+		}
+		if err := sqlstore.UseAllOneTimeTokens(ctx, tx, sqlstore.PasswordResetTokens, t.UserID); err != nil {
+			return err
+		}
+		if err := sqlstore.SetPassword(ctx, tx, t.UserID, hash); err != nil {
+			return err
+		}
+		if err := sqlstore.BlacklistAllForUser(ctx, tx, t.UserID); err != nil {
+			return err
+		}
+		return sqlstore.SetTokensValidAfter(ctx, tx, t.UserID, tx.Now)
+	})
+}
+
+// UpdateProfile changes the caller's first name, last name and phone number,
+// nothing else, and returns the updated user.
+func (s *Service) UpdateProfile(ctx context.Context, id int64, up pasched.ProfileUpdate) (*pasched.User, error) {
+	var u *pasched.User
+	err := s.DB.WriteTx(ctx, func(tx *sqlstore.Tx) error {
+		if err := sqlstore.UpdateProfile(ctx, tx, id, up); err != nil {
+			return err
+		}
+		var err error
+		u, err = sqlstore.FindUserByID(ctx, tx, id)
+		return err
+	})
+	return u, err
+}
+
+// Authenticate resolves an access token to an active user, with simplejwt's
+// failure reasons.
+func (s *Service) Authenticate(ctx context.Context, raw string) (*pasched.User, error) {
+	c, err := s.Signer.Parse(raw, token.Access)
+	if err != nil {
+		return nil, err
+	}
+	u, err := sqlstore.FindUserByID(ctx, s.DB, int64(c.UserID))
+	if pasched.ErrorCode(err) == pasched.ENOTFOUND {
+		return nil, ErrUserNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	if TokenRevoked(u, c) {
+		return nil, token.ErrInvalid
+	}
+	if !u.IsActive {
+		return nil, ErrUserInactive
+	}
+	return u, nil
+}
+
+// Authentication failures beyond the token's own.
+var (
+	ErrUserNotFound = errors.New("User not found")
+	ErrUserInactive = errors.New("User is inactive")
+)
+
+// CreateAdmin creates or updates an admin (idempotent; its email counts as verified).
+func (s *Service) CreateAdmin(ctx context.Context, nu pasched.NewUser, plain string) (*pasched.User, bool, error) {
+	hash, err := s.Hasher.Hash(ctx, plain)
+	if err != nil {
+		return nil, false, err
+	}
+	nu.Email = strings.ToLower(nu.Email)
+	nu.Role, nu.PasswordHash, nu.IsEmailVerified, nu.IsStaff, nu.IsSuperuser = pasched.RoleAdmin, hash, true, true, true
+	if nu.Username == "" {
+		nu.Username = strings.SplitN(nu.Email, "@", 2)[0]
+	}
+	var u *pasched.User
+	var created bool
+	err = s.DB.WriteTx(ctx, func(tx *sqlstore.Tx) error {
+		var err error
+		u, created, err = sqlstore.UpsertAdmin(ctx, tx, nu)
+		return err
+	})
+	return u, created, err
+}

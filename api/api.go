@@ -1,0 +1,338 @@
+// Package api is the HTTP JSON API, a drop-in replacement for the seed's
+// Django REST Framework endpoints: same paths (with the trailing slash),
+// methods, fields, status codes and error bodies. DRF's conventions live
+// here and nowhere else.
+package api
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"time"
+
+	"pasched"
+	"pasched/accounts"
+	"pasched/sqlstore"
+	"pasched/token"
+)
+
+// Config is the HTTP layer's part of the settings.
+type Config struct {
+	// AllowedHosts is Django's ALLOWED_HOSTS ("*", "example.com", ".example.com").
+	AllowedHosts []string
+	// CORSOrigins is CORS_ALLOWED_ORIGINS; credentials are allowed for them.
+	CORSOrigins []string
+	// Rates of the throttles; a zero Rate disables one.
+	LoginIPRate, LoginAccountRate, RegisterIPRate, ResetIPRate, ResetAccountRate Rate
+}
+
+// DefaultRates are the throttles of a production deployment.
+func DefaultRates(c *Config) {
+	c.LoginIPRate = Rate{N: 30, Period: time.Minute}
+	c.LoginAccountRate = Rate{N: 10, Period: time.Minute}
+	c.RegisterIPRate = Rate{N: 20, Period: time.Hour}
+	c.ResetIPRate = Rate{N: 10, Period: time.Hour}
+	c.ResetAccountRate = Rate{N: 5, Period: time.Hour}
+}
+
+// Server serves the API.
+type Server struct {
+	Accounts *accounts.Service
+	DB       *sqlstore.DB
+	Config   Config
+
+	mux *http.ServeMux
+	// Extra lets other packages (the WebSocket, the web app) mount handlers
+	// on the same mux before Handler is called.
+	throttles map[string]*throttle
+}
+
+// New builds the server and its routes.
+func New(acc *accounts.Service, db *sqlstore.DB, cfg Config) *Server {
+	s := &Server{Accounts: acc, DB: db, Config: cfg, mux: http.NewServeMux()}
+	s.throttles = map[string]*throttle{
+		"login_ip":      newThrottle(cfg.LoginIPRate),
+		"login_account": newThrottle(cfg.LoginAccountRate),
+		"register_ip":   newThrottle(cfg.RegisterIPRate),
+		"reset_ip":      newThrottle(cfg.ResetIPRate),
+		"reset_account": newThrottle(cfg.ResetAccountRate),
+	}
+	s.routes()
+	return s
+}
+
+// Mux is where other packages mount their handlers.
+func (s *Server) Mux() *http.ServeMux { return s.mux }
+
+// perm is a view's permission class.
+type perm int
+
+const (
+	allowAny perm = iota
+	isAuthenticated
+)
+
+// methods maps an HTTP method to its handler.
+type methods map[string]http.HandlerFunc
+
+// handle mounts a DRF-style view: authenticate (when a header is sent, even
+// for AllowAny views, as DRF does), check the permission, then dispatch the
+// method or answer 405.
+func (s *Server) handle(pattern string, p perm, m methods) {
+	allow := make([]string, 0, len(m)+1)
+	for k := range m {
+		allow = append(allow, k)
+	}
+	allow = append(allow, http.MethodOptions)
+	slices.Sort(allow)
+	if strings.HasSuffix(pattern, "/") {
+		// Exactly this path, not the subtree (Django's URLs are exact).
+		pattern += "{$}"
+	}
+	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		u, err := s.authenticate(r)
+		if err != nil {
+			s.writeAuthError(w, r, err)
+			return
+		}
+		if p == isAuthenticated && u == nil {
+			writeError(w, r, errNotAuthenticated)
+			return
+		}
+		if u != nil {
+			r = r.WithContext(context.WithValue(r.Context(), userKey{}, u))
+		}
+		h, ok := m[r.Method]
+		if !ok && r.Method == http.MethodHead {
+			h, ok = m[http.MethodGet]
+		}
+		if !ok {
+			if r.Method == http.MethodOptions {
+				w.Header().Set("Allow", strings.Join(allow, ", "))
+				writeJSON(w, http.StatusOK, struct {
+					Name string `json:"name"`
+				}{pattern})
+				return
+			}
+			methodNotAllowed(w, r.Method, allow)
+			return
+		}
+		h(w, r)
+	})
+}
+
+type userKey struct{}
+
+// userFrom returns the authenticated user of the request, or nil.
+func userFrom(r *http.Request) *pasched.User {
+	u, _ := r.Context().Value(userKey{}).(*pasched.User)
+	return u
+}
+
+// errBadHeader is simplejwt's malformed Authorization header.
+var errBadHeader = errors.New("Authorization header must contain two space-delimited values")
+
+// authenticate is simplejwt's JWTAuthentication: no header, or a header of
+// another type, is anonymous; a bad one is an error.
+func (s *Server) authenticate(r *http.Request) (*pasched.User, error) {
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return nil, nil
+	}
+	parts := strings.Fields(h)
+	if len(parts) == 0 || parts[0] != "Bearer" {
+		return nil, nil
+	}
+	if len(parts) != 2 {
+		return nil, errBadHeader
+	}
+	return s.Accounts.Authenticate(r.Context(), parts[1])
+}
+
+// tokenError is simplejwt's InvalidToken body.
+type tokenError struct {
+	Detail   string         `json:"detail"`
+	Code     string         `json:"code"`
+	Messages []tokenMessage `json:"messages,omitempty"`
+}
+
+type tokenMessage struct {
+	TokenClass string `json:"token_class"`
+	TokenType  string `json:"token_type"`
+	Message    string `json:"message"`
+}
+
+func (s *Server) writeAuthError(w http.ResponseWriter, r *http.Request, err error) {
+	var body tokenError
+	switch {
+	case errors.Is(err, token.ErrInvalid), errors.Is(err, token.ErrWrongType):
+		body = tokenError{Detail: "Given token not valid for any token type", Code: "token_not_valid",
+			Messages: []tokenMessage{{TokenClass: "AccessToken", TokenType: "access", Message: err.Error()}}}
+	case errors.Is(err, errBadHeader):
+		body = tokenError{Detail: err.Error(), Code: "bad_authorization_header"}
+	case errors.Is(err, accounts.ErrUserNotFound):
+		body = tokenError{Detail: err.Error(), Code: "user_not_found"}
+	case errors.Is(err, accounts.ErrUserInactive):
+		body = tokenError{Detail: err.Error(), Code: "user_inactive"}
+	default:
+		writeError(w, r, err)
+		return
+	}
+	w.Header().Set("WWW-Authenticate", `Bearer realm="api"`)
+	writeJSON(w, http.StatusUnauthorized, body)
+}
+
+// Handler returns the whole HTTP handler with its middleware.
+func (s *Server) Handler() http.Handler {
+	return s.recoverer(s.securityHeaders(s.hostCheck(s.cors(s.mux))))
+}
+
+func (s *Server) routes() {
+	s.mux.HandleFunc("GET /healthz", s.healthz)
+	s.mux.HandleFunc("/", s.fallback)
+	s.authRoutes()
+}
+
+// healthz answers 200 when the database does.
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.DB.Ping(ctx); err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": "unreachable"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "database": "ok"})
+}
+
+// fallback answers what no route matched: Django's APPEND_SLASH redirect
+// when the path with a slash exists, else 404.
+func (s *Server) fallback(w http.ResponseWriter, r *http.Request) {
+	if !strings.HasSuffix(r.URL.Path, "/") {
+		probe := r.Clone(r.Context())
+		probe.URL.Path += "/"
+		probe.URL.RawPath = ""
+		if _, pattern := s.mux.Handler(probe); pattern != "" && pattern != "/" {
+			loc := probe.URL.Path
+			if r.URL.RawQuery != "" {
+				loc += "?" + r.URL.RawQuery
+			}
+			http.Redirect(w, r, loc, http.StatusMovedPermanently)
+			return
+		}
+	}
+	writeJSON(w, http.StatusNotFound, detail{"Not found."})
+}
+
+// recoverer turns a panic into a 500 instead of a dropped connection.
+func (s *Server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				slog.Error("panic", "method", r.Method, "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+				writeJSON(w, http.StatusInternalServerError, detail{"A server error occurred."})
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// securityHeaders sets what Django's SecurityMiddleware and
+// XFrameOptionsMiddleware set, and a little more.
+func (s *Server) securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// hostCheck is Django's ALLOWED_HOSTS: an unknown Host gets 400.
+func (s *Server) hostCheck(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !HostAllowed(s.Config.AllowedHosts, r.Host) {
+			writeJSON(w, http.StatusBadRequest, detail{"Bad Request (400)"})
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// HostAllowed matches a Host header against ALLOWED_HOSTS patterns.
+func HostAllowed(allowed []string, host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	for _, p := range allowed {
+		p = strings.ToLower(strings.TrimSpace(p))
+		switch {
+		case p == "*":
+			return true
+		case strings.HasPrefix(p, "."):
+			if host == p[1:] || strings.HasSuffix(host, p) {
+				return true
+			}
+		case strings.Trim(p, "[]") == strings.Trim(host, "[]"):
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	corsAllowHeaders = "accept, authorization, content-type, user-agent, x-csrftoken, x-requested-with"
+	corsAllowMethods = "DELETE, GET, OPTIONS, PATCH, POST, PUT"
+)
+
+// cors is django-cors-headers with CORS_ALLOWED_ORIGINS and credentials.
+func (s *Server) cors(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		origin := r.Header.Get("Origin")
+		w.Header().Add("Vary", "Origin")
+		if origin == "" || !slices.Contains(s.Config.CORSOrigins, origin) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		h := w.Header()
+		h.Set("Access-Control-Allow-Origin", origin)
+		h.Set("Access-Control-Allow-Credentials", "true")
+		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+			h.Set("Access-Control-Allow-Headers", corsAllowHeaders)
+			h.Set("Access-Control-Allow-Methods", corsAllowMethods)
+			h.Set("Access-Control-Max-Age", "86400")
+			h.Set("Content-Length", "0")
+			w.WriteHeader(http.StatusOK)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// clientIP is the peer address (proxies are not trusted).
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// throttle answers 429 and returns false when key has used its rate.
+func (s *Server) throttle(w http.ResponseWriter, name, key string) bool {
+	ok, wait := s.throttles[name].allow(key, time.Now())
+	if !ok {
+		throttled(w, wait)
+	}
+	return ok
+}

@@ -1,0 +1,291 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+
+	"pasched"
+	"pasched/accounts"
+	"pasched/password"
+)
+
+func (s *Server) authRoutes() {
+	s.handle("/api/auth/register/", allowAny, methods{http.MethodPost: s.register})
+	s.handle("/api/auth/verify-email/", allowAny, methods{http.MethodPost: s.verifyEmail})
+	s.handle("/api/auth/login/", allowAny, methods{http.MethodPost: s.login})
+	s.handle("/api/auth/refresh/", allowAny, methods{http.MethodPost: s.refresh})
+	s.handle("/api/auth/logout/", isAuthenticated, methods{http.MethodPost: s.logout})
+	s.handle("/api/auth/password-reset/", allowAny, methods{http.MethodPost: s.passwordReset})
+	s.handle("/api/auth/password-reset-confirm/", allowAny, methods{http.MethodPost: s.passwordResetConfirm})
+	s.handle("/api/auth/me/", isAuthenticated, methods{
+		http.MethodGet:   s.me,
+		http.MethodPatch: s.updateMe,
+		http.MethodPut:   s.updateMe,
+	})
+}
+
+// userJSON is the seed's UserSerializer.
+type userJSON struct {
+	ID              int64  `json:"id"`
+	Email           string `json:"email"`
+	Username        string `json:"username"`
+	FirstName       string `json:"first_name"`
+	LastName        string `json:"last_name"`
+	PhoneNumber     string `json:"phone_number"`
+	Role            string `json:"role"`
+	IsEmailVerified bool   `json:"is_email_verified"`
+	DateJoined      string `json:"date_joined"`
+}
+
+func newUserJSON(u *pasched.User) userJSON {
+	return userJSON{ID: u.ID, Email: u.Email, Username: u.Username, FirstName: u.FirstName, LastName: u.LastName,
+		PhoneNumber: u.PhoneNumber, Role: u.Role, IsEmailVerified: u.IsEmailVerified, DateJoined: formatDateTime(u.DateJoined)}
+}
+
+type messageUser struct {
+	Message string   `json:"message"`
+	User    userJSON `json:"user"`
+}
+
+type message struct {
+	Message string `json:"message"`
+}
+
+func (s *Server) register(w http.ResponseWriter, r *http.Request) {
+	if !s.throttle(w, "register_ip", clientIP(r)) {
+		return
+	}
+	f, err := decodeForm(w, r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	in := accounts.RegisterInput{
+		Email:           f.email("email", true),
+		Username:        f.str("username", strOpts{required: true, maxLen: 150}),
+		Password:        f.str("password", strOpts{required: true}),
+		PasswordConfirm: f.str("password_confirm", strOpts{required: true}),
+		FirstName:       f.str("first_name", strOpts{allowBlank: true, maxLen: 150}),
+		LastName:        f.str("last_name", strOpts{allowBlank: true, maxLen: 150}),
+		PhoneNumber:     f.str("phone_number", strOpts{required: true, maxLen: 20}),
+	}
+	u, err := s.Accounts.Register(r.Context(), in, &f.fe)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, messageUser{"Registration successful. Please check your email to verify your account.", newUserJSON(u)})
+}
+
+func (s *Server) verifyEmail(w http.ResponseWriter, r *http.Request) {
+	f, err := decodeForm(w, r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	tok := f.uuid("token")
+	if err := f.fe.Err(); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	u, err := s.Accounts.VerifyEmail(r.Context(), *tok)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, messageUser{"Email verified successfully. You can now log in.", newUserJSON(u)})
+}
+
+type loginResponse struct {
+	Message string   `json:"message"`
+	User    userJSON `json:"user"`
+	Tokens  struct {
+		Refresh string `json:"refresh"`
+		Access  string `json:"access"`
+	} `json:"tokens"`
+}
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	if !s.throttle(w, "login_ip", clientIP(r)) {
+		return
+	}
+	f, err := decodeForm(w, r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	email := f.email("email", true)
+	pw := f.str("password", strOpts{required: true})
+	if err := f.fe.Err(); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if !s.throttle(w, "login_account", strings.ToLower(*email)) {
+		return
+	}
+	res, err := s.Accounts.Login(r.Context(), *email, *pw)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	var out loginResponse
+	out.Message = "Login successful."
+	out.User = newUserJSON(res.User)
+	out.Tokens.Refresh = res.Tokens.Refresh
+	out.Tokens.Access = res.Tokens.Access
+	writeJSON(w, http.StatusOK, out)
+}
+
+// rawToken reads the seed's request.data.get('refresh'): absent, null or
+// empty is "", a non-string is a value no token can match.
+func rawToken(f *form, name string) string {
+	v, ok := f.m[name]
+	if !ok || isNull(v) {
+		return ""
+	}
+	var s string
+	if v[0] != '"' {
+		if string(v) == "false" || string(v) == "0" || string(v) == "[]" || string(v) == "{}" {
+			return ""
+		}
+		return "\x00not-a-token"
+	}
+	if err := jsonUnmarshalString(v, &s); err != nil {
+		return "\x00not-a-token"
+	}
+	return s
+}
+
+func (s *Server) refresh(w http.ResponseWriter, r *http.Request) {
+	f, err := decodeForm(w, r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	raw := rawToken(f, "refresh")
+	if raw == "" {
+		writeError(w, r, pasched.ViewError(pasched.EINVALID, "Refresh token is required."))
+		return
+	}
+	access, err := s.Accounts.Refresh(r.Context(), raw)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, struct {
+		Access string `json:"access"`
+	}{access})
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+	f, err := decodeForm(w, r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if err := s.Accounts.Logout(r.Context(), userFrom(r), rawToken(f, "refresh")); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, message{"Logout successful."})
+}
+
+// resetRequested is the one answer to a reset request, whether or not the
+// email has an account.
+const resetRequested = "If that email exists, a password reset link has been sent."
+
+func (s *Server) passwordReset(w http.ResponseWriter, r *http.Request) {
+	if !s.throttle(w, "reset_ip", clientIP(r)) {
+		return
+	}
+	f, err := decodeForm(w, r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	email := f.email("email", true)
+	if err := f.fe.Err(); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if !s.throttle(w, "reset_account", strings.ToLower(*email)) {
+		return
+	}
+	if err := s.Accounts.RequestPasswordReset(r.Context(), *email); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, message{resetRequested})
+}
+
+func (s *Server) passwordResetConfirm(w http.ResponseWriter, r *http.Request) {
+	f, err := decodeForm(w, r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	tok := f.uuid("token")
+	pw := f.str("password", strOpts{required: true})
+	if pw != nil {
+		for _, msg := range password.Validate(*pw, password.UserAttrs{}) {
+			f.fe.Add("password", msg)
+		}
+	}
+	confirm := f.str("password_confirm", strOpts{required: true})
+	if err := f.fe.Err(); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if *pw != *confirm {
+		writeError(w, r, pasched.Invalid("password", "Password fields didn't match."))
+		return
+	}
+	if err := s.Accounts.ConfirmPasswordReset(r.Context(), *tok, *pw); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, message{"Password reset successful. You can now log in with your new password."})
+}
+
+func (s *Server) me(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, newUserJSON(userFrom(r)))
+}
+
+// profileJSON is the seed's UserProfileUpdateSerializer.
+type profileJSON struct {
+	FirstName   string `json:"first_name"`
+	LastName    string `json:"last_name"`
+	PhoneNumber string `json:"phone_number"`
+}
+
+// updateMe changes only first_name, last_name and phone_number (SPEC §3
+// item 11); other fields in the body are ignored, as DRF ignores read-only
+// and unknown fields. PATCH answers the three fields, PUT the whole user
+// (the serializers the seed uses for each).
+func (s *Server) updateMe(w http.ResponseWriter, r *http.Request) {
+	f, err := decodeForm(w, r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	f.partial = r.Method == http.MethodPatch
+	up := pasched.ProfileUpdate{
+		FirstName:   f.str("first_name", strOpts{allowBlank: true, maxLen: 150}),
+		LastName:    f.str("last_name", strOpts{allowBlank: true, maxLen: 150}),
+		PhoneNumber: f.str("phone_number", strOpts{required: true, maxLen: 20}),
+	}
+	if err := f.fe.Err(); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	u, err := s.Accounts.UpdateProfile(r.Context(), userFrom(r).ID, up)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if r.Method == http.MethodPut {
+		writeJSON(w, http.StatusOK, newUserJSON(u))
+		return
+	}
+	writeJSON(w, http.StatusOK, profileJSON{u.FirstName, u.LastName, u.PhoneNumber})
+}

@@ -1,0 +1,138 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"pasched"
+)
+
+// writeJSON writes v with status. Bodies are encoded before the header is
+// sent so an encoding failure is still a clean 500.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		slog.Error("encode response", "err", err)
+		status, b = http.StatusInternalServerError, []byte(`{"detail":"A server error occurred."}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(status)
+	w.Write(b)
+}
+
+// detail is DRF's {"detail": "..."} body.
+type detail struct {
+	Detail string `json:"detail"`
+}
+
+// orderedErrors renders field errors in the order they were found.
+type orderedErrors struct{ e *pasched.Error }
+
+func (o orderedErrors) MarshalJSON() ([]byte, error) {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, k := range o.e.SortedFields() {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		kb, _ := json.Marshal(k)
+		vb, err := json.Marshal(o.e.Fields[k])
+		if err != nil {
+			return nil, err
+		}
+		b.Write(kb)
+		b.WriteByte(':')
+		b.Write(vb)
+	}
+	b.WriteByte('}')
+	return []byte(b.String()), nil
+}
+
+var statusOf = map[string]int{
+	pasched.EINVALID:      http.StatusBadRequest,
+	pasched.ECONFLICT:     http.StatusBadRequest,
+	pasched.ENOTFOUND:     http.StatusNotFound,
+	pasched.EUNAUTHORIZED: http.StatusUnauthorized,
+	pasched.EFORBIDDEN:    http.StatusForbidden,
+	pasched.ETHROTTLED:    http.StatusTooManyRequests,
+	pasched.EUNSUPPORTED:  http.StatusUnsupportedMediaType,
+	pasched.ETOOLARGE:     http.StatusRequestEntityTooLarge,
+}
+
+// writeError maps a domain error to the contract's bodies and logs only
+// internal errors (what a client is shown is kept apart from what is logged).
+func writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var e *pasched.Error
+	if !errors.As(err, &e) || e.Code == pasched.EINTERNAL {
+		if r.Context().Err() != nil {
+			// The client went away; nothing to answer.
+			return
+		}
+		slog.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+		writeJSON(w, http.StatusInternalServerError, detail{"A server error occurred."})
+		return
+	}
+	status := statusOf[e.Code]
+	switch {
+	case e.Key != "":
+		writeJSON(w, status, map[string]string{e.Key: e.Message})
+	case len(e.Fields) > 0:
+		writeJSON(w, status, orderedErrors{e})
+	default:
+		if status == http.StatusUnauthorized {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="api"`)
+		}
+		writeJSON(w, status, detail{e.Message})
+	}
+}
+
+// Common DRF bodies.
+var (
+	errNotAuthenticated = pasched.Errorf(pasched.EUNAUTHORIZED, "Authentication credentials were not provided.")
+	errPermission       = pasched.Errorf(pasched.EFORBIDDEN, "You do not have permission to perform this action.")
+	errNotFound         = pasched.Errorf(pasched.ENOTFOUND, "Not found.")
+)
+
+func methodNotAllowed(w http.ResponseWriter, method string, allow []string) {
+	w.Header().Set("Allow", strings.Join(allow, ", "))
+	writeJSON(w, http.StatusMethodNotAllowed, detail{fmt.Sprintf("Method %q not allowed.", method)})
+}
+
+func throttled(w http.ResponseWriter, wait time.Duration) {
+	secs := int(math.Ceil(wait.Seconds()))
+	if secs < 1 {
+		secs = 1
+	}
+	unit := "seconds"
+	if secs == 1 {
+		unit = "second"
+	}
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	writeJSON(w, http.StatusTooManyRequests, detail{fmt.Sprintf("Request was throttled. Expected available in %d %s.", secs, unit)})
+}
+
+// formatDateTime renders a timestamp as DRF does: ISO 8601 in UTC with Z,
+// microseconds only when there are some.
+func formatDateTime(t time.Time) string {
+	t = t.UTC()
+	if t.Nanosecond()/1000 == 0 {
+		return t.Format("2006-01-02T15:04:05Z")
+	}
+	return t.Format("2006-01-02T15:04:05.000000Z")
+}
+
+func formatDateTimePtr(t *time.Time) *string {
+	if t == nil {
+		return nil
+	}
+	s := formatDateTime(*t)
+	return &s
+}

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/joho/godotenv"
+
+	"pasched/api"
+)
+
+// config is every setting, from the environment and a .env file, with the
+// seed's names where it has them.
+type config struct {
+	SecretKey        string
+	Debug            bool
+	AllowedHosts     []string
+	DatabaseURL      string
+	CORSOrigins      []string
+	FrontendURL      string
+	DefaultFromEmail string
+	EmailBackend     string
+	EmailHost        string
+	EmailPort        int
+	EmailUser        string
+	EmailPassword    string
+	EmailUseTLS      bool
+	EmailUseSSL      bool
+	EmailFilePath    string
+	TimeZone         *time.Location
+	CriticalTimes    string
+	OpenAIKey        string
+	LogLevel         string
+	API              api.Config
+}
+
+// loadConfig reads .env (never overriding the real environment) and then
+// the environment.
+func loadConfig() (*config, error) {
+	if _, err := os.Stat(".env"); err == nil {
+		if err := godotenv.Load(".env"); err != nil {
+			return nil, fmt.Errorf("read .env: %w", err)
+		}
+	}
+	env := func(k, def string) string {
+		if v, ok := os.LookupEnv(k); ok {
+			return v
+		}
+		return def
+	}
+	c := &config{
+		SecretKey:        env("SECRET_KEY", ""),
+		Debug:            env("DEBUG", "False") == "True",
+		AllowedHosts:     splitList(env("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")),
+		DatabaseURL:      env("DATABASE_URL", "sqlite:///pasched.db"),
+		CORSOrigins:      splitList(env("CORS_ALLOWED_ORIGINS", "http://localhost:3000")),
+		FrontendURL:      strings.TrimRight(env("FRONTEND_URL", "http://localhost:3000"), "/"),
+		DefaultFromEmail: env("DEFAULT_FROM_EMAIL", "noreply@example.com"),
+		EmailBackend:     env("EMAIL_BACKEND", "console"),
+		EmailHost:        env("EMAIL_HOST", "localhost"),
+		EmailUser:        env("EMAIL_HOST_USER", ""),
+		EmailPassword:    env("EMAIL_HOST_PASSWORD", ""),
+		EmailFilePath:    env("EMAIL_FILE_PATH", "sent_emails"),
+		CriticalTimes:    env("CRITICAL_TIMES", "06:00-09:00,21:00-22:00"),
+		OpenAIKey:        env("OPENAI_API_KEY", ""),
+		LogLevel:         env("LOG_LEVEL", "INFO"),
+	}
+	var err error
+	if c.EmailPort, err = strconv.Atoi(env("EMAIL_PORT", "587")); err != nil {
+		return nil, fmt.Errorf("EMAIL_PORT: %w", err)
+	}
+	if c.EmailUseTLS, err = parseBool(env("EMAIL_USE_TLS", "True")); err != nil {
+		return nil, fmt.Errorf("EMAIL_USE_TLS: %w", err)
+	}
+	if c.EmailUseSSL, err = parseBool(env("EMAIL_USE_SSL", "False")); err != nil {
+		return nil, fmt.Errorf("EMAIL_USE_SSL: %w", err)
+	}
+	if c.TimeZone, err = time.LoadLocation(env("TIME_ZONE", "UTC")); err != nil {
+		return nil, fmt.Errorf("TIME_ZONE: %w", err)
+	}
+	c.API.AllowedHosts = c.AllowedHosts
+	c.API.CORSOrigins = c.CORSOrigins
+	api.DefaultRates(&c.API)
+	for name, dst := range map[string]*api.Rate{
+		"THROTTLE_LOGIN_IP": &c.API.LoginIPRate, "THROTTLE_LOGIN_ACCOUNT": &c.API.LoginAccountRate,
+		"THROTTLE_REGISTER_IP": &c.API.RegisterIPRate, "THROTTLE_RESET_IP": &c.API.ResetIPRate,
+		"THROTTLE_RESET_ACCOUNT": &c.API.ResetAccountRate,
+	} {
+		if v, ok := os.LookupEnv(name); ok {
+			r, err := api.ParseRate(v)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", name, err)
+			}
+			*dst = r
+		}
+	}
+	return c, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func parseBool(s string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "1", "true", "yes", "on":
+		return true, nil
+	case "0", "false", "no", "off", "":
+		return false, nil
+	}
+	return false, fmt.Errorf("not a boolean: %q", s)
+}

@@ -1,0 +1,248 @@
+// Command pasched is the PA scheduling system in one binary: the API, the
+// WebSocket, the web app and the job workers, on an embedded SQLite file by
+// default or on PostgreSQL through DATABASE_URL.
+//
+//	pasched serve [--addr :8000]
+//	pasched migrate
+//	pasched worker
+//	pasched createadmin --email E --password P [--username U --first-name F --last-name L --phone N]
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+
+	"pasched"
+	"pasched/accounts"
+	"pasched/api"
+	"pasched/jobs"
+	"pasched/mail"
+	"pasched/password"
+	"pasched/sqlstore"
+	"pasched/token"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "pasched:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `usage:
+  pasched serve [--addr :8000]
+  pasched migrate
+  pasched worker
+  pasched createadmin --email E --password P [--username U --first-name F --last-name L --phone N]`
+
+func run(args []string) error {
+	if len(args) == 0 {
+		return errors.New(usage)
+	}
+	cfg, err := loadConfig()
+	if err != nil {
+		return err
+	}
+	setupLogging(cfg)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	switch args[0] {
+	case "serve":
+		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+		addr := fs.String("addr", ":8000", "address to listen on")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		return serve(ctx, cfg, *addr)
+	case "migrate":
+		a, err := openApp(ctx, cfg, false)
+		if err != nil {
+			return err
+		}
+		a.close()
+		slog.Info("migrations applied")
+		return nil
+	case "worker":
+		return worker(ctx, cfg)
+	case "createadmin":
+		return createAdmin(ctx, cfg, args[1:])
+	case "help", "-h", "--help":
+		fmt.Println(usage)
+		return nil
+	}
+	return fmt.Errorf("unknown command %q\n%s", args[0], usage)
+}
+
+func setupLogging(cfg *config) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
+		level = slog.LevelInfo
+	}
+	if cfg.Debug {
+		level = slog.LevelDebug
+	}
+	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level})))
+}
+
+// app is everything a subcommand needs, wired.
+type app struct {
+	cfg      *config
+	db       *sqlstore.DB
+	jobs     *jobs.System
+	accounts *accounts.Service
+}
+
+// openApp opens and migrates the database, settles the secret key and builds
+// the services. work starts job workers in this process.
+func openApp(ctx context.Context, cfg *config, work bool) (*app, error) {
+	db, err := sqlstore.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(ctx, func(ctx context.Context) error { return jobs.Migrate(ctx, db) }); err != nil {
+		db.Close()
+		return nil, err
+	}
+	secret := cfg.SecretKey
+	if secret == "" {
+		if secret, err = storedSecret(ctx, db); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	sender, err := mail.New(mail.Config{
+		Backend: cfg.EmailBackend, From: cfg.DefaultFromEmail, FilePath: cfg.EmailFilePath, Console: os.Stdout,
+		SMTP: mail.SMTPConfig{Host: cfg.EmailHost, Port: cfg.EmailPort, Username: cfg.EmailUser, Password: cfg.EmailPassword,
+			UseTLS: cfg.EmailUseTLS, UseSSL: cfg.EmailUseSSL, Timeout: 30 * time.Second},
+	})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	js, err := jobs.New(ctx, jobs.Opts{DB: db, Sender: sender, FrontendURL: cfg.FrontendURL, Work: work, Logger: slog.Default()})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	acc := &accounts.Service{DB: db, Jobs: js.Client, Hasher: password.NewHasher(runtime.NumCPU()),
+		Signer: token.NewSigner(secret), FrontendURL: cfg.FrontendURL}
+	return &app{cfg: cfg, db: db, jobs: js, accounts: acc}, nil
+}
+
+func (a *app) close() {
+	a.jobs.Close()
+	a.db.Close()
+}
+
+// storedSecret returns the SECRET_KEY kept with the data, generating it on
+// first start so tokens survive restarts.
+func storedSecret(ctx context.Context, db *sqlstore.DB) (string, error) {
+	b := make([]byte, 48)
+	rand.Read(b)
+	var secret string
+	err := db.WriteTx(ctx, func(tx *sqlstore.Tx) error {
+		var err error
+		secret, err = sqlstore.SettingOrInit(ctx, tx, "secret_key", base64.RawURLEncoding.EncodeToString(b))
+		return err
+	})
+	return secret, err
+}
+
+func serve(ctx context.Context, cfg *config, addr string) error {
+	start := time.Now()
+	a, err := openApp(ctx, cfg, true)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	srv := api.New(a.accounts, a.db, cfg.API)
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+	if err := a.jobs.Start(ctx); err != nil {
+		ln.Close()
+		return fmt.Errorf("start workers: %w", err)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	slog.Info("pasched ready", "addr", ln.Addr().String(), "database", string(a.db.Dialect), "startup_ms", time.Since(start).Milliseconds())
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	slog.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	// Order: stop accepting and finish requests, then the workers, then the database.
+	if err := hs.Shutdown(sctx); err != nil {
+		slog.Error("http shutdown", "err", err)
+	}
+	if err := a.jobs.Stop(sctx); err != nil {
+		slog.Error("workers shutdown", "err", err)
+	}
+	return nil
+}
+
+func worker(ctx context.Context, cfg *config) error {
+	a, err := openApp(ctx, cfg, true)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	if err := a.jobs.Start(ctx); err != nil {
+		return err
+	}
+	slog.Info("pasched worker ready", "database", string(a.db.Dialect))
+	<-ctx.Done()
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	return a.jobs.Stop(sctx)
+}
+
+func createAdmin(ctx context.Context, cfg *config, args []string) error {
+	fs := flag.NewFlagSet("createadmin", flag.ContinueOnError)
+	email := fs.String("email", "", "admin email (required)")
+	pw := fs.String("password", "", "admin password (required)")
+	username := fs.String("username", "", "username (default: the email's local part)")
+	first := fs.String("first-name", "", "first name")
+	last := fs.String("last-name", "", "last name")
+	phone := fs.String("phone", "", "phone number")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *email == "" || *pw == "" {
+		return errors.New("createadmin needs --email and --password")
+	}
+	a, err := openApp(ctx, cfg, false)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	u, created, err := a.accounts.CreateAdmin(ctx, pasched.NewUser{Email: strings.TrimSpace(*email), Username: *username,
+		FirstName: *first, LastName: *last, PhoneNumber: *phone}, *pw)
+	if err != nil {
+		return err
+	}
+	verb := "updated"
+	if created {
+		verb = "created"
+	}
+	fmt.Printf("admin %s: %s (id %d)\n", verb, u.Email, u.ID)
+	return nil
+}

@@ -1,0 +1,96 @@
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/riverqueue/river"
+
+	"pasched"
+	"pasched/mail"
+	"pasched/sqlstore"
+)
+
+// EmailArgs is a rendered email waiting to be sent.
+type EmailArgs struct {
+	To      []string `json:"to"`
+	Subject string   `json:"subject"`
+	Text    string   `json:"text"`
+	HTML    string   `json:"html"`
+	Event   string   `json:"event"`
+}
+
+// Kind names the job in River.
+func (EmailArgs) Kind() string { return "email" }
+
+// InsertOpts sets the seed's retry count.
+func (EmailArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: EmailMaxAttempts}
+}
+
+// EmailWorker sends one email; a failure is retried with backoff.
+type EmailWorker struct {
+	river.WorkerDefaults[EmailArgs]
+	Sender mail.Sender
+}
+
+// Work sends the message.
+func (w *EmailWorker) Work(ctx context.Context, job *river.Job[EmailArgs]) error {
+	a := job.Args
+	return w.Sender.Send(ctx, mail.Message{To: a.To, Subject: a.Subject, Text: a.Text, HTML: a.HTML})
+}
+
+// PasswordResetArgs asks for a reset link for an email that may or may not
+// have an account: the request handler does the same work either way, so
+// neither its answer nor its timing tells whether the account exists.
+type PasswordResetArgs struct {
+	Email string `json:"email"`
+}
+
+// Kind names the job in River.
+func (PasswordResetArgs) Kind() string { return "password_reset_request" }
+
+// InsertOpts sets the retry count.
+func (PasswordResetArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: EmailMaxAttempts}
+}
+
+// ResetTokenLifetime is how long a reset link works (the seed's 24 hours).
+const ResetTokenLifetime = 24 * time.Hour
+
+// PasswordResetWorker creates the reset token and enqueues its email in one
+// transaction, for an active account with that email.
+type PasswordResetWorker struct {
+	river.WorkerDefaults[PasswordResetArgs]
+	DB          *sqlstore.DB
+	FrontendURL string
+}
+
+// Work looks the account up and, if there is one, creates its token and email.
+func (w *PasswordResetWorker) Work(ctx context.Context, job *river.Job[PasswordResetArgs]) error {
+	client := river.ClientFromContext[*sql.Tx](ctx)
+	return w.DB.WriteTx(ctx, func(tx *sqlstore.Tx) error {
+		u, err := sqlstore.FindUserByEmail(ctx, tx, job.Args.Email)
+		if pasched.ErrorCode(err) == pasched.ENOTFOUND {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if !u.IsActive {
+			return nil
+		}
+		tok, err := sqlstore.CreateOneTimeToken(ctx, tx, sqlstore.PasswordResetTokens, u.ID, uuid.NewString(), ResetTokenLifetime)
+		if err != nil {
+			return err
+		}
+		m, err := mail.PasswordReset(u.Email, u.DisplayName(), w.FrontendURL+"/reset-password?token="+tok.Token)
+		if err != nil {
+			return fmt.Errorf("render reset email: %w", err)
+		}
+		return EnqueueEmail(ctx, client, tx, m, fmt.Sprintf("password_reset:%d", tok.ID))
+	})
+}

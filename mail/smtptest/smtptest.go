@@ -1,0 +1,416 @@
+// Package smtptest runs a small in-process SMTP server for tests.
+//
+// The server speaks enough real SMTP for a real client (EHLO/HELO, optional AUTH PLAIN,
+// MAIL, RCPT, DATA, RSET, NOOP, QUIT; no STARTTLS), keeps every accepted message in
+// memory, lets a test wait for messages without sleeping, and can refuse the next
+// deliveries with a chosen 4xx or 5xx reply to exercise retries:
+//
+//	srv := smtptest.Start(t)
+//	// … configure the code under test with srv.Host() and srv.Port() …
+//	msgs, err := srv.Wait(ctx, 1)
+package smtptest
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"net"
+	"net/mail"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// maxMessageSize bounds one message's DATA; larger messages are refused with 552.
+const maxMessageSize = 10 << 20
+
+// Received is one message the server accepted.
+type Received struct {
+	From string   // the MAIL FROM reverse-path, without angle brackets
+	To   []string // the RCPT TO forward-paths, without angle brackets, in order
+	Data []byte   // the message as sent after DATA, dot-unstuffed, with CRLF line ends
+	User string   // the AUTH user name, "" when the client did not authenticate
+}
+
+// Parse parses Data as an RFC 5322 message.
+func (r Received) Parse() (*mail.Message, error) {
+	return mail.ReadMessage(bytes.NewReader(r.Data))
+}
+
+// Option configures a Server at Start.
+type Option func(*Server)
+
+// WithAuth makes the server advertise AUTH PLAIN and require it, with these credentials,
+// before MAIL.
+func WithAuth(username, password string) Option {
+	return func(s *Server) {
+		s.authUser, s.authPass = username, password
+		s.authRequired = true
+	}
+}
+
+// Server is a running SMTP sink. Its methods are safe for concurrent use.
+type Server struct {
+	ln           net.Listener
+	authRequired bool
+	authUser     string
+	authPass     string
+
+	mu       sync.Mutex
+	msgs     []Received
+	changed  chan struct{} // closed and replaced whenever msgs or rejected grows
+	failN    int
+	failCode int
+	rejected int
+	conns    map[net.Conn]struct{}
+	closed   bool
+
+	wg sync.WaitGroup
+}
+
+// Start starts a server on 127.0.0.1 with a free port; it is closed by t.Cleanup.
+func Start(t testing.TB, opts ...Option) *Server {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("smtptest: listen: %v", err)
+	}
+	s := &Server{ln: ln, changed: make(chan struct{}), conns: make(map[net.Conn]struct{})}
+	for _, opt := range opts {
+		opt(s)
+	}
+	s.wg.Add(1)
+	go s.serve()
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Addr is the server's address, "127.0.0.1:port".
+func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// Host is the server's host, "127.0.0.1".
+func (s *Server) Host() string { return s.ln.Addr().(*net.TCPAddr).IP.String() }
+
+// Port is the server's TCP port.
+func (s *Server) Port() int { return s.ln.Addr().(*net.TCPAddr).Port }
+
+// Messages returns the messages accepted so far, oldest first.
+func (s *Server) Messages() []Received {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Received(nil), s.msgs...)
+}
+
+// Rejected is how many deliveries FailNext has refused so far.
+func (s *Server) Rejected() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rejected
+}
+
+// Wait blocks until at least n messages have been accepted and returns them all, or
+// returns ctx's error (with the messages so far) when ctx ends first.
+func (s *Server) Wait(ctx context.Context, n int) ([]Received, error) {
+	for {
+		s.mu.Lock()
+		if len(s.msgs) >= n {
+			msgs := append([]Received(nil), s.msgs...)
+			s.mu.Unlock()
+			return msgs, nil
+		}
+		changed := s.changed
+		msgs := append([]Received(nil), s.msgs...)
+		s.mu.Unlock()
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return msgs, fmt.Errorf("smtptest: %d of %d messages received: %w", len(msgs), n, ctx.Err())
+		}
+	}
+}
+
+// WaitRejected blocks until FailNext has refused at least n deliveries in total.
+func (s *Server) WaitRejected(ctx context.Context, n int) error {
+	for {
+		s.mu.Lock()
+		got, changed := s.rejected, s.changed
+		s.mu.Unlock()
+		if got >= n {
+			return nil
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return fmt.Errorf("smtptest: %d of %d deliveries rejected: %w", got, n, ctx.Err())
+		}
+	}
+}
+
+// FailNext makes the next n deliveries fail: the server reads the message and answers
+// the end of DATA with code (400–599) instead of 250, keeping nothing. A 4xx reply is a
+// transient failure a client should retry; a 5xx is permanent. FailNext(0, 0) stops it.
+func (s *Server) FailNext(n, code int) {
+	if n > 0 && (code < 400 || code > 599) {
+		panic(fmt.Sprintf("smtptest: FailNext code %d is not a 4xx or 5xx reply", code))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failN, s.failCode = n, code
+}
+
+// Close stops the server and closes open connections. It is idempotent.
+func (s *Server) Close() {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.closed = true
+	s.ln.Close()
+	for c := range s.conns {
+		c.Close()
+	}
+	s.mu.Unlock()
+	s.wg.Wait()
+}
+
+func (s *Server) serve() {
+	defer s.wg.Done()
+	for {
+		conn, err := s.ln.Accept()
+		if err != nil {
+			return // closed
+		}
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			conn.Close()
+			return
+		}
+		s.conns[conn] = struct{}{}
+		s.wg.Add(1)
+		s.mu.Unlock()
+		go func() {
+			defer s.wg.Done()
+			defer func() {
+				s.mu.Lock()
+				delete(s.conns, conn)
+				s.mu.Unlock()
+				conn.Close()
+			}()
+			(&session{srv: s, r: bufio.NewReader(conn), w: conn}).run()
+		}()
+	}
+}
+
+// record stores an accepted message, or counts a refusal; it returns the reply to send.
+func (s *Server) record(m Received) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	defer func() {
+		close(s.changed)
+		s.changed = make(chan struct{})
+	}()
+	if s.failN > 0 {
+		s.failN--
+		s.rejected++
+		return fmt.Sprintf("%d %d.0.0 smtptest: delivery refused on request", s.failCode, s.failCode/100)
+	}
+	s.msgs = append(s.msgs, m)
+	return "250 2.0.0 OK: queued"
+}
+
+// session is one client connection.
+type session struct {
+	srv  *Server
+	r    *bufio.Reader
+	w    io.Writer
+	user string // authenticated user
+
+	inTx bool // MAIL seen
+	from string
+	to   []string
+}
+
+func (c *session) reply(lines ...string) error {
+	var b strings.Builder
+	for _, l := range lines {
+		b.WriteString(l)
+		b.WriteString("\r\n")
+	}
+	_, err := io.WriteString(c.w, b.String())
+	return err
+}
+
+func (c *session) readLine() (string, error) {
+	line, err := c.r.ReadString('\n')
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}
+
+func (c *session) reset() {
+	c.inTx, c.from, c.to = false, "", nil
+}
+
+func (c *session) run() {
+	if c.reply("220 smtptest ESMTP ready") != nil {
+		return
+	}
+	for {
+		line, err := c.readLine()
+		if err != nil {
+			return
+		}
+		verb, arg, _ := strings.Cut(line, " ")
+		switch strings.ToUpper(verb) {
+		case "EHLO":
+			c.reset()
+			lines := []string{"250-smtptest greets " + arg, "250-8BITMIME", "250-SIZE " + strconv.Itoa(maxMessageSize)}
+			if c.srv.authRequired {
+				lines = append(lines, "250-AUTH PLAIN")
+			}
+			err = c.reply(append(lines, "250 HELP")...)
+		case "HELO":
+			c.reset()
+			err = c.reply("250 smtptest")
+		case "AUTH":
+			err = c.auth(arg)
+		case "MAIL":
+			err = c.mail(arg)
+		case "RCPT":
+			err = c.rcpt(arg)
+		case "DATA":
+			err = c.data()
+		case "RSET":
+			c.reset()
+			err = c.reply("250 2.0.0 OK")
+		case "NOOP":
+			err = c.reply("250 2.0.0 OK")
+		case "VRFY":
+			err = c.reply("252 2.5.2 Cannot VRFY user")
+		case "QUIT":
+			_ = c.reply("221 2.0.0 Bye")
+			return
+		default:
+			err = c.reply("502 5.5.2 Command not implemented")
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+func (c *session) auth(arg string) error {
+	mech, initial, hasInitial := strings.Cut(arg, " ")
+	switch {
+	case !c.srv.authRequired:
+		return c.reply("502 5.5.1 AUTH not available")
+	case c.user != "":
+		return c.reply("503 5.5.1 Already authenticated")
+	case c.inTx:
+		return c.reply("503 5.5.1 AUTH not allowed during a mail transaction")
+	case !strings.EqualFold(mech, "PLAIN"):
+		return c.reply("504 5.5.4 Unrecognized authentication type")
+	}
+	if !hasInitial {
+		if err := c.reply("334 "); err != nil {
+			return err
+		}
+		line, err := c.readLine()
+		if err != nil {
+			return err
+		}
+		initial = line
+	}
+	if initial == "*" {
+		return c.reply("501 5.7.0 Authentication cancelled")
+	}
+	raw, err := base64.StdEncoding.DecodeString(initial)
+	if err != nil {
+		return c.reply("501 5.5.2 Cannot decode response")
+	}
+	parts := strings.Split(string(raw), "\x00")
+	if len(parts) != 3 || parts[1] != c.srv.authUser || parts[2] != c.srv.authPass {
+		return c.reply("535 5.7.8 Authentication credentials invalid")
+	}
+	c.user = parts[1]
+	return c.reply("235 2.7.0 Authentication successful")
+}
+
+// path extracts the address of "FROM:<a@b> PARAMS" or "TO:<a@b>".
+func path(arg, prefix string) (string, bool) {
+	if len(arg) < len(prefix) || !strings.EqualFold(arg[:len(prefix)], prefix) {
+		return "", false
+	}
+	rest := strings.TrimSpace(arg[len(prefix):])
+	if !strings.HasPrefix(rest, "<") {
+		return "", false
+	}
+	addr, _, ok := strings.Cut(rest[1:], ">")
+	return addr, ok
+}
+
+func (c *session) mail(arg string) error {
+	if c.srv.authRequired && c.user == "" {
+		return c.reply("530 5.7.0 Authentication required")
+	}
+	if c.inTx {
+		return c.reply("503 5.5.1 Nested MAIL command")
+	}
+	from, ok := path(arg, "FROM:")
+	if !ok {
+		return c.reply("501 5.5.4 Syntax: MAIL FROM:<address>")
+	}
+	c.inTx, c.from = true, from
+	return c.reply("250 2.1.0 OK")
+}
+
+func (c *session) rcpt(arg string) error {
+	if !c.inTx {
+		return c.reply("503 5.5.1 Need MAIL before RCPT")
+	}
+	to, ok := path(arg, "TO:")
+	if !ok || to == "" {
+		return c.reply("501 5.5.4 Syntax: RCPT TO:<address>")
+	}
+	c.to = append(c.to, to)
+	return c.reply("250 2.1.5 OK")
+}
+
+func (c *session) data() error {
+	if !c.inTx || len(c.to) == 0 {
+		return c.reply("503 5.5.1 Need RCPT before DATA")
+	}
+	if err := c.reply("354 End data with <CR><LF>.<CR><LF>"); err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	tooBig := false
+	for {
+		line, err := c.r.ReadString('\n')
+		if err != nil {
+			return err
+		}
+		if line == ".\r\n" || line == ".\n" {
+			break
+		}
+		line = strings.TrimPrefix(line, ".") // dot-unstuffing (RFC 5321 §4.5.2)
+		if buf.Len()+len(line) > maxMessageSize {
+			tooBig = true
+			continue
+		}
+		buf.WriteString(line)
+	}
+	m := Received{From: c.from, To: c.to, Data: buf.Bytes(), User: c.user}
+	c.reset()
+	if tooBig {
+		return c.reply("552 5.3.4 Message too big")
+	}
+	return c.reply(c.srv.record(m))
+}

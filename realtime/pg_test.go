@@ -1,0 +1,262 @@
+package realtime
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	_ "github.com/jackc/pgx/v5/stdlib"
+)
+
+// pgBundle is a private PostgreSQL schema and NOTIFY channel for one test.
+type pgBundle struct {
+	url     string // TEST_DATABASE_URL with search_path set to the schema
+	db      *sql.DB
+	channel string
+}
+
+func setupPG(t *testing.T) *pgBundle {
+	t.Helper()
+	base := os.Getenv("TEST_DATABASE_URL")
+	if base == "" {
+		t.Skip("TEST_DATABASE_URL not set")
+	}
+	var rnd [6]byte
+	rand.Read(rnd[:])
+	name := "rt_test_" + hex.EncodeToString(rnd[:])
+
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Close() })
+	ctx := context.Background()
+	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+name); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.ExecContext(context.Background(), "DROP SCHEMA "+name+" CASCADE") })
+
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", name)
+	u.RawQuery = q.Encode()
+
+	db, err := sql.Open("pgx", u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := EnsureSchema(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	return &pgBundle{url: u.String(), db: db, channel: name}
+}
+
+// startBroker runs a PGBroker for hub until the test ends and waits until it
+// listens.
+func (p *pgBundle) startBroker(t *testing.T, hub *Hub, opts PGBrokerOpts) *PGBroker {
+	t.Helper()
+	opts.Channel = p.channel
+	if opts.MinBackoff == 0 {
+		opts.MinBackoff = 10 * time.Millisecond
+	}
+	// Short, so that the quiet-channel health check runs during the tests.
+	opts.HealthInterval = 30 * time.Millisecond
+	b := NewPGBrokerWithOpts(p.url, hub, quietLogger(), opts)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- b.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
+	select {
+	case <-b.Ready():
+	case err := <-done:
+		t.Fatalf("Run ended before listening: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("broker not listening after 10 s")
+	}
+	return b
+}
+
+// sqlTx adapts *sql.Tx to Tx.
+type sqlTx struct {
+	*sql.Tx
+	after []func()
+}
+
+func (tx *sqlTx) AfterCommit(fn func()) { tx.after = append(tx.after, fn) }
+
+// stage runs Stage for evs in one transaction, then commits (or rolls back).
+func (p *pgBundle) stage(t *testing.T, b Broker, commit bool, evs ...Event) {
+	t.Helper()
+	ctx := context.Background()
+	tx, err := p.db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stx := &sqlTx{Tx: tx}
+	for _, ev := range evs {
+		if err := b.Stage(ctx, stx, ev); err != nil {
+			tx.Rollback()
+			t.Fatal(err)
+		}
+	}
+	if !commit {
+		if err := tx.Rollback(); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	for _, fn := range stx.after {
+		fn()
+	}
+}
+
+func event(n int) Event {
+	return Event{PeriodID: testPeriod, Full: msg(fmt.Sprintf(`{"type":"shift.updated","n":%d}`, n))}
+}
+
+func TestPGBrokerAcrossInstances(t *testing.T) {
+	t.Parallel()
+	p := setupPG(t)
+	a := setup(t, setupOpts{}) // instance A
+	b := setup(t, setupOpts{}) // instance B
+	brokerA := p.startBroker(t, a.hub, PGBrokerOpts{})
+	p.startBroker(t, b.hub, PGBrokerOpts{})
+	onA := a.connect(t, testPeriod, "admin")
+	onB := b.connect(t, testPeriod, "admin")
+	bobOnB := b.connect(t, testPeriod, "bob")
+
+	// Committed transactions arrive on both instances in commit order; a
+	// rolled-back one never does.
+	p.stage(t, brokerA, true, event(1), event(2))
+	p.stage(t, brokerA, false, event(99))
+	p.stage(t, brokerA, true, event(3))
+	// Routing still applies after the trip: bob sees alice's event only as
+	// Public.
+	p.stage(t, brokerA, true, Event{PeriodID: testPeriod, OwnerID: 2,
+		Full: msg(`{"type":"shift.approved","shift":{"admin_notes":"x"}}`), Public: msg(`{"type":"shift.approved","shift":{}}`)})
+	for _, inst := range []struct {
+		name string
+		c    *websocket.Conn
+	}{{"A", onA}, {"B", onB}} {
+		for i := 1; i <= 3; i++ {
+			want := fmt.Sprintf(`{"type":"shift.updated","n":%d}`, i)
+			if got := readMsg(t, inst.c); got != want {
+				t.Errorf("instance %s: got %s, want %s", inst.name, got, want)
+			}
+		}
+		if got := readMsg(t, inst.c); got != `{"type":"shift.approved","shift":{"admin_notes":"x"}}` {
+			t.Errorf("instance %s admin: got %s", inst.name, got)
+		}
+	}
+	for i := 1; i <= 3; i++ {
+		readMsg(t, bobOnB)
+	}
+	if got := readMsg(t, bobOnB); got != `{"type":"shift.approved","shift":{}}` {
+		t.Errorf("bob on B: got %s, want the public entry", got)
+	}
+}
+
+func TestPGBrokerLargeEventByReference(t *testing.T) {
+	t.Parallel()
+	p := setupPG(t)
+	a := setup(t, setupOpts{})
+	b := setup(t, setupOpts{})
+	brokerA := p.startBroker(t, a.hub, PGBrokerOpts{})
+	p.startBroker(t, b.hub, PGBrokerOpts{})
+	onB := b.connect(t, testPeriod, "alice")
+
+	// A row older than an hour, to be cleaned up by the first by-reference
+	// load (before event 2 is handled).
+	if _, err := p.db.Exec(`INSERT INTO realtime_events (payload, created_at) VALUES ('{}', now() - interval '2 hours')`); err != nil {
+		t.Fatal(err)
+	}
+	big := `{"type":"period.finalized","period":{"notes":"` + strings.Repeat("é", 6000) + `"}}`
+	p.stage(t, brokerA, true, event(1), Event{PeriodID: testPeriod, Full: msg(big)}, event(2))
+	for _, want := range []string{`{"type":"shift.updated","n":1}`, big, `{"type":"shift.updated","n":2}`} {
+		if got := readMsg(t, onB); got != want {
+			t.Errorf("got %.60s (%d bytes), want %.60s (%d bytes)", got, len(got), want, len(want))
+		}
+	}
+	var rows int
+	if err := p.db.QueryRow(`SELECT count(*) FROM realtime_events`).Scan(&rows); err != nil {
+		t.Fatal(err)
+	}
+	if rows != 1 {
+		t.Errorf("realtime_events holds %d rows, want 1 (the large event; the old row deleted)", rows)
+	}
+
+	// A large event of a rolled-back transaction leaves no row.
+	p.stage(t, brokerA, false, Event{PeriodID: testPeriod, Full: msg(big)})
+	if err := p.db.QueryRow(`SELECT count(*) FROM realtime_events`).Scan(&rows); err != nil {
+		t.Fatal(err)
+	}
+	if rows != 1 {
+		t.Errorf("after rollback realtime_events holds %d rows, want 1", rows)
+	}
+}
+
+func TestPGBrokerReconnects(t *testing.T) {
+	t.Parallel()
+	p := setupPG(t)
+	b := setup(t, setupOpts{})
+	pids := make(chan uint32, 4)
+	broker := p.startBroker(t, b.hub, PGBrokerOpts{OnListen: func(pid uint32) { pids <- pid }})
+	c := b.connect(t, testPeriod, "admin")
+
+	first := <-pids
+	p.stage(t, broker, true, event(1))
+	if got := readMsg(t, c); got != `{"type":"shift.updated","n":1}` {
+		t.Fatalf("before the kill: got %s", got)
+	}
+
+	if _, err := p.db.Exec(`SELECT pg_terminate_backend($1)`, int64(first)); err != nil {
+		t.Fatal(err)
+	}
+	var second uint32
+	select {
+	case second = <-pids:
+	case <-time.After(10 * time.Second):
+		t.Fatal("listener did not reconnect within 10 s")
+	}
+	if second == first {
+		t.Fatalf("listener pid unchanged (%d)", first)
+	}
+	p.stage(t, broker, true, event(2))
+	if got := readMsg(t, c); got != `{"type":"shift.updated","n":2}` {
+		t.Errorf("after reconnecting: got %s", got)
+	}
+}
+
+func TestPGBrokerRefusesInvalidJSON(t *testing.T) {
+	t.Parallel()
+	p := setupPG(t)
+	broker := NewPGBrokerWithOpts(p.url, NewHub(HubOpts{}), quietLogger(), PGBrokerOpts{Channel: p.channel})
+	tx, err := p.db.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if err := broker.Stage(context.Background(), &sqlTx{Tx: tx}, Event{PeriodID: 1, Full: msg(`{not json`)}); err == nil {
+		t.Error("Stage accepted invalid JSON")
+	}
+}

@@ -1,0 +1,131 @@
+// Package realtime is the live channel of a schedule period:
+// /ws/schedule/<period_id>/?token=<access JWT>, a drop-in replacement for the
+// seed's Django Channels ScheduleConsumer.
+//
+// The pieces:
+//
+//   - Hub keeps the sockets of this process, grouped by period, and fans an
+//     Event out to them. Deliver never blocks: every socket has a bounded queue
+//     and a socket whose queue is full is dropped (see CloseTooSlow).
+//   - NewHandler's handler upgrades the HTTP request, authenticates the token, checks the
+//     period, registers the socket with the Hub and answers the client's
+//     messages (ping → pong, bad JSON → error).
+//   - A Broker carries an Event from the database transaction that caused it
+//     to the Hub of every instance: LocalBroker (SQLite, one process) hands it
+//     to the Hub after commit; PGBroker (PostgreSQL, several instances) sends it
+//     with NOTIFY inside the transaction and every instance LISTENs.
+//
+// Events are published only after commit, never for a transaction that rolled
+// back, and in commit order on every socket (for LocalBroker, provided the
+// caller's Tx runs AfterCommit functions in commit order).
+//
+// Client messages, as in the seed: {"type":"ping","timestamp":X} is answered
+// {"type":"pong","timestamp":X} (X echoed as sent, null when absent); text
+// that is not JSON gets {"type":"error","message":"Invalid JSON"}; other types
+// are ignored. Fixed: JSON that is not an object gets
+// {"type":"error","message":"Message must be a JSON object"} (the seed's
+// consumer crashed); binary frames are read like text ones. The socket stays
+// open in every case.
+//
+// A socket that has sent nothing for PingInterval is pinged; if the pong has
+// not come back by the next interval the connection is cut.
+//
+// Close codes the client can see:
+//
+//	4001 CloseUnauthorized    missing, invalid or expired token (sent after the upgrade)
+//	4004 ClosePeriodNotFound  the period does not exist
+//	1001 going away           the server is shutting down (Hub.Close)
+//	1008 CloseTooSlow         the client did not keep up with its queue ("too slow")
+//	1009 message too big      a client message over the read limit (4 KiB)
+//	1011 internal error       the period lookup failed
+//
+// A client whose TCP window is full cannot receive a close frame at all: when
+// it overflows while a write to it is stuck, its connection is cut without a
+// close frame (the browser reports 1006).
+//
+// Caveat for PGBroker: NOTIFY is not queued for a listener that is
+// disconnected, so events raised while an instance is reconnecting to
+// PostgreSQL do not reach that instance's sockets (the seed's channel layer has
+// the same at-most-once semantics). The reconnect is logged.
+package realtime
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+
+	"github.com/coder/websocket"
+)
+
+// User is who a socket belongs to.
+type User struct {
+	ID    int64
+	Email string
+	Role  string // "ADMIN" or "PA"
+}
+
+// roleAdmin is the role that receives every event in full. Any other role is
+// treated as a PA (least privilege).
+const roleAdmin = "ADMIN"
+
+// Event is one message for the sockets of one schedule period.
+type Event struct {
+	PeriodID int64
+	// OwnerID is the PA whose shift the event concerns; 0 means it concerns
+	// everyone.
+	OwnerID int64
+	// Full is the whole message as the seed sends it, e.g.
+	// {"type":"shift.approved","shift":{...},"message":"..."}. It goes to
+	// admins and to the owner (to every PA when OwnerID is 0).
+	Full json.RawMessage
+	// Public is what other PAs may see (an approved calendar entry without
+	// admin_notes); nil means other PAs get nothing.
+	Public json.RawMessage
+}
+
+// Tx is the part of the caller's database transaction that a broker needs.
+type Tx interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	// AfterCommit registers fn to run once the transaction has committed
+	// (never when it rolls back).
+	AfterCommit(fn func())
+}
+
+// Broker carries events from the transaction that caused them to every
+// instance's Hub.
+type Broker interface {
+	// Stage is called inside the transaction; the event is delivered only if
+	// and when the transaction commits.
+	Stage(ctx context.Context, tx Tx, ev Event) error
+	// Run delivers to the local Hub until ctx ends, then returns nil.
+	Run(ctx context.Context) error
+}
+
+// Close codes used by this package besides the standard ones
+// (websocket.StatusGoingAway on shutdown, websocket.StatusInternalError when
+// the period lookup fails).
+const (
+	// CloseUnauthorized: no token, or one that Authenticate refused (the
+	// seed's 4001).
+	CloseUnauthorized websocket.StatusCode = 4001
+	// ClosePeriodNotFound: the period in the path does not exist.
+	ClosePeriodNotFound websocket.StatusCode = 4004
+	// CloseTooSlow: the socket's queue overflowed (policy violation).
+	CloseTooSlow = websocket.StatusPolicyViolation
+)
+
+// Texts of the "error" replies to client messages. ErrorInvalidJSON is the
+// seed's text; the seed crashes on JSON that is not an object, we answer
+// ErrorNotObject and keep the socket open.
+const (
+	ErrorInvalidJSON = "Invalid JSON"
+	ErrorNotObject   = "Message must be a JSON object"
+)
+
+// route picks what user u receives of ev: nil means nothing.
+func route(u *User, ev *Event, full, public *[]byte) *[]byte {
+	if u.Role == roleAdmin || ev.OwnerID == 0 || ev.OwnerID == u.ID {
+		return full
+	}
+	return public
+}

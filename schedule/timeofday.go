@@ -1,0 +1,168 @@
+package schedule
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// ErrInvalidTime is wrapped by every error about a malformed or impossible
+// time of day, so callers can test for it with errors.Is.
+var ErrInvalidTime = errors.New("invalid time")
+
+// Day is the length of every civil day on the package's wall-clock timeline.
+const Day = 24 * time.Hour
+
+const microsPerDay = int64(Day / time.Microsecond)
+
+// TimeOfDay is a wall-clock time since midnight, 00:00 ≤ t < 24:00, with
+// microsecond precision (as Python's datetime.time). The zero value is
+// midnight. Values compare with == and order with Compare.
+type TimeOfDay struct {
+	us int64 // microseconds since midnight, 0 ≤ us < microsPerDay
+}
+
+// NewTime returns hour:minute:second.microsecond, or an error wrapping
+// ErrInvalidTime when a field is out of range (hour 0..23, minute and second
+// 0..59, microsecond 0..999999).
+func NewTime(hour, minute, second, microsecond int) (TimeOfDay, error) {
+	switch {
+	case hour < 0 || hour > 23:
+		return TimeOfDay{}, fmt.Errorf("hour %d must be in 0..23: %w", hour, ErrInvalidTime)
+	case minute < 0 || minute > 59:
+		return TimeOfDay{}, fmt.Errorf("minute %d must be in 0..59: %w", minute, ErrInvalidTime)
+	case second < 0 || second > 59:
+		return TimeOfDay{}, fmt.Errorf("second %d must be in 0..59: %w", second, ErrInvalidTime)
+	case microsecond < 0 || microsecond > 999999:
+		return TimeOfDay{}, fmt.Errorf("microsecond %d must be in 0..999999: %w", microsecond, ErrInvalidTime)
+	}
+	return TimeOfDay{us: ((int64(hour)*60+int64(minute))*60+int64(second))*1e6 + int64(microsecond)}, nil
+}
+
+// Clock returns hour:minute:second for literals known to be valid; it panics
+// otherwise.
+func Clock(hour, minute, second int) TimeOfDay {
+	t, err := NewTime(hour, minute, second, 0)
+	if err != nil {
+		panic("schedule.Clock: " + err.Error())
+	}
+	return t
+}
+
+// TimeOf returns the wall-clock time of t in t's own location.
+func TimeOf(t time.Time) TimeOfDay {
+	h, m, s := t.Clock()
+	tod, _ := NewTime(h, m, s, t.Nanosecond()/1000)
+	return tod
+}
+
+// timeFromMicros wraps any count of microseconds onto the clock.
+func timeFromMicros(us int64) TimeOfDay {
+	us %= microsPerDay
+	if us < 0 {
+		us += microsPerDay
+	}
+	return TimeOfDay{us: us}
+}
+
+// Hour returns the hour, 0..23.
+func (t TimeOfDay) Hour() int { return int(t.us / 3_600_000_000) }
+
+// Minute returns the minute, 0..59.
+func (t TimeOfDay) Minute() int { return int(t.us / 60_000_000 % 60) }
+
+// Second returns the second, 0..59.
+func (t TimeOfDay) Second() int { return int(t.us / 1_000_000 % 60) }
+
+// Microsecond returns the microsecond within the second, 0..999999.
+func (t TimeOfDay) Microsecond() int { return int(t.us % 1_000_000) }
+
+// Microseconds returns the time elapsed since midnight in microseconds.
+func (t TimeOfDay) Microseconds() int64 { return t.us }
+
+// SinceMidnight returns the time elapsed since midnight.
+func (t TimeOfDay) SinceMidnight() time.Duration { return time.Duration(t.us) * time.Microsecond }
+
+// Before reports whether t is earlier in the day than o.
+func (t TimeOfDay) Before(o TimeOfDay) bool { return t.us < o.us }
+
+// After reports whether t is later in the day than o.
+func (t TimeOfDay) After(o TimeOfDay) bool { return t.us > o.us }
+
+// Compare returns -1, 0 or +1 as t is before, equal to or after o.
+func (t TimeOfDay) Compare(o TimeOfDay) int {
+	switch {
+	case t.us < o.us:
+		return -1
+	case t.us > o.us:
+		return 1
+	}
+	return 0
+}
+
+// String formats t as Django REST Framework renders a TimeField (Python's
+// time.isoformat): "06:00:00", or "06:00:00.500000" when the microseconds
+// are not zero.
+func (t TimeOfDay) String() string {
+	if us := t.Microsecond(); us != 0 {
+		return fmt.Sprintf("%02d:%02d:%02d.%06d", t.Hour(), t.Minute(), t.Second(), us)
+	}
+	return fmt.Sprintf("%02d:%02d:%02d", t.Hour(), t.Minute(), t.Second())
+}
+
+// Format12h formats t as Python's strftime("%I:%M %p") in the C locale,
+// "06:00 AM" or "12:30 PM", as the seed's conflict messages do.
+func (t TimeOfDay) Format12h() string {
+	h := t.Hour()
+	ampm := "AM"
+	if h >= 12 {
+		ampm = "PM"
+	}
+	h %= 12
+	if h == 0 {
+		h = 12
+	}
+	return fmt.Sprintf("%02d:%02d %s", h, t.Minute(), ampm)
+}
+
+// MarshalText implements encoding.TextMarshaler with String.
+func (t TimeOfDay) MarshalText() ([]byte, error) { return []byte(t.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler with ParseTime.
+func (t *TimeOfDay) UnmarshalText(b []byte) error {
+	v, err := ParseTime(string(b))
+	if err != nil {
+		return err
+	}
+	*t = v
+	return nil
+}
+
+// ParseTime parses a time of day exactly as Django REST Framework 3.16's
+// TimeField parses ISO-8601 input on Django 5.2 and CPython 3.11
+// (django.utils.dateparse.parse_time).
+//
+// First Python's time.fromisoformat: "06:00", "06:00:00", "060000", "06",
+// fractions of any length after "." or "," (truncated to microseconds), an
+// optional leading "T", and a UTC offset ("Z", "+02:00", "-0530") that must
+// be under 24 hours and is then dropped, as Django drops it: "06:00+02:00"
+// is 06:00. Then Django's pattern h:m[:s[.f]] with one- or two-digit fields,
+// any Unicode decimal digits, up to twelve fraction digits (six kept) and one
+// trailing newline allowed. Out-of-range fields (25:00, 06:60) are errors
+// wrapping ErrInvalidTime.
+func ParseTime(s string) (TimeOfDay, error) {
+	if p, ok := pyTimeFromISOFormat(s); ok {
+		offsetOK := !p.hasOffset || (p.offsetMicros > -microsPerDay && p.offsetMicros < microsPerDay)
+		if t, err := NewTime(p.hour, p.minute, p.second, p.micro); err == nil && offsetOK {
+			return t, nil
+		}
+	}
+	if p, ok := djangoTimeRE(s); ok {
+		t, err := NewTime(p.hour, p.minute, p.second, p.micro)
+		if err != nil {
+			return TimeOfDay{}, fmt.Errorf("parse time %q: %w", s, err)
+		}
+		return t, nil
+	}
+	return TimeOfDay{}, fmt.Errorf("parse time %q: want hh:mm[:ss[.uuuuuu]]: %w", s, ErrInvalidTime)
+}
