@@ -17,6 +17,7 @@ import (
 
 	"pasched"
 	"pasched/accounts"
+	"pasched/scheduling"
 	"pasched/sqlstore"
 	"pasched/token"
 )
@@ -40,21 +41,27 @@ func DefaultRates(c *Config) {
 	c.ResetAccountRate = Rate{N: 5, Period: time.Hour}
 }
 
+// Deps are the services the API serves.
+type Deps struct {
+	Accounts   *accounts.Service
+	Scheduling *scheduling.Service
+	DB         *sqlstore.DB
+	Config     Config
+}
+
 // Server serves the API.
 type Server struct {
-	Accounts *accounts.Service
-	DB       *sqlstore.DB
-	Config   Config
+	Deps
 
-	mux *http.ServeMux
-	// Extra lets other packages (the WebSocket, the web app) mount handlers
-	// on the same mux before Handler is called.
+	// mux also takes the WebSocket and web app handlers (see Mux).
+	mux       *http.ServeMux
 	throttles map[string]*throttle
 }
 
 // New builds the server and its routes.
-func New(acc *accounts.Service, db *sqlstore.DB, cfg Config) *Server {
-	s := &Server{Accounts: acc, DB: db, Config: cfg, mux: http.NewServeMux()}
+func New(d Deps) *Server {
+	s := &Server{Deps: d, mux: http.NewServeMux()}
+	cfg := d.Config
 	s.throttles = map[string]*throttle{
 		"login_ip":      newThrottle(cfg.LoginIPRate),
 		"login_account": newThrottle(cfg.LoginAccountRate),
@@ -196,6 +203,9 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("/", s.fallback)
 	s.authRoutes()
+	s.periodRoutes()
+	s.shiftRoutes()
+	s.calendarRoutes()
 }
 
 // healthz answers 200 when the database does.

@@ -168,7 +168,7 @@ func serve(ctx context.Context, cfg *config, addr string) error {
 		return err
 	}
 	defer a.close()
-	srv := api.New(a.accounts, a.db, cfg.API)
+	srv := api.New(api.Deps{Accounts: a.accounts, DB: a.db, Config: cfg.API})
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err

@@ -1,0 +1,4 @@
+package api
+
+// calendarRoutes mounts the calendar endpoints.
+func (s *Server) calendarRoutes() {}

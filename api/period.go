@@ -1,0 +1,4 @@
+package api
+
+// periodRoutes mounts the period endpoints.
+func (s *Server) periodRoutes() {}

@@ -1,0 +1,4 @@
+package api
+
+// shiftRoutes mounts the shift endpoints.
+func (s *Server) shiftRoutes() {}
