@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"runtime"
@@ -31,6 +32,9 @@ import (
 	"pasched/jobs"
 	"pasched/mail"
 	"pasched/password"
+	"pasched/realtime"
+	"pasched/schedule"
+	"pasched/scheduling"
 	"pasched/sqlstore"
 	"pasched/token"
 )
@@ -99,10 +103,13 @@ func setupLogging(cfg *config) {
 
 // app is everything a subcommand needs, wired.
 type app struct {
-	cfg      *config
-	db       *sqlstore.DB
-	jobs     *jobs.System
-	accounts *accounts.Service
+	cfg        *config
+	db         *sqlstore.DB
+	jobs       *jobs.System
+	accounts   *accounts.Service
+	scheduling *scheduling.Service
+	hub        *realtime.Hub
+	broker     realtime.Broker
 }
 
 // openApp opens and migrates the database, settles the secret key and builds
@@ -139,7 +146,21 @@ func openApp(ctx context.Context, cfg *config, work bool) (*app, error) {
 	}
 	acc := &accounts.Service{DB: db, Jobs: js.Client, Hasher: password.NewHasher(runtime.NumCPU()),
 		Signer: token.NewSigner(secret), FrontendURL: cfg.FrontendURL}
-	return &app{cfg: cfg, db: db, jobs: js, accounts: acc}, nil
+	windows, err := schedule.ParseWindows(cfg.CriticalTimes)
+	if err != nil {
+		js.Close()
+		db.Close()
+		return nil, fmt.Errorf("CRITICAL_TIMES: %w", err)
+	}
+	hub := realtime.NewHub(realtime.HubOpts{Logger: slog.Default()})
+	var broker realtime.Broker = realtime.NewLocalBroker(hub)
+	if db.Dialect == sqlstore.Postgres {
+		// Several instances share the database: events travel by NOTIFY.
+		broker = realtime.NewPGBroker(db.DSN, hub, slog.Default())
+	}
+	sched := &scheduling.Service{DB: db, Jobs: js.Client, Broker: broker, Windows: windows,
+		Location: cfg.TimeZone, FrontendURL: cfg.FrontendURL}
+	return &app{cfg: cfg, db: db, jobs: js, accounts: acc, scheduling: sched, hub: hub, broker: broker}, nil
 }
 
 func (a *app) close() {
@@ -168,7 +189,17 @@ func serve(ctx context.Context, cfg *config, addr string) error {
 		return err
 	}
 	defer a.close()
-	srv := api.New(api.Deps{Accounts: a.accounts, DB: a.db, Config: cfg.API})
+	srv := api.New(api.Deps{Accounts: a.accounts, Scheduling: a.scheduling, DB: a.db, Config: cfg.API})
+	srv.Mux().Handle("GET /ws/schedule/{period_id}/{$}", a.socketHandler())
+	bctx, stopBroker := context.WithCancel(context.Background())
+	brokerDone := make(chan struct{})
+	go func() {
+		defer close(brokerDone)
+		if err := a.broker.Run(bctx); err != nil {
+			slog.Error("realtime broker", "err", err)
+		}
+	}()
+	defer func() { stopBroker(); <-brokerDone }()
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
@@ -189,14 +220,45 @@ func serve(ctx context.Context, cfg *config, addr string) error {
 	slog.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	// Order: stop accepting and finish requests, then the workers, then the database.
+	// Order: stop accepting and finish requests, then close the sockets
+	// (hijacked connections are not Shutdown's), then the workers, then the
+	// database.
 	if err := hs.Shutdown(sctx); err != nil {
 		slog.Error("http shutdown", "err", err)
+	}
+	if err := a.hub.Close(sctx); err != nil {
+		slog.Error("realtime shutdown", "err", err)
 	}
 	if err := a.jobs.Stop(sctx); err != nil {
 		slog.Error("workers shutdown", "err", err)
 	}
 	return nil
+}
+
+// socketHandler is the live channel /ws/schedule/<period_id>/?token=….
+func (a *app) socketHandler() http.Handler {
+	var origins []string
+	for _, o := range a.cfg.CORSOrigins {
+		if u, err := url.Parse(o); err == nil && u.Host != "" {
+			origins = append(origins, u.Host)
+		}
+	}
+	return realtime.NewHandler(a.hub, realtime.HandlerOpts{
+		Authenticate: func(ctx context.Context, tok string) (realtime.User, error) {
+			u, err := a.accounts.Authenticate(ctx, tok)
+			if err != nil {
+				return realtime.User{}, err
+			}
+			return realtime.User{ID: u.ID, Email: u.Email, Role: u.Role}, nil
+		},
+		PeriodExists: func(ctx context.Context, id int64) (bool, error) {
+			var n int
+			err := a.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM schedule_periods WHERE id = $1`, id).Scan(&n)
+			return n > 0, err
+		},
+		OriginPatterns: origins,
+		Logger:         slog.Default(),
+	})
 }
 
 func worker(ctx context.Context, cfg *config) error {
