@@ -237,10 +237,22 @@ func serve(ctx context.Context, cfg *config, addr string) error {
 
 // socketHandler is the live channel /ws/schedule/<period_id>/?token=….
 func (a *app) socketHandler() http.Handler {
+	// Pages of the CORS origins and of the allowed hosts (any port) may open
+	// a socket; the request's own host always may.
 	var origins []string
 	for _, o := range a.cfg.CORSOrigins {
 		if u, err := url.Parse(o); err == nil && u.Host != "" {
 			origins = append(origins, u.Host)
+		}
+	}
+	for _, h := range a.cfg.AllowedHosts {
+		switch {
+		case h == "*":
+			origins = append(origins, "*")
+		case strings.HasPrefix(h, "."):
+			origins = append(origins, h[1:], h[1:]+":*", "*"+h, "*"+h+":*")
+		default:
+			origins = append(origins, h, h+":*")
 		}
 	}
 	return realtime.NewHandler(a.hub, realtime.HandlerOpts{
