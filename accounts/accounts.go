@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -27,11 +28,37 @@ const VerificationTokenLifetime = 7 * 24 * time.Hour
 
 // Service holds what the account use cases need.
 type Service struct {
-	DB          *sqlstore.DB
-	Jobs        *jobs.Client
-	Hasher      *password.Hasher
+	DB   *sqlstore.DB
+	Jobs *jobs.Client
+	// Hasher runs the expensive password hashing, a bounded number at a
+	// time (password.Hasher).
+	Hasher      PasswordHasher
 	Signer      *token.Signer
 	FrontendURL string
+	// UserCacheTTL is how long Authenticate may trust a user row it has
+	// read (0 means DefaultUserCacheTTL; negative turns the cache off).
+	// Changes made through the Service are seen at once.
+	UserCacheTTL time.Duration
+
+	cacheOnce sync.Once
+	users     *userCache
+}
+
+// PasswordHasher hashes and verifies passwords; *password.Hasher is the
+// real one, which bounds how many run at once so that a flood of logins
+// queues instead of starving every other request of CPU and memory.
+type PasswordHasher interface {
+	Hash(ctx context.Context, plain string) (string, error)
+	Verify(ctx context.Context, plain, encoded string) (ok, needsRehash bool, err error)
+	CheckDummy(ctx context.Context, plain string) error
+}
+
+// ValidatePassword runs Django's four password validators as the seed's
+// serializers run them: as a field validator, without a user, so that
+// UserAttributeSimilarityValidator has nothing to compare with (see
+// password.Validate). It returns the messages in Django's order.
+func ValidatePassword(plain string) []string {
+	return password.Validate(plain, password.UserAttrs{})
 }
 
 // RegisterInput is a registration after field decoding: a nil pointer is a
@@ -40,11 +67,25 @@ type RegisterInput struct {
 	Email, Username, Password, PasswordConfirm, FirstName, LastName, PhoneNumber *string
 }
 
+// usernameRe is Django's UnicodeUsernameValidator: ^[\w.@+-]+\Z, where
+// Python's \w is a letter, a numeric character or an underscore.
 var usernameRe = regexp.MustCompile(`^[\pL\pN_.@+-]+$`)
 
-// Register validates in, adding field errors to fe in DRF's order (field
-// validators, then the whole object), and when all is well creates a PA,
-// its verification token and the job that emails it, in one transaction.
+// ValidateUsername is the username's model validator
+// (UnicodeUsernameValidator); it returns its message or nothing.
+func ValidateUsername(s string) []string {
+	if usernameRe.MatchString(s) {
+		return nil
+	}
+	return []string{"Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters."}
+}
+
+// Register checks what needs the database — the email and username are
+// free — adding those field errors to fe, then the whole object (the
+// passwords match), and when all is well creates a PA, its verification
+// token and the job that emails it, in one transaction. The caller has
+// decoded the fields and run their own validators (ValidatePassword for
+// the password), leaving a nil pointer for a field that failed.
 func (s *Service) Register(ctx context.Context, in RegisterInput, fe *pasched.FieldErrors) (*pasched.User, error) {
 	if in.Email != nil {
 		// The model's UniqueValidator compares exactly; validate_email then
@@ -67,18 +108,10 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, fe *pasched.Fi
 		}
 	}
 	if in.Username != nil {
-		if !usernameRe.MatchString(*in.Username) {
-			fe.Add("username", "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.")
-		} else if taken, err := sqlstore.UsernameExists(ctx, s.DB, *in.Username); err != nil {
+		if taken, err := sqlstore.UsernameExists(ctx, s.DB, *in.Username); err != nil {
 			return nil, err
 		} else if taken {
 			fe.Add("username", "A user with that username already exists.")
-		}
-	}
-	if in.Password != nil {
-		attrs := password.UserAttrs{Username: deref(in.Username), FirstName: deref(in.FirstName), LastName: deref(in.LastName), Email: deref(in.Email)}
-		for _, msg := range password.Validate(*in.Password, attrs) {
-			fe.Add("password", msg)
 		}
 	}
 	if !fe.Empty() {
@@ -157,6 +190,9 @@ func (s *Service) VerifyEmail(ctx context.Context, tok string) (*pasched.User, e
 		user, err = sqlstore.FindUserByID(ctx, tx, t.UserID)
 		return err
 	})
+	if user != nil {
+		s.cache().forget(user.ID)
+	}
 	return user, err
 }
 
@@ -212,26 +248,33 @@ func (s *Service) Login(ctx context.Context, email, plain string) (*LoginResult,
 		res = LoginResult{User: u, Tokens: pair}
 		return nil
 	})
+	s.cache().forget(u.ID)
 	if err != nil {
 		return nil, fmt.Errorf("login: %w", err)
 	}
 	return &res, nil
 }
 
-// issue makes a token pair. Tokens issued in the same second as a password
-// reset would carry an iat the reset refuses, so their iat is moved to the
-// first second the reset allows.
+// issue makes a token pair and records its refresh token as outstanding.
 func (s *Service) issue(ctx context.Context, tx *sqlstore.Tx, u *pasched.User) (token.Pair, error) {
-	now := tx.Now
-	if u.TokensValidAfter != nil && now.Before(validAfterSecond(*u.TokensValidAfter)) {
-		now = validAfterSecond(*u.TokensValidAfter)
-	}
-	pair, err := s.Signer.IssuePair(u.ID, now)
+	pair, err := s.Signer.IssuePair(u.ID, issueTime(u, tx.Now))
 	if err != nil {
 		return pair, err
 	}
 	rc := pair.RefreshClaims
 	return pair, sqlstore.AddOutstandingToken(ctx, tx, u.ID, rc.JTI, pair.Refresh, rc.IssuedAt(), rc.ExpiresAt())
+}
+
+// issueTime is when a token issued for u at now says it was issued. A JWT's
+// iat counts whole seconds, so a token issued in the same second as a
+// password reset, after it, would carry an iat the reset refuses: its iat
+// is moved to the first second the reset allows (at most one second ahead;
+// token.IssuedAtLeeway lets Parse accept that).
+func issueTime(u *pasched.User, now time.Time) time.Time {
+	if u.TokensValidAfter != nil && now.Before(validAfterSecond(*u.TokensValidAfter)) {
+		return validAfterSecond(*u.TokensValidAfter)
+	}
+	return now
 }
 
 // validAfterSecond is the first whole second whose tokens a reset at t allows.
@@ -274,7 +317,7 @@ func (s *Service) Refresh(ctx context.Context, raw string) (string, error) {
 	if !u.IsActive || TokenRevoked(u, c) {
 		return "", errBadRefresh
 	}
-	_, access, err := s.Signer.AccessFor(c, s.DB.Now())
+	_, access, err := s.Signer.AccessFor(c, issueTime(u, s.DB.Now()))
 	return access, err
 }
 
@@ -330,6 +373,7 @@ func (s *Service) ConfirmPasswordReset(ctx context.Context, tok, plain string) e
 	if err != nil {
 		return err
 	}
+	defer s.cache().forget(t.UserID)
 	return s.DB.WriteTx(ctx, func(tx *sqlstore.Tx) error {
 		if ok, err := sqlstore.UseOneTimeToken(ctx, tx, sqlstore.PasswordResetTokens, t.ID); err != nil {
 			return err
@@ -361,6 +405,7 @@ func (s *Service) UpdateProfile(ctx context.Context, id int64, up pasched.Profil
 		u, err = sqlstore.FindUserByID(ctx, tx, id)
 		return err
 	})
+	s.cache().forget(id)
 	return u, err
 }
 
@@ -371,7 +416,7 @@ func (s *Service) Authenticate(ctx context.Context, raw string) (*pasched.User, 
 	if err != nil {
 		return nil, err
 	}
-	u, err := sqlstore.FindUserByID(ctx, s.DB, int64(c.UserID))
+	u, err := s.cache().user(ctx, s.DB, int64(c.UserID))
 	if pasched.ErrorCode(err) == pasched.ENOTFOUND {
 		return nil, ErrUserNotFound
 	}
@@ -411,5 +456,8 @@ func (s *Service) CreateAdmin(ctx context.Context, nu pasched.NewUser, plain str
 		u, created, err = sqlstore.UpsertAdmin(ctx, tx, nu)
 		return err
 	})
+	if u != nil {
+		s.cache().forget(u.ID)
+	}
 	return u, created, err
 }

@@ -6,6 +6,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net"
@@ -56,11 +57,15 @@ type Server struct {
 	// mux also takes the WebSocket and web app handlers (see Mux).
 	mux       *http.ServeMux
 	throttles map[string]*throttle
+	// views describe the DRF views for OPTIONS (see describe).
+	views map[string]viewMeta
+	// now is the throttles' clock; tests replace it.
+	now func() time.Time
 }
 
 // New builds the server and its routes.
 func New(d Deps) *Server {
-	s := &Server{Deps: d, mux: http.NewServeMux()}
+	s := &Server{Deps: d, mux: http.NewServeMux(), views: map[string]viewMeta{}, now: time.Now}
 	cfg := d.Config
 	s.throttles = map[string]*throttle{
 		"login_ip":      newThrottle(cfg.LoginIPRate),
@@ -87,21 +92,85 @@ const (
 // methods maps an HTTP method to its handler.
 type methods map[string]http.HandlerFunc
 
+// drfMethodOrder is the order of APIView.http_method_names, in which DRF
+// lists a view's methods in its Allow header.
+var drfMethodOrder = []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch,
+	http.MethodDelete, http.MethodHead, http.MethodOptions}
+
+// allowedMethods is a view's Allow list as DRF writes it: HEAD wherever
+// there is GET, OPTIONS everywhere.
+func allowedMethods(m methods) []string {
+	var allow []string
+	for _, k := range drfMethodOrder {
+		_, ok := m[k]
+		if _, get := m[http.MethodGet]; ok || (k == http.MethodHead && get) || k == http.MethodOptions {
+			allow = append(allow, k)
+		}
+	}
+	return allow
+}
+
+// viewMeta is what DRF's SimpleMetadata says of a view on OPTIONS.
+type viewMeta struct {
+	Name        string          `json:"name"`
+	Description string          `json:"description"`
+	Renders     []string        `json:"renders"`
+	Parses      []string        `json:"parses"`
+	Actions     json.RawMessage `json:"actions,omitempty"`
+}
+
+// describe gives the view at pattern (as passed to handle) its OPTIONS
+// answer; without one a view is named after its path.
+func (s *Server) describe(pattern string, m viewMeta) { s.views[pattern] = m }
+
+var (
+	renders = []string{"application/json"}
+	parses  = []string{"application/json", "application/x-www-form-urlencoded", "multipart/form-data"}
+)
+
+// options answers DRF's OPTIONS metadata for the view at pattern.
+func (s *Server) options(w http.ResponseWriter, pattern string) {
+	m, ok := s.views[pattern]
+	if !ok {
+		m.Name = viewNameOf(pattern)
+	}
+	m.Renders, m.Parses = renders, parses
+	writeJSON(w, http.StatusOK, m)
+}
+
+// viewNameOf names a view after its path's last literal segment, as DRF
+// names a view after its class ("/api/schedule-periods/" → "Schedule Periods").
+func viewNameOf(pattern string) string {
+	if _, p, ok := strings.Cut(pattern, " "); ok {
+		pattern = p
+	}
+	segs := strings.Split(strings.Trim(pattern, "/"), "/")
+	for i := len(segs) - 1; i >= 0; i-- {
+		if seg := segs[i]; seg != "" && !strings.HasPrefix(seg, "{") {
+			words := strings.FieldsFunc(seg, func(r rune) bool { return r == '-' || r == '_' })
+			for j, wd := range words {
+				words[j] = strings.ToUpper(wd[:1]) + wd[1:]
+			}
+			return strings.Join(words, " ")
+		}
+	}
+	return "Api Root"
+}
+
 // handle mounts a DRF-style view: authenticate (when a header is sent, even
 // for AllowAny views, as DRF does), check the permission, then dispatch the
-// method or answer 405.
+// method or answer 405. Every answer carries the view's Allow header, as
+// DRF's do.
 func (s *Server) handle(pattern string, p perm, m methods) {
-	allow := make([]string, 0, len(m)+1)
-	for k := range m {
-		allow = append(allow, k)
-	}
-	allow = append(allow, http.MethodOptions)
-	slices.Sort(allow)
+	allow := allowedMethods(m)
+	allowHeader := []string{strings.Join(allow, ", ")}
+	view := pattern
 	if strings.HasSuffix(pattern, "/") {
 		// Exactly this path, not the subtree (Django's URLs are exact).
 		pattern += "{$}"
 	}
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		w.Header()["Allow"] = allowHeader
 		u, err := s.authenticate(r)
 		if err != nil {
 			s.writeAuthError(w, r, err)
@@ -120,10 +189,7 @@ func (s *Server) handle(pattern string, p perm, m methods) {
 		}
 		if !ok {
 			if r.Method == http.MethodOptions {
-				w.Header().Set("Allow", strings.Join(allow, ", "))
-				writeJSON(w, http.StatusOK, struct {
-					Name string `json:"name"`
-				}{pattern})
+				s.options(w, view)
 				return
 			}
 			methodNotAllowed(w, r.Method, allow)
@@ -177,9 +243,12 @@ type tokenMessage struct {
 func (s *Server) writeAuthError(w http.ResponseWriter, r *http.Request, err error) {
 	var body tokenError
 	switch {
-	case errors.Is(err, token.ErrInvalid), errors.Is(err, token.ErrWrongType):
+	case errors.Is(err, token.ErrInvalid), errors.Is(err, token.ErrWrongType), errors.Is(err, token.ErrNoType),
+		errors.Is(err, token.ErrNoID), errors.Is(err, token.ErrNoExp):
 		body = tokenError{Detail: "Given token not valid for any token type", Code: "token_not_valid",
 			Messages: []tokenMessage{{TokenClass: "AccessToken", TokenType: "access", Message: err.Error()}}}
+	case errors.Is(err, token.ErrNoUserID):
+		body = tokenError{Detail: err.Error(), Code: "token_not_valid"}
 	case errors.Is(err, errBadHeader):
 		body = tokenError{Detail: err.Error(), Code: "bad_authorization_header"}
 	case errors.Is(err, accounts.ErrUserNotFound):
@@ -196,7 +265,27 @@ func (s *Server) writeAuthError(w http.ResponseWriter, r *http.Request, err erro
 
 // Handler returns the whole HTTP handler with its middleware.
 func (s *Server) Handler() http.Handler {
-	return s.recoverer(s.securityHeaders(s.hostCheck(s.cors(s.mux))))
+	return s.recoverer(s.securityHeaders(s.hostCheck(s.cors(s.appendSlash(s.mux)))))
+}
+
+// appendSlash is Django's APPEND_SLASH: a path without its trailing slash
+// that names a view with one is answered 301 to it, query kept (ServeMux
+// would answer 307).
+func (s *Server) appendSlash(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := r.URL.Path; p != "" && p[len(p)-1] != '/' {
+			if _, pattern := s.mux.Handler(r); strings.HasSuffix(pattern, "/{$}") {
+				loc := r.URL.EscapedPath() + "/"
+				if r.URL.RawQuery != "" {
+					loc += "?" + r.URL.RawQuery
+				}
+				w.Header().Set("Location", loc)
+				w.WriteHeader(http.StatusMovedPermanently)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 func (s *Server) routes() {
@@ -308,19 +397,22 @@ var (
 // cors is django-cors-headers with CORS_ALLOWED_ORIGINS and credentials.
 func (s *Server) cors(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		origin := r.Header.Get("Origin")
-		w.Header().Add("Vary", "Origin")
-		if origin == "" || !slices.Contains(s.Config.CORSOrigins, origin) {
-			next.ServeHTTP(w, r)
-			return
-		}
 		h := w.Header()
-		h.Set("Access-Control-Allow-Origin", origin)
-		h.Set("Access-Control-Allow-Credentials", "true")
+		h["Vary"] = append(h["Vary"], "Origin")
+		origin := r.Header.Get("Origin")
+		allowed := origin != "" && slices.Contains(s.Config.CORSOrigins, origin)
+		if allowed {
+			h.Set("Access-Control-Allow-Origin", origin)
+			h.Set("Access-Control-Allow-Credentials", "true")
+		}
 		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
-			h.Set("Access-Control-Allow-Headers", corsAllowHeaders)
-			h.Set("Access-Control-Allow-Methods", corsAllowMethods)
-			h.Set("Access-Control-Max-Age", "86400")
+			// A preflight is answered here whatever the origin; only an
+			// allowed one gets the headers that let the browser go on.
+			if allowed {
+				h.Set("Access-Control-Allow-Headers", corsAllowHeaders)
+				h.Set("Access-Control-Allow-Methods", corsAllowMethods)
+				h.Set("Access-Control-Max-Age", "86400")
+			}
 			h.Set("Content-Length", "0")
 			w.WriteHeader(http.StatusOK)
 			return
@@ -340,7 +432,7 @@ func clientIP(r *http.Request) string {
 
 // throttle answers 429 and returns false when key has used its rate.
 func (s *Server) throttle(w http.ResponseWriter, name, key string) bool {
-	ok, wait := s.throttles[name].allow(key, time.Now())
+	ok, wait := s.throttles[name].allow(key, s.now())
 	if !ok {
 		throttled(w, wait)
 	}

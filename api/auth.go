@@ -1,15 +1,26 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 
 	"pasched"
 	"pasched/accounts"
-	"pasched/password"
 )
 
 func (s *Server) authRoutes() {
+	s.describe("/api/auth/register/", viewMeta{Name: "Register",
+		Description: "POST: Register a new PA user\nCreates user and sends verification email", Actions: registerActions})
+	s.describe("/api/auth/verify-email/", viewMeta{Name: "Verify Email", Description: "POST: Verify email with token"})
+	s.describe("/api/auth/login/", viewMeta{Name: "Login",
+		Description: "POST: Login with email and password\nReturns JWT access and refresh tokens"})
+	s.describe("/api/auth/refresh/", viewMeta{Name: "Refresh Token", Description: "POST: Refresh access token using refresh token"})
+	s.describe("/api/auth/logout/", viewMeta{Name: "Logout", Description: "POST: Logout (blacklist refresh token)"})
+	s.describe("/api/auth/password-reset/", viewMeta{Name: "Password Reset Request", Description: "POST: Request password reset email"})
+	s.describe("/api/auth/password-reset-confirm/", viewMeta{Name: "Password Reset Confirm", Description: "POST: Reset password with token"})
+	s.describe("/api/auth/me/", viewMeta{Name: "User Profile",
+		Description: "GET: Get current user profile\nPATCH: Update current user profile", Actions: meActions})
 	s.handle("/api/auth/register/", allowAny, methods{http.MethodPost: s.register})
 	s.handle("/api/auth/verify-email/", allowAny, methods{http.MethodPost: s.verifyEmail})
 	s.handle("/api/auth/login/", allowAny, methods{http.MethodPost: s.login})
@@ -42,6 +53,38 @@ func newUserJSON(u *pasched.User) userJSON {
 		PhoneNumber: u.PhoneNumber, Role: u.Role, IsEmailVerified: u.IsEmailVerified, DateJoined: formatDateTime(u.DateJoined)}
 }
 
+// registerActions and meActions are DRF's OPTIONS description of the
+// serializers (me's with SPEC §3 item 11: only three fields are writable).
+var (
+	registerActions = json.RawMessage(`{"POST":{` +
+		`"email":{"type":"email","required":true,"read_only":false,"label":"Email","max_length":254},` +
+		`"username":{"type":"string","required":true,"read_only":false,"label":"Username","help_text":"Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.","max_length":150},` +
+		`"password":{"type":"string","required":true,"read_only":false,"label":"Password"},` +
+		`"password_confirm":{"type":"string","required":true,"read_only":false,"label":"Password confirm"},` +
+		`"first_name":{"type":"string","required":false,"read_only":false,"label":"First name","max_length":150},` +
+		`"last_name":{"type":"string","required":false,"read_only":false,"label":"Last name","max_length":150},` +
+		`"phone_number":{"type":"string","required":true,"read_only":false,"label":"Phone number","max_length":20}}}`)
+	meActions = json.RawMessage(`{"PUT":{` +
+		`"id":{"type":"integer","required":false,"read_only":true,"label":"ID"},` +
+		`"email":{"type":"email","required":false,"read_only":true,"label":"Email"},` +
+		`"username":{"type":"string","required":false,"read_only":true,"label":"Username","help_text":"Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only."},` +
+		`"first_name":{"type":"string","required":false,"read_only":false,"label":"First name","max_length":150},` +
+		`"last_name":{"type":"string","required":false,"read_only":false,"label":"Last name","max_length":150},` +
+		`"phone_number":{"type":"string","required":true,"read_only":false,"label":"Phone number","max_length":20},` +
+		`"role":{"type":"choice","required":false,"read_only":true,"label":"Role"},` +
+		`"is_email_verified":{"type":"boolean","required":false,"read_only":true,"label":"Is email verified"},` +
+		`"date_joined":{"type":"datetime","required":false,"read_only":true,"label":"Date joined"}}}`)
+)
+
+// registerFields is RegisterSerializer's field order.
+var registerFields = []string{"email", "username", "password", "password_confirm", "first_name", "last_name", "phone_number"}
+
+// The serializers' own field validators: DRF runs them before CharField's.
+var (
+	usernameValidators = []func(string) []string{accounts.ValidateUsername}
+	passwordValidators = []func(string) []string{accounts.ValidatePassword}
+)
+
 type messageUser struct {
 	Message string   `json:"message"`
 	User    userJSON `json:"user"`
@@ -62,8 +105,8 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	}
 	in := accounts.RegisterInput{
 		Email:           f.email("email", true),
-		Username:        f.str("username", strOpts{required: true, maxLen: 150}),
-		Password:        f.str("password", strOpts{required: true}),
+		Username:        f.str("username", strOpts{required: true, maxLen: 150, validators: usernameValidators}),
+		Password:        f.str("password", strOpts{required: true, validators: passwordValidators}),
 		PasswordConfirm: f.str("password_confirm", strOpts{required: true}),
 		FirstName:       f.str("first_name", strOpts{allowBlank: true, maxLen: 150}),
 		LastName:        f.str("last_name", strOpts{allowBlank: true, maxLen: 150}),
@@ -71,7 +114,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	}
 	u, err := s.Accounts.Register(r.Context(), in, &f.fe)
 	if err != nil {
-		writeError(w, r, err)
+		writeError(w, r, orderFields(err, registerFields...))
 		return
 	}
 	writeJSON(w, http.StatusCreated, messageUser{"Registration successful. Please check your email to verify your account.", newUserJSON(u)})
@@ -114,7 +157,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	email := f.email("email", true)
+	email := f.plainEmail("email")
 	pw := f.str("password", strOpts{required: true})
 	if err := f.fe.Err(); err != nil {
 		writeError(w, r, err)
@@ -136,25 +179,45 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// rawToken reads the seed's request.data.get('refresh'): absent, null or
-// empty is "", a non-string is a value no token can match.
+// rawToken reads the seed's request.data.get('refresh'): a value Python
+// finds false (absent, null, "", 0, false, [], {}) is "", another
+// non-string is a value no token can match.
 func rawToken(f *form, name string) string {
 	v, ok := f.m[name]
-	if !ok || isNull(v) {
+	if !ok {
 		return ""
 	}
-	var s string
-	if v[0] != '"' {
-		if string(v) == "false" || string(v) == "0" || string(v) == "[]" || string(v) == "{}" {
+	var x any
+	if err := json.Unmarshal(v, &x); err != nil {
+		return notAToken
+	}
+	switch t := x.(type) {
+	case nil:
+		return ""
+	case string:
+		return t
+	case bool:
+		if !t {
 			return ""
 		}
-		return "\x00not-a-token"
+	case float64:
+		if t == 0 {
+			return ""
+		}
+	case []any:
+		if len(t) == 0 {
+			return ""
+		}
+	case map[string]any:
+		if len(t) == 0 {
+			return ""
+		}
 	}
-	if err := jsonUnmarshalString(v, &s); err != nil {
-		return "\x00not-a-token"
-	}
-	return s
+	return notAToken
 }
+
+// notAToken stands for a truthy non-string: no token matches it.
+const notAToken = "\x00not-a-token"
 
 func (s *Server) refresh(w http.ResponseWriter, r *http.Request) {
 	f, err := decodeForm(w, r)
@@ -203,7 +266,7 @@ func (s *Server) passwordReset(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	email := f.email("email", true)
+	email := f.plainEmail("email")
 	if err := f.fe.Err(); err != nil {
 		writeError(w, r, err)
 		return
@@ -225,12 +288,7 @@ func (s *Server) passwordResetConfirm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	tok := f.uuid("token")
-	pw := f.str("password", strOpts{required: true})
-	if pw != nil {
-		for _, msg := range password.Validate(*pw, password.UserAttrs{}) {
-			f.fe.Add("password", msg)
-		}
-	}
+	pw := f.str("password", strOpts{required: true, validators: passwordValidators})
 	confirm := f.str("password_confirm", strOpts{required: true})
 	if err := f.fe.Err(); err != nil {
 		writeError(w, r, err)

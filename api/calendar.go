@@ -1,4 +1,738 @@
 package api
 
-// calendarRoutes mounts the calendar endpoints.
-func (s *Server) calendarRoutes() {}
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"pasched"
+	"pasched/schedule"
+	"pasched/sqlstore"
+)
+
+// The seed's calendars (apps/schedules/views.py MonthViewAPI, WeekViewAPI,
+// DayViewAPI): every authenticated user, PA or admin, sees every PA's
+// APPROVED shifts as CalendarShiftSerializer renders them (no admin_notes),
+// as the seed's querysets do; ?pa_id= narrows the shift lists and hours but
+// not the coverage, which is the whole rota's.
+//
+// Fixed here (SPEC §3 items 1, 6, 7, 15, 18):
+//   - a shift is listed on every date its real interval reaches, so an
+//     overnight shift appears on its own date and the next, in every hour it
+//     overlaps (partial hours included), and each date's total_hours counts
+//     only the hours that fall on it (schedule.HoursOnDate);
+//   - coverage is worked out with schedule.CoverDate from the approved
+//     shifts of the span and the days around it, the same function the
+//     scheduling core stores critical_time_coverage with;
+//   - the week view takes real ISO-8601 weeks, and week 53 only in years
+//     that have one;
+//   - out-of-range years and bad or unknown ?pa_id= values are a 400 naming
+//     the parameter, never a 500;
+//   - one query loads the shifts of the whole span, whatever its size (plus
+//     one to check a ?pa_id= when given).
+
+// calendarRoutes mounts the calendar endpoints with the seed's URL
+// converters: <int:…> matches ASCII digits only and <str:date> any non-empty
+// segment; a path they do not match is Django's 404, before authentication.
+func (s *Server) calendarRoutes() {
+	s.handleConverted("/api/calendar/month/{year}/{month}/", []string{"year", "month"}, isDigits,
+		methods{http.MethodGet: s.monthView})
+	s.handleConverted("/api/calendar/week/{year}/{week}/", []string{"year", "week"}, isDigits,
+		methods{http.MethodGet: s.weekView})
+	s.handleConverted("/api/calendar/day/{date}/", []string{"date"}, func(v string) bool { return v != "" },
+		methods{http.MethodGet: s.dayView})
+}
+
+// handleConverted mounts a view with handle, behind a check of its path
+// wildcards that answers 404 when a converter would not match: Django
+// resolves the URL before the view authenticates anyone.
+func (s *Server) handleConverted(pattern string, wildcards []string, match func(string) bool, m methods) {
+	outer, inner := s.mux, http.NewServeMux()
+	s.mux = inner
+	s.handle(pattern, isAuthenticated, m)
+	s.mux = outer
+	outer.Handle(pattern+"{$}", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for _, name := range wildcards {
+			if !match(r.PathValue(name)) {
+				writeJSON(w, http.StatusNotFound, detail{"Not found."})
+				return
+			}
+		}
+		inner.ServeHTTP(w, r)
+	}))
+}
+
+// isDigits is Django's IntConverter regex, [0-9]+.
+func isDigits(v string) bool {
+	if v == "" {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		if v[i] < '0' || v[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// pathInt reads a segment isDigits accepted as Python's int() would; values
+// past an int are math.MaxInt, out of range for every view.
+func pathInt(v string) int {
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return math.MaxInt
+	}
+	return n
+}
+
+// Years whose month and week grids stay within dates the API can show: the
+// last month and ISO week of 9999 reach into year 10000.
+const (
+	minCalendarYear = schedule.MinYear
+	maxCalendarYear = schedule.MaxYear - 1
+)
+
+var errCalendarYear = pasched.ViewError(pasched.EINVALID,
+	fmt.Sprintf("Year must be between %d and %d", minCalendarYear, maxCalendarYear))
+
+// monthParams validates the month view's path as the seed does (month
+// first, with its words), then the year.
+func monthParams(yearSeg, monthSeg string) (year int, month time.Month, err error) {
+	y, m := pathInt(yearSeg), pathInt(monthSeg)
+	if m < 1 || m > 12 {
+		return 0, 0, pasched.ViewError(pasched.EINVALID, "Month must be between 1 and 12")
+	}
+	if y < minCalendarYear || y > maxCalendarYear {
+		return 0, 0, errCalendarYear
+	}
+	return y, time.Month(m), nil
+}
+
+// weekParams validates the week view's path: the seed's 1..53 check with its
+// words, then the year, then that the ISO year has the week.
+func weekParams(yearSeg, weekSeg string) (year, week int, monday schedule.Date, err error) {
+	y, wk := pathInt(yearSeg), pathInt(weekSeg)
+	if wk < 1 || wk > 53 {
+		return 0, 0, schedule.Date{}, pasched.ViewError(pasched.EINVALID, "Week must be between 1 and 53")
+	}
+	if y < minCalendarYear || y > maxCalendarYear {
+		return 0, 0, schedule.Date{}, errCalendarYear
+	}
+	if n := schedule.WeeksInISOYear(y); wk > n {
+		return 0, 0, schedule.Date{}, pasched.ViewError(pasched.EINVALID,
+			fmt.Sprintf("Week must be between 1 and %d: ISO year %d has no week %d", n, y, wk))
+	}
+	monday, err = schedule.ISOWeekStart(y, wk)
+	if err != nil {
+		return 0, 0, schedule.Date{}, pasched.ViewError(pasched.EINVALID, "Invalid year or week")
+	}
+	return y, wk, monday, nil
+}
+
+var errDayFormat = pasched.ViewError(pasched.EINVALID, "Invalid date format. Use YYYY-MM-DD")
+
+// dayParam reads the day view's date as the seed's
+// datetime.strptime(date, '%Y-%m-%d') does on CPython 3.11: the pattern
+// (?P<Y>\d\d\d\d)-(?P<m>1[0-2]|0[1-9]|[1-9])-(?P<d>3[01]|[12]\d|0[1-9]|[1-9]| [1-9])
+// matched from the start, taking the first match in the regex's own order
+// and refusing one that leaves input over; \d is any Unicode decimal digit.
+// So "2030-3-2" and "2030-03- 2" are 2 March 2030, "0000-01-01" and
+// "2030-02-30" are refused.
+func dayParam(v string) (schedule.Date, error) {
+	rs := []rune(v)
+	if len(rs) < 7 {
+		return schedule.Date{}, errDayFormat
+	}
+	year := 0
+	for _, r := range rs[:4] {
+		d, ok := pyDecimal(r)
+		if !ok {
+			return schedule.Date{}, errDayFormat
+		}
+		year = year*10 + d
+	}
+	if rs[4] != '-' {
+		return schedule.Date{}, errDayFormat
+	}
+	rest := rs[5:]
+	for _, m := range monthAlternatives(rest) {
+		if len(rest) <= m.n || rest[m.n] != '-' {
+			continue
+		}
+		d, ok := firstDayAlternative(rest[m.n+1:])
+		if !ok {
+			continue
+		}
+		if m.n+1+d.n != len(rest) {
+			return schedule.Date{}, errDayFormat // "unconverted data remains"
+		}
+		date, err := schedule.NewDate(year, time.Month(m.v), d.v)
+		if err != nil {
+			return schedule.Date{}, errDayFormat
+		}
+		return date, nil
+	}
+	return schedule.Date{}, errDayFormat
+}
+
+// reMatch is one way a regex alternative matched: its value and length.
+type reMatch struct{ v, n int }
+
+// monthAlternatives returns the matches of 1[0-2]|0[1-9]|[1-9] at the start
+// of rs, in the order the regex tries them.
+func monthAlternatives(rs []rune) []reMatch {
+	var out []reMatch
+	if len(rs) >= 2 && rs[0] == '1' && rs[1] >= '0' && rs[1] <= '2' {
+		out = append(out, reMatch{10 + int(rs[1]-'0'), 2})
+	}
+	if len(rs) >= 2 && rs[0] == '0' && rs[1] >= '1' && rs[1] <= '9' {
+		out = append(out, reMatch{int(rs[1] - '0'), 2})
+	}
+	if len(rs) >= 1 && rs[0] >= '1' && rs[0] <= '9' {
+		out = append(out, reMatch{int(rs[0] - '0'), 1})
+	}
+	return out
+}
+
+// firstDayAlternative returns the first match of
+// 3[01]|[12]\d|0[1-9]|[1-9]| [1-9] at the start of rs.
+func firstDayAlternative(rs []rune) (reMatch, bool) {
+	if len(rs) >= 2 && rs[0] == '3' && (rs[1] == '0' || rs[1] == '1') {
+		return reMatch{30 + int(rs[1]-'0'), 2}, true
+	}
+	if len(rs) >= 2 && (rs[0] == '1' || rs[0] == '2') {
+		if d, ok := pyDecimal(rs[1]); ok {
+			return reMatch{10*int(rs[0]-'0') + d, 2}, true
+		}
+	}
+	if len(rs) >= 2 && rs[0] == '0' && rs[1] >= '1' && rs[1] <= '9' {
+		return reMatch{int(rs[1] - '0'), 2}, true
+	}
+	if len(rs) >= 1 && rs[0] >= '1' && rs[0] <= '9' {
+		return reMatch{int(rs[0] - '0'), 1}, true
+	}
+	if len(rs) >= 2 && rs[0] == ' ' && rs[1] >= '1' && rs[1] <= '9' {
+		return reMatch{int(rs[1] - '0'), 2}, true
+	}
+	return reMatch{}, false
+}
+
+// pyDecimal is the value of a Unicode decimal digit (category Nd), as
+// Python's re \d matches and int() reads it. Nd digits come in runs of ten
+// from zero, so the value is the position in the run.
+func pyDecimal(r rune) (int, bool) {
+	if r >= '0' && r <= '9' {
+		return int(r - '0'), true
+	}
+	if !unicode.IsDigit(r) {
+		return 0, false
+	}
+	n := 0
+	for z := r - 1; unicode.IsDigit(z); z-- {
+		n++
+	}
+	return n % 10, true
+}
+
+// paFilter reads ?pa_id= (the last one given, as DRF's query_params.get);
+// empty or absent means every PA, as the seed's `if pa_id:`.
+func paFilter(r *http.Request) (id int64, given bool, err error) {
+	vs := r.URL.Query()["pa_id"]
+	if len(vs) == 0 || vs[len(vs)-1] == "" {
+		return 0, false, nil
+	}
+	id, ok := pyIntID(vs[len(vs)-1])
+	if !ok {
+		return 0, false, pasched.ViewError(pasched.EINVALID, "Invalid pa_id: must be a user id (a whole number)")
+	}
+	return id, true, nil
+}
+
+// pyIntID reads an integer as Python's int(str) does (surrounding
+// whitespace, a sign, Unicode digits, single underscores between digits),
+// refusing values past int64.
+func pyIntID(v string) (int64, bool) {
+	v = strings.TrimSpace(v)
+	neg := false
+	if v != "" && (v[0] == '+' || v[0] == '-') {
+		neg = v[0] == '-'
+		v = v[1:]
+	}
+	var n int64
+	digits, prevUnderscore := 0, false
+	for _, r := range v {
+		if r == '_' {
+			if digits == 0 || prevUnderscore {
+				return 0, false
+			}
+			prevUnderscore = true
+			continue
+		}
+		d, ok := pyDecimal(r)
+		if !ok {
+			return 0, false
+		}
+		if n > (math.MaxInt64-int64(d))/10 {
+			return 0, false
+		}
+		n = n*10 + int64(d)
+		digits++
+		prevUnderscore = false
+	}
+	if digits == 0 || prevUnderscore {
+		return 0, false
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
+}
+
+// checkPA refuses a ?pa_id= that names no user.
+func (s *Server) checkPA(ctx context.Context, id int64) error {
+	ok, err := sqlstore.UserExists(ctx, s.DB, id)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return pasched.ViewError(pasched.EINVALID, fmt.Sprintf("Invalid pa_id: no user with id %d", id))
+	}
+	return nil
+}
+
+// windows are the critical times coverage is worked out for.
+func (s *Server) windows() []schedule.Window {
+	if s.Scheduling == nil || s.Scheduling.Windows == nil {
+		return schedule.DefaultWindows()
+	}
+	return s.Scheduling.Windows
+}
+
+// span is the approved shifts around a run of dates, first..last, loaded in
+// one query: every shift dated from the day before first (its overnight
+// shifts reach into first) to the day after last (they can cover a window
+// that crosses last's midnight).
+type span struct {
+	first, last schedule.Date
+	rows        []sqlstore.CalendarShift
+	shifts      []schedule.Shift
+	out         []calShift
+	// at[i] is the index in rows of the first shift dated first-1+i or later.
+	at      []int
+	windows []schedule.Window
+	pa      int64 // only this PA's shifts are listed; 0 for all
+}
+
+func (s *Server) loadSpan(ctx context.Context, first, last schedule.Date, pa int64) (*span, error) {
+	from, to := first.AddDays(-1), last.AddDays(1)
+	rows, err := sqlstore.FindCalendarShifts(ctx, s.DB, from, to)
+	if err != nil {
+		return nil, err
+	}
+	sp := &span{first: first, last: last, rows: rows, windows: s.windows(), pa: pa,
+		shifts: make([]schedule.Shift, len(rows)), out: make([]calShift, len(rows))}
+	days := from.DaysUntil(to) + 1
+	sp.at = make([]int, days+1)
+	j := 0
+	for i := 0; i <= days; i++ {
+		d := from.AddDays(i)
+		for j < len(rows) && rows[j].Date.Before(d) {
+			j++
+		}
+		sp.at[i] = j
+	}
+	for i := range rows {
+		sp.shifts[i] = rows[i].Shift()
+		sp.out[i] = newCalShift(&rows[i])
+	}
+	return sp, nil
+}
+
+// index is d's position in sp.at (first-1 is 0).
+func (sp *span) index(d schedule.Date) int { return sp.first.AddDays(-1).DaysUntil(d) }
+
+// on returns, in order, the listed shifts whose interval reaches into d:
+// the day before's overnight shifts, then d's own.
+func (sp *span) on(d schedule.Date) []int {
+	i := sp.index(d)
+	lo, hi := sp.at[i-1], sp.at[i+1]
+	var idx []int
+	for k := lo; k < hi; k++ {
+		if sp.pa != 0 && sp.rows[k].PAID != sp.pa {
+			continue
+		}
+		if schedule.OnDate(d, sp.shifts[k]) {
+			idx = append(idx, k)
+		}
+	}
+	return idx
+}
+
+// dated counts the listed shifts dated first..last (the seed's total_shifts).
+func (sp *span) dated(first, last schedule.Date) int {
+	n := 0
+	for k := sp.at[sp.index(first)]; k < sp.at[sp.index(last)+1]; k++ {
+		if sp.pa == 0 || sp.rows[k].PAID == sp.pa {
+			n++
+		}
+	}
+	return n
+}
+
+// coverage works out d's critical windows from every PA's approved shifts.
+func (sp *span) coverage(d schedule.Date) []schedule.WindowCoverage {
+	i := sp.index(d)
+	return schedule.CoverDate(d, sp.windows, sp.shifts[sp.at[i-1]:sp.at[i+2]])
+}
+
+// byID returns the rendered shift with this id, or nil.
+func (sp *span) byID(id int64) *calShift {
+	if id == 0 {
+		return nil
+	}
+	for k := range sp.rows {
+		if sp.rows[k].ID == id {
+			return &sp.out[k]
+		}
+	}
+	return nil
+}
+
+// shiftsJSON returns the rendered shifts idx, never nil (an empty list
+// renders as []).
+func (sp *span) shiftsJSON(idx []int) []*calShift {
+	out := make([]*calShift, len(idx))
+	for i, k := range idx {
+		out[i] = &sp.out[k]
+	}
+	return out
+}
+
+// hours is what the shifts idx put on d, as the seed's total_hours: the
+// integer 0 with none, else the float of the decimal sum.
+func (sp *span) hours(d schedule.Date, idx []int) json.Number {
+	if len(idx) == 0 {
+		return "0"
+	}
+	var h int64
+	for _, k := range idx {
+		h += schedule.HoursOnDate(d, sp.shifts[k])
+	}
+	return pyFloat(float64(h) / 100)
+}
+
+// pyFloat renders f as Python's json does (repr): shortest round-trip
+// digits, with ".0" on whole numbers.
+func pyFloat(f float64) json.Number {
+	s := strconv.FormatFloat(f, 'f', -1, 64)
+	if !strings.ContainsAny(s, ".eE") {
+		s += ".0"
+	}
+	return json.Number(s)
+}
+
+// calShift is the seed's CalendarShiftSerializer.
+type calShift struct {
+	ID            int64  `json:"id"`
+	PAID          int64  `json:"pa_id"`
+	PAName        string `json:"pa_name"`
+	Date          string `json:"date"`
+	StartTime     string `json:"start_time"`
+	EndTime       string `json:"end_time"`
+	DurationHours string `json:"duration_hours"`
+	Notes         string `json:"notes"`
+	Status        string `json:"status"`
+}
+
+func newCalShift(c *sqlstore.CalendarShift) calShift {
+	return calShift{ID: c.ID, PAID: c.PAID, PAName: c.PAName, Date: c.Date.String(),
+		StartTime: c.Start.String(), EndTime: c.End.String(), DurationHours: schedule.FormatHours(c.Duration),
+		Notes: c.Notes, Status: "APPROVED"}
+}
+
+// dayCoverage is the month and week views' per-day coverage.
+type dayCoverage struct {
+	MorningCovered bool   `json:"morning_covered"`
+	EveningCovered bool   `json:"evening_covered"`
+	Status         string `json:"status"`
+}
+
+// covered returns whether window i (0 morning, 1 evening) is covered and by
+// which shift (0 for none or for a window not configured).
+func covered(cs []schedule.WindowCoverage, i int) (bool, int64) {
+	if i >= len(cs) {
+		return false, 0
+	}
+	return cs[i].Covered, cs[i].ShiftID
+}
+
+func newDayCoverage(cs []schedule.WindowCoverage) dayCoverage {
+	m, _ := covered(cs, 0)
+	e, _ := covered(cs, 1)
+	return dayCoverage{MorningCovered: m, EveningCovered: e, Status: schedule.CoverageStatus(cs)}
+}
+
+// monthView is MonthViewAPI's body.
+type monthView struct {
+	Year          int           `json:"year"`
+	Month         int           `json:"month"`
+	MonthName     string        `json:"month_name"`
+	Weeks         []monthWeek   `json:"weeks"`
+	TotalShifts   int           `json:"total_shifts"`
+	CoverageStats coverageStats `json:"coverage_stats"`
+}
+
+type monthWeek struct {
+	WeekStart  string     `json:"week_start"`
+	WeekEnd    string     `json:"week_end"`
+	WeekNumber int        `json:"week_number"`
+	Days       []monthDay `json:"days"`
+}
+
+type monthDay struct {
+	Date           string      `json:"date"`
+	DayName        string      `json:"day_name"`
+	Shifts         []*calShift `json:"shifts"`
+	Coverage       dayCoverage `json:"coverage"`
+	TotalHours     json.Number `json:"total_hours"`
+	IsCurrentMonth bool        `json:"is_current_month"`
+}
+
+type coverageStats struct {
+	TotalDays          int         `json:"total_days"`
+	FullyCovered       int         `json:"fully_covered"`
+	PartiallyCovered   int         `json:"partially_covered"`
+	NotCovered         int         `json:"not_covered"`
+	CoveragePercentage json.Number `json:"coverage_percentage"`
+}
+
+// monthView answers GET /api/calendar/month/{year}/{month}/: the rows of a
+// Monday-first month grid (4 to 6 weeks, week_number counting them from 1).
+// As in the seed, days of the neighbouring months show their coverage but
+// no shifts, and total_shifts counts the shifts dated in the month.
+func (s *Server) monthView(w http.ResponseWriter, r *http.Request) {
+	year, month, err := monthParams(r.PathValue("year"), r.PathValue("month"))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	pa, given, err := paFilter(r)
+	if err == nil && given {
+		err = s.checkPA(r.Context(), pa)
+	}
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	mondays := schedule.MonthWeeks(year, month)
+	dates := schedule.MonthDates(year, month)
+	firstDay, lastDay := dates[0], dates[len(dates)-1]
+	gridFirst, gridLast := mondays[0], mondays[len(mondays)-1].AddDays(6)
+	sp, err := s.loadSpan(r.Context(), gridFirst, gridLast, pa)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	var stats coverageStats
+	stats.TotalDays = len(dates)
+	weeks := make([]monthWeek, len(mondays))
+	for wi, monday := range mondays {
+		days := make([]monthDay, 7)
+		for di := range days {
+			d := monday.AddDays(di)
+			inMonth := d.Month() == month && d.Year() == year
+			var idx []int
+			if inMonth {
+				idx = sp.on(d)
+			}
+			cs := sp.coverage(d)
+			cov := newDayCoverage(cs)
+			if inMonth {
+				switch cov.Status {
+				case schedule.StatusComplete:
+					stats.FullyCovered++
+				case schedule.StatusPartial:
+					stats.PartiallyCovered++
+				}
+			}
+			days[di] = monthDay{Date: d.String(), DayName: d.Weekday().String(), Shifts: sp.shiftsJSON(idx),
+				Coverage: cov, TotalHours: sp.hours(d, idx), IsCurrentMonth: inMonth}
+		}
+		weeks[wi] = monthWeek{WeekStart: monday.String(), WeekEnd: monday.AddDays(6).String(), WeekNumber: wi + 1, Days: days}
+	}
+	stats.NotCovered = stats.TotalDays - stats.FullyCovered - stats.PartiallyCovered
+	stats.CoveragePercentage = pyRound1(float64(stats.FullyCovered) / float64(stats.TotalDays) * 100)
+	writeJSON(w, http.StatusOK, monthView{Year: year, Month: int(month), MonthName: month.String() + " " + strconv.Itoa(year),
+		Weeks: weeks, TotalShifts: sp.dated(firstDay, lastDay), CoverageStats: stats})
+}
+
+// pyRound1 is Python's round(f, 1) rendered by json: correctly rounded to
+// one place, "3.2", "0.0", "100.0".
+func pyRound1(f float64) json.Number {
+	return json.Number(strconv.FormatFloat(f, 'f', 1, 64))
+}
+
+// weekView is WeekViewAPI's body.
+type weekView struct {
+	WeekStart   string    `json:"week_start"`
+	WeekEnd     string    `json:"week_end"`
+	WeekNumber  int       `json:"week_number"`
+	Year        int       `json:"year"`
+	Days        []weekDay `json:"days"`
+	TotalShifts int       `json:"total_shifts"`
+}
+
+type weekDay struct {
+	Date         string      `json:"date"`
+	DayName      string      `json:"day_name"`
+	Shifts       []*calShift `json:"shifts"`
+	HourlyShifts hourly      `json:"hourly_shifts"`
+	Coverage     dayCoverage `json:"coverage"`
+	TotalHours   json.Number `json:"total_hours"`
+}
+
+// hourly is the week view's {"00:00": [...], …, "23:00": [...]}: the shifts
+// overlapping each hour of the day.
+type hourly [24][]*calShift
+
+func (h *hourly) MarshalJSON() ([]byte, error) {
+	b := make([]byte, 0, 512)
+	b = append(b, '{')
+	for i := range h {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"', byte('0'+i/10), byte('0'+i%10), ':', '0', '0', '"', ':')
+		list := h[i]
+		if list == nil {
+			list = []*calShift{}
+		}
+		lb, err := json.Marshal(list)
+		if err != nil {
+			return nil, err
+		}
+		b = append(b, lb...)
+	}
+	return append(b, '}'), nil
+}
+
+// weekView answers GET /api/calendar/week/{year}/{week}/ for ISO week week
+// of ISO year year (Monday to Sunday). total_shifts counts the shifts dated
+// in the week.
+func (s *Server) weekView(w http.ResponseWriter, r *http.Request) {
+	year, week, monday, err := weekParams(r.PathValue("year"), r.PathValue("week"))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	pa, given, err := paFilter(r)
+	if err == nil && given {
+		err = s.checkPA(r.Context(), pa)
+	}
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	sunday := monday.AddDays(6)
+	sp, err := s.loadSpan(r.Context(), monday, sunday, pa)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	days := make([]weekDay, 7)
+	for di := range days {
+		d := monday.AddDays(di)
+		idx := sp.on(d)
+		var hs hourly
+		for _, k := range idx {
+			for _, h := range schedule.DayHours(d, sp.shifts[k]) {
+				hs[h] = append(hs[h], &sp.out[k])
+			}
+		}
+		days[di] = weekDay{Date: d.String(), DayName: d.Weekday().String(), Shifts: sp.shiftsJSON(idx),
+			HourlyShifts: hs, Coverage: newDayCoverage(sp.coverage(d)), TotalHours: sp.hours(d, idx)}
+	}
+	writeJSON(w, http.StatusOK, weekView{WeekStart: monday.String(), WeekEnd: sunday.String(), WeekNumber: week, Year: year,
+		Days: days, TotalShifts: sp.dated(monday, sunday)})
+}
+
+// dayView is DayViewAPI's body.
+type dayView struct {
+	Date       string          `json:"date"`
+	DayName    string          `json:"day_name"`
+	Shifts     []*calShift     `json:"shifts"`
+	Coverage   dayShiftsCovers `json:"coverage"`
+	TotalHours json.Number     `json:"total_hours"`
+	Timeline   []timelineHour  `json:"timeline"`
+}
+
+// dayShiftsCovers is the day view's coverage, with the shifts covering the
+// start of each window (null when not covered).
+type dayShiftsCovers struct {
+	MorningCovered bool      `json:"morning_covered"`
+	EveningCovered bool      `json:"evening_covered"`
+	MorningShift   *calShift `json:"morning_shift"`
+	EveningShift   *calShift `json:"evening_shift"`
+	Status         string    `json:"status"`
+}
+
+type timelineHour struct {
+	Hour           int         `json:"hour"`
+	HourLabel      string      `json:"hour_label"`
+	Shifts         []*calShift `json:"shifts"`
+	IsCriticalTime bool        `json:"is_critical_time"`
+}
+
+// dayView answers GET /api/calendar/day/{date}/ with the date's shifts and
+// an hourly timeline listing each shift in every hour it overlaps.
+func (s *Server) dayView(w http.ResponseWriter, r *http.Request) {
+	d, err := dayParam(r.PathValue("date"))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	pa, given, err := paFilter(r)
+	if err == nil && given {
+		err = s.checkPA(r.Context(), pa)
+	}
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	sp, err := s.loadSpan(r.Context(), d, d, pa)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	idx := sp.on(d)
+	cs := sp.coverage(d)
+	cov := dayShiftsCovers{Status: schedule.CoverageStatus(cs)}
+	var mID, eID int64
+	cov.MorningCovered, mID = covered(cs, 0)
+	cov.EveningCovered, eID = covered(cs, 1)
+	cov.MorningShift, cov.EveningShift = sp.byID(mID), sp.byID(eID)
+	timeline := make([]timelineHour, 24)
+	for h := range timeline {
+		timeline[h] = timelineHour{Hour: h, HourLabel: fmt.Sprintf("%02d:00", h), Shifts: []*calShift{},
+			IsCriticalTime: schedule.InWindow(h, sp.windows)}
+	}
+	for _, k := range idx {
+		for _, h := range schedule.DayHours(d, sp.shifts[k]) {
+			timeline[h].Shifts = append(timeline[h].Shifts, &sp.out[k])
+		}
+	}
+	writeJSON(w, http.StatusOK, dayView{Date: d.String(), DayName: dayName(d), Shifts: sp.shiftsJSON(idx),
+		Coverage: cov, TotalHours: sp.hours(d, idx), Timeline: timeline})
+}
+
+// dayName is the seed's strftime('%A, %B %d, %Y'): glibc does not pad the
+// year, so 0001-01-01 is "Monday, January 01, 1".
+func dayName(d schedule.Date) string {
+	return fmt.Sprintf("%s, %s %02d, %d", d.Weekday(), d.Month(), d.Day(), d.Year())
+}

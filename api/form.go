@@ -6,15 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"net/http"
-	"net/url"
+	"net/netip"
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
-
-	"github.com/google/uuid"
 
 	"pasched"
 )
@@ -31,8 +31,10 @@ type form struct {
 	partial bool
 }
 
-// decodeForm reads a JSON object (or a urlencoded / multipart form) body.
-// An empty body is an empty object, as in DRF.
+// decodeForm reads a JSON object (or a urlencoded / multipart form) body as
+// DRF's parsers do: an empty body is an empty object; a body of another
+// media type is 415; malformed JSON is 400 with Python's json message;
+// valid JSON that is not an object is refused as a serializer refuses it.
 func decodeForm(w http.ResponseWriter, r *http.Request) (*form, error) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
@@ -43,52 +45,103 @@ func decodeForm(w http.ResponseWriter, r *http.Request) (*form, error) {
 		return nil, &pasched.Error{Code: pasched.EINVALID, Message: "Could not read the request body."}
 	}
 	f := &form{m: map[string]json.RawMessage{}}
+	if len(body) == 0 {
+		return f, nil
+	}
 	ct := r.Header.Get("Content-Type")
 	mt, params, _ := mime.ParseMediaType(ct)
-	switch {
-	case len(bytes.TrimSpace(body)) == 0:
-		return f, nil
-	case ct == "" || mt == "application/json" || strings.HasSuffix(mt, "+json"):
-		if !utf8.Valid(body) {
-			return nil, &pasched.Error{Code: pasched.EINVALID, Message: "JSON parse error - invalid UTF-8"}
-		}
-		var v any
-		dec := json.NewDecoder(bytes.NewReader(body))
-		dec.UseNumber()
-		if err := dec.Decode(&v); err != nil {
-			return nil, &pasched.Error{Code: pasched.EINVALID, Message: "JSON parse error - " + err.Error()}
-		}
-		if dec.More() {
-			return nil, &pasched.Error{Code: pasched.EINVALID, Message: "JSON parse error - Extra data"}
-		}
-		if _, ok := v.(map[string]any); !ok {
-			return nil, pasched.Invalid("non_field_errors", fmt.Sprintf("Invalid data. Expected a dictionary, but got %s.", pyTypeName(v)))
-		}
-		if err := json.Unmarshal(body, &f.m); err != nil {
-			return nil, &pasched.Error{Code: pasched.EINVALID, Message: "JSON parse error - " + err.Error()}
+	switch mt {
+	case "application/json":
+		return f, f.decodeJSON(body)
+	case "application/x-www-form-urlencoded":
+		for k, v := range parseQuery(body) {
+			f.m[k], _ = json.Marshal(v)
 		}
 		return f, nil
-	case mt == "application/x-www-form-urlencoded":
-		vals, err := url.ParseQuery(string(body))
-		if err != nil || !utf8.Valid(body) {
-			return nil, &pasched.Error{Code: pasched.EINVALID, Message: "Malformed form data."}
-		}
-		for k, v := range vals {
-			f.m[k], _ = json.Marshal(v[len(v)-1])
-		}
-		return f, nil
-	case mt == "multipart/form-data":
+	case "multipart/form-data":
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		r.Header.Set("Content-Type", mime.FormatMediaType(mt, params))
 		if err := r.ParseMultipartForm(maxBody); err != nil {
 			return nil, &pasched.Error{Code: pasched.EINVALID, Message: "Multipart form parse error - " + err.Error()}
 		}
 		for k, v := range r.MultipartForm.Value {
-			f.m[k], _ = json.Marshal(v[len(v)-1])
+			f.m[k], _ = json.Marshal(strings.ToValidUTF8(v[len(v)-1], "\uFFFD"))
 		}
 		return f, nil
 	}
-	return nil, &pasched.Error{Code: pasched.EUNSUPPORTED, Message: fmt.Sprintf("Unsupported media type %q in request.", ct)}
+	return nil, &pasched.Error{Code: pasched.EUNSUPPORTED, Message: `Unsupported media type "` + ct + `" in request.`}
+}
+
+// decodeJSON is DRF's JSONParser over Python's json module, then a
+// serializer's check that the data is a dictionary.
+func (f *form) decodeJSON(body []byte) error {
+	n, msg := pyUTF8Check(body)
+	if msg != "" {
+		return jsonParseError(msg)
+	}
+	// Python's stream decoder drops a sequence cut short by the end of the body.
+	body = body[:n]
+	if trimmed := bytes.TrimLeft(body, " \t\r\n"); len(trimmed) > 0 && trimmed[0] == '{' {
+		if err := json.Unmarshal(body, &f.m); err == nil {
+			return nil
+		}
+	} else {
+		var v any
+		dec := json.NewDecoder(bytes.NewReader(body))
+		dec.UseNumber()
+		if err := dec.Decode(&v); err == nil {
+			if _, err := dec.Token(); err == io.EOF {
+				if v == nil {
+					return pasched.Invalid("non_field_errors", "No data provided")
+				}
+				return pasched.Invalid("non_field_errors", fmt.Sprintf("Invalid data. Expected a dictionary, but got %s.", pyTypeName(v)))
+			}
+		}
+	}
+	msg = pyJSONError(string(body))
+	if msg == "" {
+		// Go refused what Python accepts: only nesting deeper than Go's limit.
+		msg = "maximum recursion depth exceeded while decoding a JSON object from a unicode string"
+	}
+	return jsonParseError(msg)
+}
+
+func jsonParseError(msg string) error {
+	return &pasched.Error{Code: pasched.EINVALID, Message: "JSON parse error - " + msg}
+}
+
+// parseQuery is Django's QueryDict over a urlencoded body: '&'-separated
+// pairs, '+' as space, malformed escapes kept as they are, invalid UTF-8
+// replaced, the last value of a repeated key winning.
+func parseQuery(body []byte) map[string]string {
+	out := map[string]string{}
+	for _, pair := range strings.Split(string(body), "&") {
+		if pair == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		out[unquotePlus(k)] = unquotePlus(v)
+	}
+	return out
+}
+
+func unquotePlus(s string) string {
+	s = strings.ReplaceAll(s, "+", " ")
+	var b []byte
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
+			n, _ := strconv.ParseUint(s[i+1:i+3], 16, 8)
+			b = append(b, byte(n))
+			i += 2
+			continue
+		}
+		b = append(b, s[i])
+	}
+	return strings.ToValidUTF8(string(b), "\uFFFD")
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
 
 func pyTypeName(v any) string {
@@ -117,6 +170,15 @@ type strOpts struct {
 	allowNull  bool
 	maxLen     int
 	noTrim     bool
+	// invalid replaces "Not a valid string." for a value of the wrong type
+	// (EmailField says "Enter a valid email address.").
+	invalid string
+	// validators are the field's own validators (a model field's, or a
+	// serializer's validators=[...]): DRF runs them before the CharField's
+	// MaxLength, null-character and surrogate checks.
+	validators []func(string) []string
+	// after run after those checks (EmailField's EmailValidator).
+	after []func(string) []string
 }
 
 // raw returns the field's JSON and whether it is present; an absent
@@ -134,7 +196,9 @@ func (f *form) raw(name string, required bool) (json.RawMessage, bool) {
 
 func isNull(v json.RawMessage) bool { return string(bytes.TrimSpace(v)) == "null" }
 
-// str reads a CharField. It returns nil when the field is absent or invalid.
+// str reads a CharField as DRF does: required, then blank, then null, then
+// the type; then every validator, collecting all their messages. It
+// returns nil when the field is absent or invalid.
 func (f *form) str(name string, o strOpts) *string {
 	v, ok := f.raw(name, o.required)
 	if !ok {
@@ -158,53 +222,145 @@ func (f *form) str(name string, o strOpts) *string {
 		// DRF's CharField turns numbers into their str().
 		s = pyNumberString(string(v))
 	default:
-		f.fe.Add(name, "Not a valid string.")
+		msg := "Not a valid string."
+		if o.invalid != "" {
+			msg = o.invalid
+		}
+		f.fe.Add(name, msg)
 		return nil
 	}
 	if !o.noTrim {
-		s = strings.TrimSpace(s)
+		s = pyStrip(s)
 	}
-	if s == "" && !o.allowBlank {
-		f.fe.Add(name, "This field may not be blank.")
-		return nil
+	if s == "" {
+		if !o.allowBlank {
+			f.fe.Add(name, "This field may not be blank.")
+			return nil
+		}
+		return &s
+	}
+	var msgs []string
+	for _, fn := range o.validators {
+		msgs = append(msgs, fn(s)...)
 	}
 	if o.maxLen > 0 && utf8.RuneCountInString(s) > o.maxLen {
-		f.fe.Add(name, fmt.Sprintf("Ensure this field has no more than %d characters.", o.maxLen))
-		return nil
+		msgs = append(msgs, fmt.Sprintf("Ensure this field has no more than %d characters.", o.maxLen))
 	}
-	if strings.ContainsRune(s, 0) {
-		f.fe.Add(name, "Null characters are not allowed.")
+	if strings.IndexByte(s, 0) >= 0 {
+		msgs = append(msgs, "Null characters are not allowed.")
+	}
+	if r, ok := loneSurrogate(v); ok {
+		msgs = append(msgs, fmt.Sprintf("Surrogate characters are not allowed: U+%X.", r))
+	}
+	for _, fn := range o.after {
+		msgs = append(msgs, fn(s)...)
+	}
+	if len(msgs) > 0 {
+		for _, m := range msgs {
+			f.fe.Add(name, m)
+		}
 		return nil
 	}
 	return &s
 }
 
-func pyNumberString(n string) string {
-	if strings.ContainsAny(n, ".eE") {
-		if fl, err := strconv.ParseFloat(n, 64); err == nil {
-			s := strconv.FormatFloat(fl, 'f', -1, 64)
-			if !strings.Contains(s, ".") {
-				s += ".0"
-			}
-			return s
-		}
-	}
-	return n
+// pyStrip is Python's str.strip(): it trims str.isspace() characters,
+// which are unicode.IsSpace plus the separators U+001C–U+001F.
+func pyStrip(s string) string {
+	return strings.TrimFunc(s, func(r rune) bool {
+		return unicode.IsSpace(r) || (r >= 0x1c && r <= 0x1f)
+	})
 }
 
-// emailRe approximates Django's EmailValidator (user part, domain part).
+// pyNumberString is Python's str() of a JSON number: integers as written
+// (but "-0" is 0), floats in repr's shortest form ("1.0", "1e+16", "inf").
+func pyNumberString(n string) string {
+	if !strings.ContainsAny(n, ".eE") {
+		if strings.Trim(n, "-0") == "" {
+			return "0"
+		}
+		return n
+	}
+	fl, err := strconv.ParseFloat(n, 64)
+	switch {
+	case math.IsInf(fl, 1):
+		return "inf"
+	case math.IsInf(fl, -1):
+		return "-inf"
+	case err != nil:
+		return n
+	}
+	if a := math.Abs(fl); a != 0 && (a < 1e-4 || a >= 1e16) {
+		return strconv.FormatFloat(fl, 'e', -1, 64)
+	}
+	s := strconv.FormatFloat(fl, 'f', -1, 64)
+	if !strings.Contains(s, ".") {
+		s += ".0"
+	}
+	return s
+}
+
+// loneSurrogate finds the first \uD800–\uDFFF escape of a JSON string that
+// is not half of a pair: Python keeps it as a character (which DRF's
+// ProhibitSurrogateCharactersValidator refuses); Go's decoder turned it
+// into U+FFFD.
+func loneSurrogate(v json.RawMessage) (rune, bool) {
+	if len(v) == 0 || v[0] != '"' || bytes.IndexByte(v, '\\') < 0 {
+		return 0, false
+	}
+	for i := 1; i < len(v); i++ {
+		if v[i] != '\\' {
+			continue
+		}
+		if i+1 < len(v) && v[i+1] != 'u' {
+			i++ // a two-character escape
+			continue
+		}
+		r, ok := hex4(v, i+2)
+		if !ok {
+			return 0, false
+		}
+		switch {
+		case r >= 0xD800 && r <= 0xDBFF:
+			if i+11 < len(v) && v[i+6] == '\\' && v[i+7] == 'u' {
+				if r2, ok := hex4(v, i+8); ok && r2 >= 0xDC00 && r2 <= 0xDFFF {
+					i += 11
+					continue
+				}
+			}
+			return r, true
+		case r >= 0xDC00 && r <= 0xDFFF:
+			return r, true
+		}
+		i += 5
+	}
+	return 0, false
+}
+
+func hex4(v []byte, at int) (rune, bool) {
+	if at+4 > len(v) {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(string(v[at:at+4]), 16, 32)
+	return rune(n), err == nil
+}
+
+// Django's EmailValidator (5.2): a dot-atom or quoted-string user part;
+// a domain of labels whose last is letters or punycode, "localhost", or an
+// address literal. Letters include everything from U+00A1 to U+FFFF, as
+// Django's pattern says.
 var (
-	emailUserRe   = regexp.MustCompile("(?i)^[-!#$%&'*+/=?^_`{}|~0-9A-Z]+(\\.[-!#$%&'*+/=?^_`{}|~0-9A-Z]+)*$")
-	emailDomainRe = regexp.MustCompile(`(?i)^((?:[\pL\pN](?:[\pL\pN-]{0,61}[\pL\pN])?\.)+)(?:[\pL\pN-]{2,63})$`)
+	emailUserRe    = regexp.MustCompile("(?i)^(?:[-!#$%&'*+/=?^_`{}|~0-9A-Z]+(?:\\.[-!#$%&'*+/=?^_`{}|~0-9A-Z]+)*|\"(?:[\\x01-\\x08\\x0b\\x0c\\x0e-\\x1f!#-\\[\\]-\\x7f]|\\\\[\\x01-\\x09\\x0b\\x0c\\x0e-\\x7f])*\")$")
+	emailLiteralRe = regexp.MustCompile(`(?i)^\[([A-F0-9:.]+)\]$`)
 )
 
-// validEmail is Django's EmailValidator, close enough for real addresses.
+// validEmail is Django's EmailValidator.
 func validEmail(s string) bool {
-	if len(s) > 320 {
+	if s == "" || utf8.RuneCountInString(s) > 320 {
 		return false
 	}
 	at := strings.LastIndexByte(s, '@')
-	if at <= 0 || at == len(s)-1 {
+	if at < 0 {
 		return false
 	}
 	user, domain := s[:at], s[at+1:]
@@ -214,23 +370,80 @@ func validEmail(s string) bool {
 	if domain == "localhost" {
 		return true
 	}
-	return emailDomainRe.MatchString(domain) && !strings.HasSuffix(domain, "-")
+	if validDomain(domain) {
+		return true
+	}
+	if m := emailLiteralRe.FindStringSubmatch(domain); m != nil {
+		a, err := netip.ParseAddr(m[1])
+		return err == nil && a.Zone() == ""
+	}
+	return false
 }
 
-// email reads an EmailField.
+// validDomain is Django's hostname_re + domain_re + tld_no_fqdn_re.
+func validDomain(d string) bool {
+	labels := strings.Split(d, ".")
+	if len(labels) < 2 {
+		return false
+	}
+	for i, l := range labels {
+		n := utf8.RuneCountInString(l)
+		if n == 0 || n > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+			return false
+		}
+		last := i == len(labels)-1
+		if last && (n < 2 && !strings.HasPrefix(strings.ToLower(l), "xn--")) {
+			return false
+		}
+		if last && strings.HasPrefix(strings.ToLower(l), "xn--") && n >= 5 && n <= 63 && isASCIIAlnum(l[4:]) {
+			continue
+		}
+		for _, r := range l {
+			switch {
+			case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= 0xA1 && r <= 0xFFFF, r == '-':
+			case r >= '0' && r <= '9' && !last:
+			default:
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func isASCIIAlnum(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i] | 0x20
+		if !(c >= 'a' && c <= 'z' || s[i] >= '0' && s[i] <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+func emailValidator(s string) []string {
+	if validEmail(s) {
+		return nil
+	}
+	return []string{"Enter a valid email address."}
+}
+
+// email reads a model EmailField (254 characters at most), as a
+// ModelSerializer makes it.
 func (f *form) email(name string, required bool) *string {
-	s := f.str(name, strOpts{required: required, maxLen: 254})
-	if s == nil {
-		return nil
-	}
-	if !validEmail(*s) {
-		f.fe.Add(name, "Enter a valid email address.")
-		return nil
-	}
-	return s
+	return f.str(name, strOpts{required: required, maxLen: 254, invalid: "Enter a valid email address.",
+		after: []func(string) []string{emailValidator}})
 }
 
-// uuid reads a UUIDField and returns its canonical text.
+// plainEmail reads a serializers.EmailField() declared without max_length
+// (the login and reset serializers').
+func (f *form) plainEmail(name string) *string {
+	return f.str(name, strOpts{required: true, invalid: "Enter a valid email address.",
+		after: []func(string) []string{emailValidator}})
+}
+
+// uuid reads a UUIDField and returns its canonical text. As DRF does, a
+// string goes through Python's uuid.UUID(hex=…) and an integer through
+// uuid.UUID(int=…); nothing is trimmed.
 func (f *form) uuid(name string) *string {
 	v, ok := f.raw(name, true)
 	if !ok {
@@ -240,18 +453,147 @@ func (f *form) uuid(name string) *string {
 		f.fe.Add(name, "This field may not be null.")
 		return nil
 	}
-	var s string
-	if err := json.Unmarshal(v, &s); err != nil {
+	var c string
+	switch {
+	case v[0] == '"':
+		var s string
+		if json.Unmarshal(v, &s) == nil {
+			c, ok = pyUUIDHex(s)
+		}
+	case string(v) == "true":
+		c, ok = uuidFromInt("1")
+	case string(v) == "false":
+		c, ok = uuidFromInt("0")
+	default:
+		c, ok = uuidFromInt(string(v))
+	}
+	if !ok {
 		f.fe.Add(name, "Must be a valid UUID.")
 		return nil
 	}
-	u, err := uuid.Parse(strings.TrimSpace(s))
-	if err != nil {
-		f.fe.Add(name, "Must be a valid UUID.")
-		return nil
-	}
-	c := u.String()
 	return &c
+}
+
+// pyUUIDHex is uuid.UUID(hex=s): "urn:" and "uuid:" removed anywhere,
+// braces stripped from both ends, hyphens removed, then exactly 32
+// characters read as int(…, 16).
+func pyUUIDHex(s string) (string, bool) {
+	s = strings.ReplaceAll(strings.ReplaceAll(s, "urn:", ""), "uuid:", "")
+	s = strings.Trim(s, "{}")
+	s = strings.ReplaceAll(s, "-", "")
+	if utf8.RuneCountInString(s) != 32 {
+		return "", false
+	}
+	return pyInt128(s, 16)
+}
+
+// uuidFromInt is uuid.UUID(int=n) of a JSON integer.
+func uuidFromInt(n string) (string, bool) {
+	if strings.ContainsAny(n, ".eE") {
+		return "", false
+	}
+	return pyInt128(n, 10)
+}
+
+// pyInt128 is Python's int(s, base) for 0 ≤ value < 2¹²⁸, formatted as a
+// UUID: white space around, a sign, a 0x prefix (base 16), underscores
+// between digits and any Unicode decimal digits are allowed, as in Python.
+func pyInt128(s string, base uint64) (string, bool) {
+	s = pyStrip(s)
+	neg := false
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		neg = s[0] == '-'
+		s = s[1:]
+	}
+	if base == 16 && len(s) >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') {
+		s = s[2:]
+		if strings.HasPrefix(s, "_") {
+			s = s[1:]
+		}
+	}
+	var hi, lo uint64
+	digits, prevUnderscore := 0, false
+	for _, r := range s {
+		if r == '_' {
+			if prevUnderscore || digits == 0 {
+				return "", false
+			}
+			prevUnderscore = true
+			continue
+		}
+		prevUnderscore = false
+		d, ok := digitValue(r)
+		if !ok || uint64(d) >= base {
+			return "", false
+		}
+		// (hi,lo) = (hi,lo)*base + d, refusing overflow past 128 bits.
+		var carry uint64
+		lo, carry = mulAdd(lo, base, uint64(d))
+		h2, c2 := mulAdd(hi, base, carry)
+		if c2 != 0 {
+			return "", false
+		}
+		hi = h2
+		digits++
+	}
+	if digits == 0 || prevUnderscore || (neg && (hi|lo) != 0) {
+		return "", false
+	}
+	var b [16]byte
+	for i := 0; i < 8; i++ {
+		b[i] = byte(hi >> (56 - 8*i))
+		b[8+i] = byte(lo >> (56 - 8*i))
+	}
+	h := fmt.Sprintf("%x", b[:])
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:], true
+}
+
+// mulAdd returns the low 64 bits of x*m+a and what carries over.
+func mulAdd(x, m, a uint64) (uint64, uint64) {
+	hi, lo := mul64(x, m)
+	lo2 := lo + a
+	if lo2 < lo {
+		hi++
+	}
+	return lo2, hi
+}
+
+func mul64(x, y uint64) (hi, lo uint64) {
+	const mask32 = 1<<32 - 1
+	x0, x1 := x&mask32, x>>32
+	y0, y1 := y&mask32, y>>32
+	w0 := x0 * y0
+	t := x1*y0 + w0>>32
+	w1 := t&mask32 + x0*y1
+	hi = x1*y1 + t>>32 + w1>>32
+	lo = x * y
+	return
+}
+
+// digitValue is a hexadecimal ASCII digit's value, or a Unicode decimal
+// digit's (Nd ranges run in blocks of ten from a zero).
+func digitValue(r rune) (int, bool) {
+	switch {
+	case r >= '0' && r <= '9':
+		return int(r - '0'), true
+	case r >= 'a' && r <= 'z':
+		return int(r-'a') + 10, true
+	case r >= 'A' && r <= 'Z':
+		return int(r-'A') + 10, true
+	case r < 0x80 || !unicode.Is(unicode.Nd, r):
+		return 0, false
+	}
+	for _, rg := range unicode.Nd.R16 {
+		if r >= rune(rg.Lo) && r <= rune(rg.Hi) {
+			return int(r-rune(rg.Lo)) % 10, true
+		}
+	}
+	for _, rg := range unicode.Nd.R32 {
+		if r >= rune(rg.Lo) && r <= rune(rg.Hi) {
+			return int(r-rune(rg.Lo)) % 10, true
+		}
+	}
+	return 0, false
 }
 
 // boolean reads a BooleanField as DRF parses it; absent → def.
@@ -300,5 +642,37 @@ func parseDRFBool(v json.RawMessage) (bool, bool) {
 
 // has reports whether the body carried the field.
 func (f *form) has(name string) bool { _, ok := f.m[name]; return ok }
+
+// orderFields puts the field errors of err in a serializer's declaration
+// order (DRF reports fields in that order whichever check failed first).
+func orderFields(err error, fields ...string) error {
+	var e *pasched.Error
+	if !errors.As(err, &e) || len(e.Fields) < 2 {
+		return err
+	}
+	order := make([]string, 0, len(e.Fields))
+	for _, f := range fields {
+		if _, ok := e.Fields[f]; ok {
+			order = append(order, f)
+		}
+	}
+	for _, f := range e.SortedFields() {
+		if !containsString(order, f) {
+			order = append(order, f)
+		}
+	}
+	c := *e
+	c.Order = order
+	return &c
+}
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
 
 func jsonUnmarshalString(v json.RawMessage, s *string) error { return json.Unmarshal(v, s) }

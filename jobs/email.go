@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 
 	"pasched"
 	"pasched/mail"
@@ -31,7 +32,8 @@ func (EmailArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{MaxAttempts: EmailMaxAttempts}
 }
 
-// EmailWorker sends one email; a failure is retried with backoff.
+// EmailWorker sends one email; a transient failure is retried with
+// backoff, a permanent refusal (an SMTP 5xx) cancels the job.
 type EmailWorker struct {
 	river.WorkerDefaults[EmailArgs]
 	Sender mail.Sender
@@ -40,7 +42,11 @@ type EmailWorker struct {
 // Work sends the message.
 func (w *EmailWorker) Work(ctx context.Context, job *river.Job[EmailArgs]) error {
 	a := job.Args
-	return w.Sender.Send(ctx, mail.Message{To: a.To, Subject: a.Subject, Text: a.Text, HTML: a.HTML})
+	err := w.Sender.Send(ctx, mail.Message{To: a.To, Subject: a.Subject, Text: a.Text, HTML: a.HTML})
+	if err != nil && mail.IsPermanent(err) {
+		return river.JobCancel(fmt.Errorf("email %s refused: %w", a.Event, err))
+	}
+	return err
 }
 
 // PasswordResetArgs asks for a reset link for an email that may or may not
@@ -62,7 +68,9 @@ func (PasswordResetArgs) InsertOpts() river.InsertOpts {
 const ResetTokenLifetime = 24 * time.Hour
 
 // PasswordResetWorker creates the reset token and enqueues its email in one
-// transaction, for an active account with that email.
+// transaction, for an active account with that email. The same transaction
+// marks the job completed, so a crash between the commit and River's own
+// bookkeeping cannot run it twice (two tokens, two emails).
 type PasswordResetWorker struct {
 	river.WorkerDefaults[PasswordResetArgs]
 	DB          *sqlstore.DB
@@ -73,24 +81,34 @@ type PasswordResetWorker struct {
 func (w *PasswordResetWorker) Work(ctx context.Context, job *river.Job[PasswordResetArgs]) error {
 	client := river.ClientFromContext[*sql.Tx](ctx)
 	return w.DB.WriteTx(ctx, func(tx *sqlstore.Tx) error {
-		u, err := sqlstore.FindUserByEmail(ctx, tx, job.Args.Email)
-		if pasched.ErrorCode(err) == pasched.ENOTFOUND {
-			return nil
-		}
-		if err != nil {
+		if err := w.reset(ctx, client, tx, job.Args.Email); err != nil {
 			return err
 		}
-		if !u.IsActive {
-			return nil
-		}
-		tok, err := sqlstore.CreateOneTimeToken(ctx, tx, sqlstore.PasswordResetTokens, u.ID, uuid.NewString(), ResetTokenLifetime)
-		if err != nil {
-			return err
-		}
-		m, err := mail.PasswordReset(u.Email, u.DisplayName(), w.FrontendURL+"/reset-password?token="+tok.Token)
-		if err != nil {
-			return fmt.Errorf("render reset email: %w", err)
-		}
-		return EnqueueEmail(ctx, client, tx, m, fmt.Sprintf("password_reset:%d", tok.ID))
+		// The type parameter only names the driver family; River uses the
+		// client's own driver (riversqlite or riverdatabasesql).
+		_, err := river.JobCompleteTx[*riverdatabasesql.Driver](ctx, tx.SQL(), job)
+		return err
 	})
+}
+
+func (w *PasswordResetWorker) reset(ctx context.Context, client *Client, tx *sqlstore.Tx, email string) error {
+	u, err := sqlstore.FindUserByEmail(ctx, tx, email)
+	if pasched.ErrorCode(err) == pasched.ENOTFOUND {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !u.IsActive {
+		return nil
+	}
+	tok, err := sqlstore.CreateOneTimeToken(ctx, tx, sqlstore.PasswordResetTokens, u.ID, uuid.NewString(), ResetTokenLifetime)
+	if err != nil {
+		return err
+	}
+	m, err := mail.PasswordReset(u.Email, u.DisplayName(), w.FrontendURL+"/reset-password?token="+tok.Token)
+	if err != nil {
+		return fmt.Errorf("render reset email: %w", err)
+	}
+	return EnqueueEmail(ctx, client, tx, m, fmt.Sprintf("password_reset:%d", tok.ID))
 }

@@ -2,16 +2,28 @@
 // simplejwt 5.4 makes them: HS256 over SECRET_KEY, claims token_type, exp,
 // iat, jti (a uuid4 in hex) and user_id; access tokens live an hour and
 // refresh tokens a week.
+//
+// Parse checks what PyJWT and simplejwt check, in their order, and fails
+// with simplejwt's own words (ErrInvalid, ErrNoExp, ErrNoID, ErrNoType,
+// ErrWrongType, then ErrNoUserID), so the API can render simplejwt's bodies.
+// It is on every authenticated request's path, so it is written by hand
+// over the standard library: one HMAC from a pool, one small JSON decode.
 package token
 
 import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
+	"math"
 	"strconv"
+	"sync"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/uuid"
 )
 
@@ -27,6 +39,15 @@ const (
 	RefreshLifetime = 7 * 24 * time.Hour
 )
 
+// MaxLen bounds the tokens Parse looks at; ours are about 230 bytes.
+const MaxLen = 4096
+
+// IssuedAtLeeway is how far in the future an iat may be. PyJWT refuses a
+// token whose iat is in the future; pasched may date a token up to one
+// second ahead (see accounts: tokens issued in the second of a password
+// reset), so it allows that second.
+const IssuedAtLeeway = time.Second
+
 // Claims are simplejwt's claims, in its order.
 type Claims struct {
 	TokenType string `json:"token_type"`
@@ -36,37 +57,10 @@ type Claims struct {
 	UserID    UserID `json:"user_id"`
 }
 
-// UserID decodes both a number (simplejwt 5.4) and a numeric string
-// (later simplejwt versions) and encodes as a number.
+// UserID is the user_id claim. A token whose user_id is not an integer
+// (nor a string of one) parses with UserID 0, which names no user, as
+// simplejwt's lookup of such a value finds none.
 type UserID int64
-
-// UnmarshalJSON accepts 7 and "7".
-func (u *UserID) UnmarshalJSON(b []byte) error {
-	var n json.Number
-	if err := json.Unmarshal(b, &n); err != nil {
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return errors.New("user_id is not a number")
-		}
-		n = json.Number(s)
-	}
-	v, err := strconv.ParseInt(string(n), 10, 64)
-	if err != nil {
-		return errors.New("user_id is not an integer")
-	}
-	*u = UserID(v)
-	return nil
-}
-
-// GetExpirationTime and the other getters make Claims a jwt.Claims.
-func (c *Claims) GetExpirationTime() (*jwt.NumericDate, error) {
-	return jwt.NewNumericDate(time.Unix(c.Exp, 0)), nil
-}
-func (c *Claims) GetIssuedAt() (*jwt.NumericDate, error)  { return nil, nil }
-func (c *Claims) GetNotBefore() (*jwt.NumericDate, error) { return nil, nil }
-func (c *Claims) GetIssuer() (string, error)              { return "", nil }
-func (c *Claims) GetSubject() (string, error)             { return "", nil }
-func (c *Claims) GetAudience() (jwt.ClaimStrings, error)  { return nil, nil }
 
 // ExpiresAt is the exp claim as a time.
 func (c *Claims) ExpiresAt() time.Time { return time.Unix(c.Exp, 0).UTC() }
@@ -74,28 +68,32 @@ func (c *Claims) ExpiresAt() time.Time { return time.Unix(c.Exp, 0).UTC() }
 // IssuedAt is the iat claim as a time.
 func (c *Claims) IssuedAt() time.Time { return time.Unix(c.Iat, 0).UTC() }
 
-// Errors of Parse. The api renders them as simplejwt does.
+// Errors of Parse, worded as simplejwt words them (the api puts the text in
+// its response bodies).
 var (
 	ErrInvalid   = errors.New("Token is invalid or expired")
+	ErrNoExp     = errors.New("Token has no 'exp' claim")
+	ErrNoID      = errors.New("Token has no id")
+	ErrNoType    = errors.New("Token has no type")
 	ErrWrongType = errors.New("Token has wrong type")
+	// ErrNoUserID is JWTAuthentication.get_user's failure: a valid token
+	// without a user_id claim.
+	ErrNoUserID = errors.New("Token contained no recognizable user identification")
 )
 
 // Signer issues and verifies tokens with one key.
 type Signer struct {
-	key    []byte
-	parser *jwt.Parser
+	key  []byte
+	macs sync.Pool
+	// Now is the clock Parse checks exp, iat and nbf against; tests may set it.
+	Now func() time.Time
 }
 
 // NewSigner returns a Signer for SECRET_KEY.
 func NewSigner(secretKey string) *Signer {
-	return &Signer{
-		key: []byte(secretKey),
-		parser: jwt.NewParser(
-			jwt.WithValidMethods([]string{"HS256"}),
-			jwt.WithExpirationRequired(),
-			jwt.WithLeeway(0),
-		),
-	}
+	s := &Signer{key: []byte(secretKey), Now: time.Now}
+	s.macs.New = func() any { return hmac.New(sha256.New, s.key) }
+	return s
 }
 
 // Pair is a refresh token and the access token made from it.
@@ -107,7 +105,7 @@ type Pair struct {
 // IssuePair makes a refresh token and its access token for a user at now.
 func (s *Signer) IssuePair(userID int64, now time.Time) (Pair, error) {
 	r := newClaims(Refresh, userID, now, RefreshLifetime)
-	rs, err := s.sign(r)
+	rs, err := s.Sign(r)
 	if err != nil {
 		return Pair{}, err
 	}
@@ -122,7 +120,7 @@ func (s *Signer) IssuePair(userID int64, now time.Time) (Pair, error) {
 // RefreshToken.access_token: same user, new jti, iat and exp).
 func (s *Signer) AccessFor(refresh Claims, now time.Time) (Claims, string, error) {
 	a := newClaims(Access, int64(refresh.UserID), now, AccessLifetime)
-	str, err := s.sign(a)
+	str, err := s.Sign(a)
 	return a, str, err
 }
 
@@ -147,30 +145,210 @@ func hexUUID() string {
 	return string(b[:])
 }
 
-func (s *Signer) sign(c Claims) (string, error) {
-	str, err := jwt.NewWithClaims(jwt.SigningMethodHS256, &c).SignedString(s.key)
+// header is PyJWT's {"alg":"HS256","typ":"JWT"}, encoded.
+const header = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"
+
+var b64 = base64.RawURLEncoding
+
+// Sign encodes claims as a token, with simplejwt's claim order.
+func (s *Signer) Sign(c Claims) (string, error) {
+	payload, err := json.Marshal(c)
 	if err != nil {
 		return "", fmt.Errorf("sign token: %w", err)
 	}
-	return str, nil
+	return s.SignPayload(payload), nil
 }
 
-// Parse checks a token's signature, expiry and type. It returns ErrInvalid
-// or ErrWrongType.
+// SignPayload signs an arbitrary JSON payload (tests use it to make tokens
+// simplejwt would refuse).
+func (s *Signer) SignPayload(payload []byte) string {
+	buf := make([]byte, 0, len(header)+1+b64.EncodedLen(len(payload))+1+b64.EncodedLen(sha256.Size))
+	buf = append(buf, header...)
+	buf = append(buf, '.')
+	buf = b64.AppendEncode(buf, payload)
+	mac := s.macs.Get().(hash.Hash)
+	mac.Reset()
+	mac.Write(buf)
+	var sum [sha256.Size]byte
+	sig := mac.Sum(sum[:0])
+	s.macs.Put(mac)
+	buf = append(buf, '.')
+	buf = b64.AppendEncode(buf, sig)
+	return string(buf)
+}
+
+// rawClaims is the payload before its claims are interpreted; a nil field
+// is an absent claim.
+type rawClaims struct {
+	TokenType json.RawMessage `json:"token_type"`
+	Exp       json.RawMessage `json:"exp"`
+	Iat       json.RawMessage `json:"iat"`
+	Nbf       json.RawMessage `json:"nbf"`
+	JTI       json.RawMessage `json:"jti"`
+	UserID    json.RawMessage `json:"user_id"`
+}
+
+// Parse checks a token's signature, claims and type, in the order PyJWT
+// and simplejwt do, and returns its claims or one of the errors above.
 func (s *Signer) Parse(raw, wantType string) (Claims, error) {
-	var c Claims
-	if len(raw) > 4096 {
-		return c, ErrInvalid
+	if len(raw) > MaxLen {
+		return Claims{}, ErrInvalid
 	}
-	_, err := s.parser.ParseWithClaims(raw, &c, func(*jwt.Token) (any, error) { return s.key, nil })
+	// Three segments: header.payload.signature.
+	i := indexByte(raw, '.')
+	if i < 0 {
+		return Claims{}, ErrInvalid
+	}
+	j := indexByte(raw[i+1:], '.')
+	if j < 0 {
+		return Claims{}, ErrInvalid
+	}
+	j += i + 1
+	if indexByte(raw[j+1:], '.') >= 0 {
+		return Claims{}, ErrInvalid
+	}
+	if !s.checkHeader(raw[:i]) || !s.checkSignature(raw[:j], raw[j+1:]) {
+		return Claims{}, ErrInvalid
+	}
+	var pbuf [512]byte
+	payload, err := b64.AppendDecode(pbuf[:0], []byte(raw[i+1:j]))
 	if err != nil {
 		return Claims{}, ErrInvalid
 	}
-	if c.JTI == "" {
+	var rc rawClaims
+	if len(payload) == 0 || payload[0] != '{' || json.Unmarshal(payload, &rc) != nil {
 		return Claims{}, ErrInvalid
 	}
-	if c.TokenType != wantType {
+	now := s.Now()
+	nowUnix := float64(now.UnixNano()) / 1e9
+	var c Claims
+	// PyJWT: exp, iat and nbf must be numbers when present; exp in the
+	// past, iat or nbf in the future fail.
+	if rc.Exp != nil {
+		exp, ok := number(rc.Exp)
+		if !ok || exp <= nowUnix || exp > math.MaxInt64/2 {
+			return Claims{}, ErrInvalid
+		}
+		c.Exp = int64(exp)
+	}
+	if rc.Iat != nil {
+		iat, ok := number(rc.Iat)
+		if !ok || iat > nowUnix+IssuedAtLeeway.Seconds() {
+			return Claims{}, ErrInvalid
+		}
+		c.Iat = int64(iat)
+	}
+	if rc.Nbf != nil {
+		nbf, ok := number(rc.Nbf)
+		if !ok || nbf > nowUnix {
+			return Claims{}, ErrInvalid
+		}
+	}
+	// simplejwt: exp, jti and token_type must be present.
+	if rc.Exp == nil {
+		return Claims{}, ErrNoExp
+	}
+	if rc.JTI == nil {
+		return Claims{}, ErrNoID
+	}
+	c.JTI = stringOrText(rc.JTI)
+	if rc.TokenType == nil {
+		return Claims{}, ErrNoType
+	}
+	if c.TokenType = stringOrText(rc.TokenType); c.TokenType != wantType || rc.TokenType[0] != '"' {
 		return Claims{}, ErrWrongType
 	}
+	if rc.UserID == nil {
+		return Claims{}, ErrNoUserID
+	}
+	c.UserID = userID(rc.UserID)
 	return c, nil
+}
+
+func indexByte(s string, b byte) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] == b {
+			return i
+		}
+	}
+	return -1
+}
+
+// checkHeader accepts our own header as is, and any other header that is a
+// JSON object naming HS256 (PyJWT's check with algorithms=["HS256"]).
+func (s *Signer) checkHeader(h string) bool {
+	if h == header {
+		return true
+	}
+	dec, err := b64.DecodeString(h)
+	if err != nil {
+		return false
+	}
+	var v struct {
+		Alg *string `json:"alg"`
+	}
+	if len(dec) == 0 || dec[0] != '{' || json.Unmarshal(dec, &v) != nil {
+		return false
+	}
+	return v.Alg != nil && *v.Alg == "HS256"
+}
+
+func (s *Signer) checkSignature(signed, sig string) bool {
+	var sbuf [64]byte
+	got, err := b64.AppendDecode(sbuf[:0], []byte(sig))
+	if err != nil || len(got) != sha256.Size {
+		return false
+	}
+	mac := s.macs.Get().(hash.Hash)
+	mac.Reset()
+	mac.Write([]byte(signed))
+	var sum [sha256.Size]byte
+	ok := hmac.Equal(mac.Sum(sum[:0]), got)
+	s.macs.Put(mac)
+	return ok
+}
+
+// number reads a JSON number claim (PyJWT's int() of it).
+func number(v json.RawMessage) (float64, bool) {
+	if len(v) == 0 || !(v[0] == '-' || (v[0] >= '0' && v[0] <= '9')) {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(string(v), 64)
+	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+		return 0, false
+	}
+	return math.Trunc(f), true
+}
+
+// stringOrText is a string claim's value, or the JSON text of another value.
+func stringOrText(v json.RawMessage) string {
+	if len(v) > 0 && v[0] == '"' {
+		var s string
+		if json.Unmarshal(v, &s) == nil {
+			return s
+		}
+	}
+	return string(bytes.TrimSpace(v))
+}
+
+// userID reads user_id: an integer, an integral float or a string of an
+// integer (later simplejwt versions write strings); anything else is 0.
+func userID(v json.RawMessage) UserID {
+	s := string(v)
+	if s[0] == '"' {
+		if json.Unmarshal(v, &s) != nil {
+			return 0
+		}
+		if n, err := strconv.ParseInt(s, 10, 64); err == nil && n > 0 {
+			return UserID(n)
+		}
+		return 0
+	}
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil && n > 0 {
+		return UserID(n)
+	}
+	if f, err := strconv.ParseFloat(s, 64); err == nil && f > 0 && f < 1<<53 && f == math.Trunc(f) {
+		return UserID(f)
+	}
+	return 0
 }

@@ -1,0 +1,288 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"math/big"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"pasched"
+	"pasched/schedule"
+)
+
+// Messages of DRF's date, time, choice and related fields, and of the
+// Django form fields that validate our query parameters.
+const (
+	msgDateFormat    = "Date has wrong format. Use one of these formats instead: YYYY-MM-DD."
+	msgTimeFormat    = "Time has wrong format. Use one of these formats instead: hh:mm[:ss[.uuuuuu]]."
+	msgNull          = "This field may not be null."
+	msgPKType        = "Incorrect type. Expected pk value, received %s."
+	msgChoice        = "\"%s\" is not a valid choice."
+	msgQueryChoice   = "Select a valid choice. %s is not one of the available choices."
+	msgQueryInt      = "Enter a whole number."
+	msgQueryDate     = "Enter a valid date."
+	maxScheduleNotes = 5000
+)
+
+// schedDate reads a DRF DateField (ISO 8601 input, as DRF parses it).
+func (f *form) schedDate(name string, required bool) *schedule.Date {
+	v, ok := f.raw(name, required)
+	if !ok {
+		return nil
+	}
+	if isNull(v) {
+		f.fe.Add(name, msgNull)
+		return nil
+	}
+	var s string
+	if v[0] != '"' || json.Unmarshal(v, &s) != nil {
+		f.fe.Add(name, msgDateFormat)
+		return nil
+	}
+	d, err := schedule.ParseDate(s)
+	if err != nil {
+		f.fe.Add(name, msgDateFormat)
+		return nil
+	}
+	return &d
+}
+
+// schedTime reads a DRF TimeField.
+func (f *form) schedTime(name string, required bool) *schedule.TimeOfDay {
+	v, ok := f.raw(name, required)
+	if !ok {
+		return nil
+	}
+	if isNull(v) {
+		f.fe.Add(name, msgNull)
+		return nil
+	}
+	var s string
+	if v[0] != '"' || json.Unmarshal(v, &s) != nil {
+		f.fe.Add(name, msgTimeFormat)
+		return nil
+	}
+	t, err := schedule.ParseTime(s)
+	if err != nil {
+		f.fe.Add(name, msgTimeFormat)
+		return nil
+	}
+	return &t
+}
+
+// choice reads a DRF ChoiceField (no blank, no null).
+func (f *form) choice(name string, required bool, valid func(string) bool) *string {
+	v, ok := f.raw(name, required)
+	if !ok {
+		return nil
+	}
+	if isNull(v) {
+		f.fe.Add(name, msgNull)
+		return nil
+	}
+	s := pyStr(v)
+	if !valid(s) {
+		f.fe.Add(name, fmt.Sprintf(msgChoice, s))
+		return nil
+	}
+	return &s
+}
+
+// pyStr is Python's str() of a decoded JSON value, as DRF formats a value
+// into its messages.
+func pyStr(v json.RawMessage) string {
+	switch v[0] {
+	case '"':
+		var s string
+		if json.Unmarshal(v, &s) == nil {
+			return s
+		}
+	case 't':
+		return "True"
+	case 'f':
+		return "False"
+	case 'n':
+		return "None"
+	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		n := string(v)
+		if strings.ContainsAny(n, ".eE") {
+			if fl, err := strconv.ParseFloat(n, 64); err == nil {
+				return pyFloatRepr(fl)
+			}
+		}
+		return n
+	}
+	return string(v)
+}
+
+// pyFloatRepr is Python's repr() of a float: the shortest digits, in fixed
+// notation with a ".0" when the exponent is in -4..15, else "1e+16".
+func pyFloatRepr(f float64) string {
+	switch {
+	case math.IsInf(f, 1):
+		return "inf"
+	case math.IsInf(f, -1):
+		return "-inf"
+	case math.IsNaN(f):
+		return "nan"
+	}
+	e := strconv.FormatFloat(f, 'e', -1, 64)
+	mant, expStr, _ := strings.Cut(e, "e")
+	exp, _ := strconv.Atoi(expStr)
+	if exp >= -4 && exp < 16 {
+		s := strconv.FormatFloat(f, 'f', -1, 64)
+		if !strings.ContainsAny(s, ".") {
+			s += ".0"
+		}
+		return s
+	}
+	sign := "+"
+	if exp < 0 {
+		sign, exp = "-", -exp
+	}
+	return fmt.Sprintf("%se%s%02d", mant, sign, exp)
+}
+
+// pk reads a DRF PrimaryKeyRelatedField: it returns the id to look up and
+// the value as the client wrote it (for the "Invalid pk" message), or nil
+// with the seed's message for a value that cannot be a primary key. As in
+// Django, an id is anything Python's int() accepts: 5, "5", " 5 ", "+5",
+// "5_0", 5.7 (truncated).
+func (f *form) pk(name string, required bool) (*int64, string) {
+	v, ok := f.raw(name, required)
+	if !ok {
+		return nil, ""
+	}
+	if isNull(v) {
+		f.fe.Add(name, msgNull)
+		return nil, ""
+	}
+	var id int64
+	switch v[0] {
+	case '"':
+		var s string
+		if json.Unmarshal(v, &s) != nil {
+			f.fe.Add(name, fmt.Sprintf(msgPKType, "str"))
+			return nil, ""
+		}
+		if s == "" {
+			// DRF's RelatedField reads "" as None.
+			f.fe.Add(name, msgNull)
+			return nil, ""
+		}
+		n, ok := pyInt(s)
+		if !ok {
+			f.fe.Add(name, fmt.Sprintf(msgPKType, "str"))
+			return nil, ""
+		}
+		return clampID(n), s
+	case 't', 'f':
+		f.fe.Add(name, fmt.Sprintf(msgPKType, "bool"))
+		return nil, ""
+	case '[':
+		f.fe.Add(name, fmt.Sprintf(msgPKType, "list"))
+		return nil, ""
+	case '{':
+		f.fe.Add(name, fmt.Sprintf(msgPKType, "dict"))
+		return nil, ""
+	}
+	num := string(v)
+	if strings.ContainsAny(num, ".eE") {
+		fl, err := strconv.ParseFloat(num, 64)
+		if err != nil && !errors.Is(err, strconv.ErrRange) {
+			f.fe.Add(name, fmt.Sprintf(msgPKType, "float"))
+			return nil, ""
+		}
+		switch t := math.Trunc(fl); {
+		case t >= math.MaxInt64, t <= math.MinInt64:
+			id = -1 // no row has it
+		default:
+			id = int64(t)
+		}
+		return &id, pyFloatRepr(fl)
+	}
+	n, ok := new(big.Int).SetString(num, 10)
+	if !ok {
+		f.fe.Add(name, fmt.Sprintf(msgPKType, "int"))
+		return nil, ""
+	}
+	return clampID(n), num
+}
+
+// clampID maps an integer outside int64 to an id no row has.
+func clampID(n *big.Int) *int64 {
+	id := int64(-1)
+	if n.IsInt64() {
+		id = n.Int64()
+	}
+	return &id
+}
+
+// pyInt parses a string as Python's int() does in base 10: surrounding
+// whitespace, an optional sign, ASCII digits with single underscores
+// between them.
+func pyInt(s string) (*big.Int, bool) {
+	s = strings.TrimFunc(s, unicode.IsSpace)
+	body := strings.TrimLeft(s, "+-")
+	if len(s)-len(body) > 1 || body == "" || body[0] == '_' || body[len(body)-1] == '_' || strings.Contains(body, "__") {
+		return nil, false
+	}
+	digits := strings.ReplaceAll(body, "_", "")
+	for i := 0; i < len(digits); i++ {
+		if digits[i] < '0' || digits[i] > '9' {
+			return nil, false
+		}
+	}
+	n, ok := new(big.Int).SetString(digits, 10)
+	if !ok {
+		return nil, false
+	}
+	if strings.HasPrefix(s, "-") {
+		n.Neg(n)
+	}
+	return n, true
+}
+
+// pathID reads a detail route's {id} as Django does: the router's
+// [^/.]+ segment, then int() of it; ok is false when no object can match
+// (DRF's plain "Not found.").
+func pathID(r *http.Request) (int64, bool) {
+	raw := r.PathValue("id")
+	if raw == "" || strings.ContainsAny(raw, "./") {
+		return 0, false
+	}
+	n, ok := pyInt(raw)
+	if !ok {
+		return 0, false
+	}
+	return *clampID(n), true
+}
+
+// schedOrder puts the field errors of err in a serializer's declaration
+// order, the order in which DRF reports them.
+func schedOrder(err error, fields ...string) error {
+	var e *pasched.Error
+	if !errors.As(err, &e) || len(e.Fields) < 2 {
+		return err
+	}
+	order := make([]string, 0, len(e.Fields))
+	for _, name := range fields {
+		if _, ok := e.Fields[name]; ok {
+			order = append(order, name)
+		}
+	}
+	for _, name := range e.SortedFields() {
+		if !slices.Contains(order, name) {
+			order = append(order, name)
+		}
+	}
+	c := *e
+	c.Order = order
+	return &c
+}

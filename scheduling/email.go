@@ -1,0 +1,112 @@
+package scheduling
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"pasched"
+	"pasched/jobs"
+	"pasched/mail"
+	"pasched/schedule"
+	"pasched/sqlstore"
+)
+
+// Seed's texts of automatic changes.
+const (
+	// FinalizedReason is the rejected_reason of requests still pending when
+	// their period is finalised.
+	FinalizedReason = "Schedule period has been finalized"
+)
+
+// location is TIME_ZONE (UTC when unset).
+func (s *Service) location() *time.Location {
+	if s.Location == nil {
+		return time.UTC
+	}
+	return s.Location
+}
+
+// shiftEmail is what the shift emails say about sh.
+func (s *Service) shiftEmail(sh *pasched.Shift) mail.ShiftEmail {
+	day := sh.Date.Midnight()
+	return mail.ShiftEmail{
+		PAName:         sh.RequestedByName,
+		PAEmail:        sh.RequestedByMail,
+		AdminName:      sh.ApprovedByName,
+		ShiftDate:      day.Format(mail.DateLayout),
+		ShortDate:      day.Format(mail.ShortDateLayout),
+		StartTime:      sh.Start.Format12h(),
+		EndTime:        sh.End.Format12h(),
+		EndsNextDay:    sh.Rule().EndsNextDay(),
+		Duration:       schedule.FormatHours(sh.DurationHundredths),
+		PeriodName:     sh.PeriodName,
+		PANotes:        sh.Notes,
+		AdminNotes:     sh.AdminNotes,
+		RejectedReason: sh.RejectedReason,
+		SubmittedAt:    sh.CreatedAt.In(s.location()).Format(mail.SubmittedAtLayout),
+		FrontendURL:    s.FrontendURL,
+	}
+}
+
+// enqueue inserts an email job in tx (no email for a change that rolls back).
+func (s *Service) enqueue(ctx context.Context, tx *sqlstore.Tx, m mail.Message, event string) error {
+	if s.Jobs == nil {
+		return nil
+	}
+	return jobs.EnqueueEmail(ctx, s.Jobs, tx, m, event)
+}
+
+// enqueueMany inserts several email jobs in tx in one batch.
+func (s *Service) enqueueMany(ctx context.Context, tx *sqlstore.Tx, ms []mail.Message, events []string) error {
+	if s.Jobs == nil || len(ms) == 0 {
+		return nil
+	}
+	params := make([]river.InsertManyParams, 0, len(ms))
+	for i, m := range ms {
+		if len(m.To) == 0 {
+			continue
+		}
+		params = append(params, river.InsertManyParams{Args: jobs.EmailArgs{To: m.To, Subject: m.Subject, Text: m.Text, HTML: m.HTML, Event: events[i]}})
+	}
+	if len(params) == 0 {
+		return nil
+	}
+	if _, err := s.Jobs.InsertManyTx(ctx, tx.SQL(), params); err != nil {
+		return fmt.Errorf("enqueue %d emails: %w", len(params), err)
+	}
+	return nil
+}
+
+// emailNewRequest tells every active admin of a new request.
+func (s *Service) emailNewRequest(ctx context.Context, tx *sqlstore.Tx, sh *pasched.Shift) error {
+	admins, err := sqlstore.ActiveEmails(ctx, tx, pasched.RoleAdmin)
+	if err != nil || len(admins) == 0 {
+		return err
+	}
+	m, err := mail.NewShiftRequest(admins, s.shiftEmail(sh))
+	if err != nil {
+		return fmt.Errorf("render new request email: %w", err)
+	}
+	return s.enqueue(ctx, tx, m, fmt.Sprintf("shift_requested:%d", sh.ID))
+}
+
+// emailApproved tells the PA their shift was approved.
+func (s *Service) emailApproved(ctx context.Context, tx *sqlstore.Tx, sh *pasched.Shift) error {
+	m, err := mail.ShiftApproved(sh.RequestedByMail, s.shiftEmail(sh))
+	if err != nil {
+		return fmt.Errorf("render approved email: %w", err)
+	}
+	return s.enqueue(ctx, tx, m, fmt.Sprintf("shift_approved:%d", sh.ID))
+}
+
+// rejectedEmail renders the notice that sh was not approved.
+func (s *Service) rejectedEmail(sh *pasched.Shift) (mail.Message, error) {
+	m, err := mail.ShiftRejected(sh.RequestedByMail, s.shiftEmail(sh))
+	if err != nil {
+		return mail.Message{}, fmt.Errorf("render rejected email: %w", err)
+	}
+	return m, nil
+}

@@ -1,0 +1,398 @@
+package scheduling
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"pasched"
+	"pasched/mail"
+	"pasched/schedule"
+	"pasched/sqlstore"
+)
+
+// PeriodInput is a period's fields after decoding: nil is a field that was
+// absent (or already failed to decode).
+type PeriodInput struct {
+	Name      *string
+	StartDate *schedule.Date
+	EndDate   *schedule.Date
+	Status    *string
+}
+
+// Messages of the period rules.
+const (
+	msgEndBeforeStart = "End date must be after start date."
+	msgStatusMove     = "Status can only move between OPEN and LOCKED; a period is finalized only through finalize."
+)
+
+var msgTooLong = fmt.Sprintf("A schedule period cannot be longer than %d days.", pasched.MaxPeriodDays)
+
+func requireAdmin(u *pasched.User) error {
+	if u == nil || !u.IsAdmin() {
+		return pasched.Errorf(pasched.EFORBIDDEN, "You do not have permission to perform this action.")
+	}
+	return nil
+}
+
+// CountPeriods counts every period.
+func (s *Service) CountPeriods(ctx context.Context) (int, error) {
+	return sqlstore.CountPeriods(ctx, s.DB)
+}
+
+// FindPeriods returns a page of periods, latest start first.
+func (s *Service) FindPeriods(ctx context.Context, offset, limit int) ([]*pasched.Period, error) {
+	return sqlstore.FindPeriods(ctx, s.DB, offset, limit)
+}
+
+// PeriodDetail is a period with its shifts (by date and start time) and the
+// seed's coverage_summary counts.
+type PeriodDetail struct {
+	Period  *pasched.Period
+	Shifts  []*pasched.Shift
+	Summary pasched.PeriodSummary
+}
+
+// FindPeriodDetail returns a period's detail in two queries (ENOTFOUND).
+func (s *Service) FindPeriodDetail(ctx context.Context, id int64) (*PeriodDetail, error) {
+	p, sum, err := sqlstore.FindPeriodWithSummary(ctx, s.DB, id)
+	if err != nil {
+		return nil, err
+	}
+	shifts, err := sqlstore.FindShifts(ctx, s.DB, sqlstore.ShiftFilter{PeriodID: id, Order: "date"})
+	if err != nil {
+		return nil, err
+	}
+	return &PeriodDetail{Period: p, Shifts: shifts, Summary: sum}, nil
+}
+
+// statusMoveOK is SPEC §3 item 16: a period's status moves only between
+// OPEN and LOCKED; FINALIZED is reached through finalize only, and left never.
+func statusMoveOK(from, to string) bool {
+	if from == to {
+		return true
+	}
+	return (from == pasched.PeriodOpen || from == pasched.PeriodLocked) &&
+		(to == pasched.PeriodOpen || to == pasched.PeriodLocked)
+}
+
+// validatePeriod checks the whole period after its fields decoded.
+func validatePeriod(p *pasched.Period) error {
+	if p.EndDate.Before(p.StartDate) {
+		return pasched.Invalid("end_date", msgEndBeforeStart)
+	}
+	if p.StartDate.DaysUntil(p.EndDate)+1 > pasched.MaxPeriodDays {
+		return pasched.Invalid("end_date", msgTooLong)
+	}
+	return nil
+}
+
+// CreatePeriod creates a period (admins only). fe holds the decoding errors
+// of the request; the result is EINVALID with every field error, then the
+// whole-object one, as DRF reports them. Codes: EFORBIDDEN, EINVALID.
+func (s *Service) CreatePeriod(ctx context.Context, u *pasched.User, in PeriodInput, fe *pasched.FieldErrors) (*pasched.Period, error) {
+	if err := requireAdmin(u); err != nil {
+		return nil, err
+	}
+	fe = cloneFE(fe)
+	status := pasched.PeriodOpen
+	if in.Status != nil {
+		status = *in.Status
+		if !statusMoveOK(pasched.PeriodOpen, status) {
+			fe.Add("status", msgStatusMove)
+		}
+	}
+	if err := fe.Err(); err != nil {
+		return nil, err
+	}
+	p := &pasched.Period{Name: *in.Name, StartDate: *in.StartDate, EndDate: *in.EndDate, Status: status,
+		CreatedByID: u.ID, CreatedByName: fullName(u.FirstName, u.LastName)}
+	if err := validatePeriod(p); err != nil {
+		return nil, err
+	}
+	err := s.DB.WriteTx(ctx, func(tx *sqlstore.Tx) error {
+		return sqlstore.CreatePeriod(ctx, tx, p)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create period: %w", err)
+	}
+	return p, nil
+}
+
+// UpdatePeriod changes a period (admins only); absent fields keep their
+// value, and the whole period is checked again (SPEC §3 item 16).
+// Codes: EFORBIDDEN, ENOTFOUND, EINVALID.
+func (s *Service) UpdatePeriod(ctx context.Context, u *pasched.User, id int64, in PeriodInput, fe *pasched.FieldErrors) (*pasched.Period, error) {
+	if err := requireAdmin(u); err != nil {
+		return nil, err
+	}
+	var p *pasched.Period
+	err := s.DB.WriteTx(ctx, func(tx *sqlstore.Tx) error {
+		if err := tx.LockSchedule(ctx); err != nil {
+			return err
+		}
+		var err error
+		if p, err = sqlstore.FindPeriodByID(ctx, tx, id); err != nil {
+			return err
+		}
+		fe := cloneFE(fe)
+		if in.Status != nil && !statusMoveOK(p.Status, *in.Status) {
+			fe.Add("status", msgStatusMove)
+		}
+		if err := fe.Err(); err != nil {
+			return err
+		}
+		if in.Name != nil {
+			p.Name = *in.Name
+		}
+		if in.StartDate != nil {
+			p.StartDate = *in.StartDate
+		}
+		if in.EndDate != nil {
+			p.EndDate = *in.EndDate
+		}
+		if in.Status != nil {
+			p.Status = *in.Status
+		}
+		if err := validatePeriod(p); err != nil {
+			return err
+		}
+		return sqlstore.UpdatePeriod(ctx, tx, p)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("update period %d: %w", id, err)
+	}
+	return p, nil
+}
+
+// DeletePeriod deletes a period and its shifts (admins only), recomputes
+// the coverage and weekly hours they held and announces each deleted shift.
+// Codes: EFORBIDDEN, ENOTFOUND.
+func (s *Service) DeletePeriod(ctx context.Context, u *pasched.User, id int64) error {
+	if err := requireAdmin(u); err != nil {
+		return err
+	}
+	err := s.DB.WriteTx(ctx, func(tx *sqlstore.Tx) error {
+		if err := tx.LockSchedule(ctx); err != nil {
+			return err
+		}
+		p, err := sqlstore.FindPeriodByID(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		shifts, err := sqlstore.FindShifts(ctx, tx, sqlstore.ShiftFilter{PeriodID: p.ID, Order: "date"})
+		if err != nil {
+			return err
+		}
+		eff := &effect{periodID: p.ID}
+		for _, sh := range shifts {
+			if sh.Status == pasched.ShiftApproved {
+				eff.removed = append(eff.removed, sh.Rule())
+			}
+		}
+		var sn *snapshot
+		if !eff.empty() {
+			if sn, err = s.loadSnapshot(ctx, tx, s.slotQuery(sqlstore.SlotQuery{}, eff)); err != nil {
+				return err
+			}
+		}
+		if err := sqlstore.DeletePeriod(ctx, tx, p.ID); err != nil {
+			return err
+		}
+		for _, sh := range shifts {
+			if err := s.stageDeleted(ctx, tx, sh, "Shift deleted by admin"); err != nil {
+				return err
+			}
+		}
+		if sn != nil {
+			sn.apply(eff)
+			return s.recompute(ctx, tx, sn, eff)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("delete period %d: %w", id, err)
+	}
+	return nil
+}
+
+// FinalizeResult is what finalising a period did.
+type FinalizeResult struct {
+	Period *pasched.Period
+	// Rejected counts the pending requests finalisation rejected.
+	Rejected int
+	// Warnings are the seed's coverage warnings, one per uncovered window
+	// of each date ("Mar 02: Morning (6-9 AM) not covered"), or one "No
+	// coverage at all" for a date with no coverage row.
+	Warnings []string
+}
+
+// FinalizePeriod finalises a period (admins only), whatever its coverage:
+// it rejects the pending requests with the seed's reason, emails and
+// announces each rejection, emails every active PA, and announces the
+// period. Codes: EFORBIDDEN, ENOTFOUND, EINVALID (already finalised).
+func (s *Service) FinalizePeriod(ctx context.Context, u *pasched.User, id int64) (*FinalizeResult, error) {
+	if err := requireAdmin(u); err != nil {
+		return nil, err
+	}
+	var res *FinalizeResult
+	err := s.DB.WriteTx(ctx, func(tx *sqlstore.Tx) error {
+		if err := tx.LockSchedule(ctx); err != nil {
+			return err
+		}
+		p, err := sqlstore.FindPeriodByID(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if p.Status == pasched.PeriodFinalized {
+			return pasched.ViewError(pasched.EINVALID, "This period is already finalized.")
+		}
+		cov, err := sqlstore.FindCoverageBetween(ctx, tx, p.StartDate, p.EndDate)
+		if err != nil {
+			return err
+		}
+		res = &FinalizeResult{Period: p, Warnings: s.coverageWarnings(p, cov)}
+		pending, err := sqlstore.FindShifts(ctx, tx, sqlstore.ShiftFilter{PeriodID: p.ID, Status: pasched.ShiftPending, Order: "date"})
+		if err != nil {
+			return err
+		}
+		p.Status = pasched.PeriodFinalized
+		if err := sqlstore.UpdatePeriod(ctx, tx, p); err != nil {
+			return err
+		}
+		n, err := sqlstore.RejectPendingShifts(ctx, tx, p.ID, FinalizedReason)
+		if err != nil {
+			return err
+		}
+		res.Rejected = int(n)
+		var (
+			msgs   []mail.Message
+			events []string
+			closed = map[int64]int{}
+		)
+		for _, sh := range pending {
+			sh.Status, sh.RejectedReason, sh.UpdatedAt = pasched.ShiftRejected, FinalizedReason, tx.Now
+			closed[sh.RequestedByID]++
+			m, err := s.rejectedEmail(sh)
+			if err != nil {
+				return err
+			}
+			msgs, events = append(msgs, m), append(events, fmt.Sprintf("shift_rejected:%d", sh.ID))
+			if err := s.stageShift(ctx, tx, EventShiftRejected, sh, FinalizedReason); err != nil {
+				return err
+			}
+		}
+		stats, err := sqlstore.FindPAPeriodStats(ctx, tx, p.ID)
+		if err != nil {
+			return err
+		}
+		for _, st := range stats {
+			d := mail.PeriodEmail{PAName: st.Name, PeriodName: p.Name,
+				StartDate: p.StartDate.Midnight().Format(mail.DateLayout), EndDate: p.EndDate.Midnight().Format(mail.DateLayout),
+				ApprovedShifts: st.ApprovedShifts, ClosedRequests: closed[st.ID], FrontendURL: s.FrontendURL}
+			if st.ApprovedShifts > 0 {
+				d.ApprovedHours = schedule.FormatHours(st.ApprovedHundredths)
+			}
+			m, err := mail.PeriodFinalized([]string{st.Email}, d)
+			if err != nil {
+				return fmt.Errorf("render finalized email: %w", err)
+			}
+			msgs, events = append(msgs, m), append(events, fmt.Sprintf("period_finalized:%d:%d", p.ID, st.ID))
+		}
+		if err := s.enqueueMany(ctx, tx, msgs, events); err != nil {
+			return err
+		}
+		msg := periodMessage{Type: EventPeriodFinalized, Period: NewPeriodJSON(p), Message: p.Name + " has been finalized"}
+		return s.stage(ctx, tx, p.ID, 0, msg, nil)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("finalize period %d: %w", id, err)
+	}
+	return res, nil
+}
+
+// coverageWarnings are the seed's finalisation warnings for every date of p.
+func (s *Service) coverageWarnings(p *pasched.Period, cov map[schedule.Date]*pasched.DayCoverage) []string {
+	var out []string
+	ws := s.windows()
+	for d := p.StartDate; !d.After(p.EndDate); d = d.AddDays(1) {
+		day := d.Midnight().Format("Jan 02")
+		c, ok := cov[d]
+		if !ok {
+			out = append(out, day+": No coverage at all")
+			continue
+		}
+		for i, w := range ws {
+			covered := false
+			for _, cw := range c.Windows {
+				if cw.Window == w {
+					covered = cw.Covered
+				}
+			}
+			if !covered {
+				out = append(out, day+": "+WindowLabel(i, w)+" not covered")
+			}
+		}
+	}
+	return out
+}
+
+// WindowLabel names a critical window as the seed's warnings do: "Morning
+// (6-9 AM)" and "Evening (9-10 PM)" for the first two, "Critical time N
+// (…)" for further ones.
+func WindowLabel(i int, w schedule.Window) string {
+	name := "Critical time " + strconv.Itoa(i+1)
+	switch i {
+	case 0:
+		name = "Morning"
+	case 1:
+		name = "Evening"
+	}
+	return name + " (" + windowSpan(w) + ")"
+}
+
+// windowSpan formats a window as the seed's "6-9 AM" or "11 AM-1 PM".
+func windowSpan(w schedule.Window) string {
+	clock := func(t schedule.TimeOfDay) (string, string) {
+		h := t.Hour() % 12
+		if h == 0 {
+			h = 12
+		}
+		s := strconv.Itoa(h)
+		if t.Minute() != 0 || t.Second() != 0 {
+			s += fmt.Sprintf(":%02d", t.Minute())
+		}
+		if t.Hour() < 12 {
+			return s, "AM"
+		}
+		return s, "PM"
+	}
+	s1, m1 := clock(w.Start)
+	s2, m2 := clock(w.End)
+	if m1 == m2 {
+		return s1 + "-" + s2 + " " + m2
+	}
+	return s1 + " " + m1 + "-" + s2 + " " + m2
+}
+
+// cloneFE copies field errors so a retried transaction starts afresh.
+func cloneFE(fe *pasched.FieldErrors) *pasched.FieldErrors {
+	var out pasched.FieldErrors
+	if fe == nil {
+		return &out
+	}
+	if e, ok := fe.Err().(*pasched.Error); ok {
+		for _, k := range e.SortedFields() {
+			for _, m := range e.Fields[k] {
+				out.Add(k, m)
+			}
+		}
+	}
+	return &out
+}
+
+// fullName is Django's get_full_name.
+func fullName(first, last string) string {
+	return strings.TrimSpace(first + " " + last)
+}

@@ -1,0 +1,583 @@
+package scheduling
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+
+	"pasched"
+	"pasched/schedule"
+	"pasched/sqlstore"
+)
+
+// ShiftInput is a shift request's fields after decoding: a nil pointer is a
+// field that was absent or already failed to decode (its message is in the
+// caller's FieldErrors).
+type ShiftInput struct {
+	PeriodID *int64
+	// PeriodPK is the schedule_period value as the client wrote it, for the
+	// seed's `Invalid pk "…"` message.
+	PeriodPK   string
+	Date       *schedule.Date
+	Start, End *schedule.TimeOfDay
+	Notes      *string
+	// AdminNotes and RejectedReason are writable by admins only (edits);
+	// a PA's are ignored.
+	AdminNotes, RejectedReason *string
+	// AdminDirect makes an admin's new shift approved at once.
+	AdminDirect bool
+	// OverrideOvertime lets an edit of an approved shift take its PA past
+	// their weekly limit.
+	OverrideOvertime bool
+	// BodyErr is a request body that could not be read at all; an edit
+	// reports it where DRF first reads the body (after the status checks).
+	BodyErr error
+}
+
+// Messages of the shift rules, as the seed words them where it has them.
+const (
+	msgPeriodNotOpen = "Cannot submit requests for %s periods. Period must be OPEN."
+	msgDateOutside   = "Date must be between %s and %s"
+	msgTaken         = "This time slot is already taken. %s has an approved shift from %s to %s on this date."
+	msgYouHave       = "You already have a shift from %s to %s on this date."
+	msgTheyHave      = "%s already has a shift from %s to %s on this date."
+	msgZeroLength    = "End time must differ from start time: a shift cannot last zero hours (an end time before the start time means the shift ends the next day)."
+	msgInvalidPK     = "Invalid pk \"%s\" - object does not exist."
+	msgNoShift       = "No ShiftRequest matches the given query."
+)
+
+var errNoShift = pasched.Errorf(pasched.ENOTFOUND, msgNoShift)
+
+// visible reports whether u may see sh: admins see every shift, a PA only
+// their own (the seed's queryset filter, so another PA's shift is a 404).
+func visible(u *pasched.User, sh *pasched.Shift) bool {
+	return u.IsAdmin() || sh.RequestedByID == u.ID
+}
+
+// FindShift returns a shift u may see (ENOTFOUND otherwise).
+func (s *Service) FindShift(ctx context.Context, u *pasched.User, id int64) (*pasched.Shift, error) {
+	sh, err := sqlstore.FindShiftByID(ctx, s.DB, id)
+	if err != nil {
+		return nil, err
+	}
+	if !visible(u, sh) {
+		return nil, errNoShift
+	}
+	return sh, nil
+}
+
+// scope limits f to what u may see.
+func scope(u *pasched.User, f sqlstore.ShiftFilter) sqlstore.ShiftFilter {
+	if !u.IsAdmin() {
+		f.RequestedBy = u.ID
+	}
+	return f
+}
+
+// CountShifts counts the shifts of f that u may see.
+func (s *Service) CountShifts(ctx context.Context, u *pasched.User, f sqlstore.ShiftFilter) (int, error) {
+	return sqlstore.CountShifts(ctx, s.DB, scope(u, f))
+}
+
+// FindShifts returns the shifts of f that u may see, newest first.
+func (s *Service) FindShifts(ctx context.Context, u *pasched.User, f sqlstore.ShiftFilter) ([]*pasched.Shift, error) {
+	return sqlstore.FindShifts(ctx, s.DB, scope(u, f))
+}
+
+// PendingShifts is the seed's `pending` action: every pending request
+// (within f), for admins only (EFORBIDDEN with the seed's {"error"} body).
+func (s *Service) PendingShifts(ctx context.Context, u *pasched.User, f sqlstore.ShiftFilter) ([]*pasched.Shift, error) {
+	if !u.IsAdmin() {
+		return nil, pasched.ViewError(pasched.EFORBIDDEN, "Admin access required.")
+	}
+	if f.Status != "" && f.Status != pasched.ShiftPending {
+		return nil, nil
+	}
+	f.Status, f.Offset, f.Limit = pasched.ShiftPending, 0, 0
+	return sqlstore.FindShifts(ctx, s.DB, f)
+}
+
+// MySchedule is the seed's `my_schedule` action: the PA's approved shifts
+// (within f) by date and time, for PAs only (EFORBIDDEN).
+func (s *Service) MySchedule(ctx context.Context, u *pasched.User, f sqlstore.ShiftFilter) ([]*pasched.Shift, error) {
+	if u.Role != pasched.RolePA {
+		return nil, pasched.ViewError(pasched.EFORBIDDEN, "PA access only.")
+	}
+	if f.Status != "" && f.Status != pasched.ShiftApproved {
+		return nil, nil
+	}
+	f.Status, f.RequestedBy, f.Order, f.Offset, f.Limit = pasched.ShiftApproved, u.ID, "date", 0, 0
+	return sqlstore.FindShifts(ctx, s.DB, f)
+}
+
+// lookupPeriod finds the period a request names, adding the seed's field
+// errors for an unknown or not OPEN one.
+func lookupPeriod(ctx context.Context, tx *sqlstore.Tx, in ShiftInput, fe *pasched.FieldErrors) (*pasched.Period, error) {
+	if in.PeriodID == nil {
+		return nil, nil
+	}
+	p, err := sqlstore.FindPeriodByID(ctx, tx, *in.PeriodID)
+	if pasched.ErrorCode(err) == pasched.ENOTFOUND {
+		fe.Add("schedule_period", fmt.Sprintf(msgInvalidPK, in.PeriodPK))
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if p.Status != pasched.PeriodOpen {
+		fe.Add("schedule_period", fmt.Sprintf(msgPeriodNotOpen, p.Status))
+	}
+	return p, nil
+}
+
+// CreateShift is a PA's shift request, or with in.AdminDirect an admin's
+// directly approved shift, checked with every rule of the seed's
+// ShiftRequestCreateSerializer and the fixed ones (overnight overlaps, no
+// zero-length shift), atomically with the write. fe holds the request's
+// decoding errors. Codes: EINVALID.
+func (s *Service) CreateShift(ctx context.Context, u *pasched.User, in ShiftInput, fe *pasched.FieldErrors) (*pasched.Shift, error) {
+	var out *pasched.Shift
+	err := s.DB.WriteTx(ctx, func(tx *sqlstore.Tx) error {
+		if err := tx.LockSchedule(ctx); err != nil {
+			return err
+		}
+		fe := cloneFE(fe)
+		p, err := lookupPeriod(ctx, tx, in, fe)
+		if err != nil {
+			return err
+		}
+		if err := fe.Err(); err != nil {
+			return err
+		}
+		if p == nil || in.Date == nil || in.Start == nil || in.End == nil {
+			return errors.New("create shift: a required field is missing without a field error")
+		}
+		sh := &pasched.Shift{PeriodID: p.ID, PeriodName: p.Name, RequestedByID: u.ID,
+			RequestedByName: fullName(u.FirstName, u.LastName), RequestedByMail: u.Email,
+			Date: *in.Date, Start: *in.Start, End: *in.End, Status: pasched.ShiftPending,
+			DurationHundredths: schedule.DurationHundredths(*in.Start, *in.End)}
+		if in.Notes != nil {
+			sh.Notes = *in.Notes
+		}
+		direct := u.IsAdmin() && in.AdminDirect
+		eff := &effect{periodID: p.ID}
+		if direct {
+			now := tx.Now
+			id := u.ID
+			sh.Status, sh.ApprovedAt, sh.ApprovedByID, sh.ApprovedByName = pasched.ShiftApproved, &now, &id, sh.RequestedByName
+			eff.added = []*pasched.Shift{sh}
+		}
+		sn, err := s.checkShift(ctx, tx, u, sh, p, eff, nil)
+		if err != nil {
+			return err
+		}
+		if err := sqlstore.CreateShift(ctx, tx, sh); err != nil {
+			return err
+		}
+		out = sh
+		if direct {
+			if err := s.stageShift(ctx, tx, EventShiftApproved, sh, "Admin created shift directly"); err != nil {
+				return err
+			}
+			sn.apply(eff)
+			return s.recompute(ctx, tx, sn, eff)
+		}
+		if err := s.emailNewRequest(ctx, tx, sh); err != nil {
+			return err
+		}
+		return s.stageShift(ctx, tx, EventShiftRequested, sh, sh.RequestedByName+" submitted a new shift request")
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create shift: %w", err)
+	}
+	return out, nil
+}
+
+// overtime holds what the weekly-limit check of an approved shift needs.
+type overtime struct {
+	verb     string // how the message starts: "Approving this shift", "This change"
+	override bool   // override_overtime
+}
+
+// checkShift applies the rules of a shift request to sh (its owner is
+// sh.RequestedByID, editor is who asks): the date lies in the period, the
+// shift lasts more than zero hours, no approved shift of another PA overlaps
+// it, no pending or approved shift of its owner overlaps it, and, when ot is
+// set, the owner's week stays within their limit. It returns the snapshot
+// read under the schedule lock, with what recomputing eff needs.
+func (s *Service) checkShift(ctx context.Context, tx *sqlstore.Tx, editor *pasched.User, sh *pasched.Shift, p *pasched.Period, eff *effect, ot *overtime) (*snapshot, error) {
+	if !p.Contains(sh.Date) {
+		return nil, pasched.Invalid("date", fmt.Sprintf(msgDateOutside, p.StartDate, p.EndDate))
+	}
+	if err := schedule.ValidateTimes(sh.Start, sh.End); err != nil {
+		return nil, pasched.Invalid("end_time", msgZeroLength)
+	}
+	near := around(sh.Date)
+	q := s.slotQuery(sqlstore.SlotQuery{Around: []sqlstore.ShiftDates{near}, PendingOf: sh.RequestedByID, PendingRange: &near}, eff)
+	sn, err := s.loadSnapshot(ctx, tx, q)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]*pasched.Shift, len(sn.shifts))
+	var others, own []schedule.Shift
+	for _, o := range sn.shifts {
+		if o.ID == sh.ID && sh.ID != 0 {
+			continue
+		}
+		byID[o.ID] = o
+		switch {
+		case o.RequestedByID != sh.RequestedByID && o.Status == pasched.ShiftApproved:
+			others = append(others, o.Rule())
+		case o.RequestedByID == sh.RequestedByID && o.Occupies():
+			own = append(own, o.Rule())
+		}
+	}
+	cand := sh.Rule()
+	if c := schedule.Conflicts(cand, others); len(c) > 0 {
+		o := byID[c[0].ID]
+		return nil, pasched.Invalid("time", fmt.Sprintf(msgTaken, o.RequestedByName, o.Start.Format12h(), o.End.Format12h()))
+	}
+	if c := schedule.Conflicts(cand, own); len(c) > 0 {
+		o := byID[c[0].ID]
+		if editor.ID == sh.RequestedByID {
+			return nil, pasched.Invalid("time", fmt.Sprintf(msgYouHave, o.Start.Format12h(), o.End.Format12h()))
+		}
+		return nil, pasched.Invalid("time", fmt.Sprintf(msgTheyHave, sh.RequestedByName, o.Start.Format12h(), o.End.Format12h()))
+	}
+	if ot != nil {
+		if err := s.checkOvertime(ctx, tx, sn, sh, *ot, func(msg string) error { return pasched.Invalid("non_field_errors", msg) }); err != nil {
+			return nil, err
+		}
+	}
+	return sn, nil
+}
+
+// checkOvertime is SPEC §3 item 3: an approved shift may not take its PA
+// past max_hours_per_week in a Monday–Sunday week unless overridden.
+func (s *Service) checkOvertime(ctx context.Context, tx *sqlstore.Tx, sn *snapshot, sh *pasched.Shift, ot overtime, wrap func(string) error) error {
+	if ot.override {
+		return nil
+	}
+	limits, err := sqlstore.MaxHoursPerWeek(ctx, tx, []int64{sh.RequestedByID})
+	if err != nil {
+		return err
+	}
+	limit := limits[sh.RequestedByID]
+	mine := rulesOf(sn.approved(func(o *pasched.Shift) bool { return o.RequestedByID == sh.RequestedByID }))
+	over := schedule.WouldExceed(mine, sh.Rule(), limit)
+	if len(over) == 0 {
+		return nil
+	}
+	return wrap(fmt.Sprintf("%s would bring %s to %s hours in the week starting %s, over their limit of %d hours a week. Send override_overtime: true to allow it.",
+		ot.verb, sh.RequestedByName, schedule.FormatHours(over[0].Hundredths), over[0].WeekStart, limit))
+}
+
+// UpdateShift is a PUT or PATCH of a shift (SPEC §3 item 4): a PA edits
+// their own pending requests, an admin any shift; a change to its period,
+// date or times is checked with the rules of a new request (and the weekly
+// limit for an approved shift), atomically with the write, and coverage and
+// weekly hours follow the old and the new dates. Codes: ENOTFOUND,
+// EINVALID.
+func (s *Service) UpdateShift(ctx context.Context, u *pasched.User, id int64, in ShiftInput, fe *pasched.FieldErrors) (*pasched.Shift, error) {
+	var out *pasched.Shift
+	err := s.DB.WriteTx(ctx, func(tx *sqlstore.Tx) error {
+		if err := tx.LockSchedule(ctx); err != nil {
+			return err
+		}
+		sh, err := sqlstore.FindShiftByID(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if !visible(u, sh) {
+			return errNoShift
+		}
+		if !u.IsAdmin() && sh.Status != pasched.ShiftPending {
+			return pasched.ViewError(pasched.EINVALID, "You can only edit pending requests.")
+		}
+		if in.BodyErr != nil {
+			return in.BodyErr
+		}
+		fe := cloneFE(fe)
+		newPeriod, err := lookupPeriod(ctx, tx, in, fe)
+		if err != nil {
+			return err
+		}
+		if err := fe.Err(); err != nil {
+			return err
+		}
+		old := *sh
+		if newPeriod != nil {
+			sh.PeriodID, sh.PeriodName = newPeriod.ID, newPeriod.Name
+		}
+		if in.Date != nil {
+			sh.Date = *in.Date
+		}
+		if in.Start != nil {
+			sh.Start = *in.Start
+		}
+		if in.End != nil {
+			sh.End = *in.End
+		}
+		if in.Start != nil || in.End != nil {
+			sh.DurationHundredths = schedule.DurationHundredths(sh.Start, sh.End)
+		}
+		if in.Notes != nil {
+			sh.Notes = *in.Notes
+		}
+		if u.IsAdmin() {
+			if in.AdminNotes != nil {
+				sh.AdminNotes = *in.AdminNotes
+			}
+			if in.RejectedReason != nil {
+				sh.RejectedReason = *in.RejectedReason
+			}
+		}
+		eff := &effect{periodID: sh.PeriodID}
+		var sn *snapshot
+		if in.PeriodID != nil || in.Date != nil || in.Start != nil || in.End != nil {
+			p := newPeriod
+			if p == nil {
+				if p, err = sqlstore.FindPeriodByID(ctx, tx, sh.PeriodID); err != nil {
+					return err
+				}
+				if p.Status != pasched.PeriodOpen {
+					return pasched.Invalid("schedule_period", fmt.Sprintf(msgPeriodNotOpen, p.Status))
+				}
+			}
+			var ot *overtime
+			if sh.Status == pasched.ShiftApproved {
+				eff.removed, eff.added = []schedule.Shift{old.Rule()}, []*pasched.Shift{sh}
+				ot = &overtime{verb: "This change", override: in.OverrideOvertime}
+			}
+			if sh.Occupies() {
+				if sn, err = s.checkShift(ctx, tx, u, sh, p, eff, ot); err != nil {
+					return err
+				}
+			} else {
+				if !p.Contains(sh.Date) {
+					return pasched.Invalid("date", fmt.Sprintf(msgDateOutside, p.StartDate, p.EndDate))
+				}
+				if err := schedule.ValidateTimes(sh.Start, sh.End); err != nil {
+					return pasched.Invalid("end_time", msgZeroLength)
+				}
+			}
+		}
+		if err := sqlstore.UpdateShift(ctx, tx, sh); err != nil {
+			return err
+		}
+		out = sh
+		if err := s.stageUpdated(ctx, tx, &old, sh, "Shift updated by "+fullName(u.FirstName, u.LastName)); err != nil {
+			return err
+		}
+		if sn != nil && !eff.empty() {
+			sn.apply(eff)
+			return s.recompute(ctx, tx, sn, eff)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("update shift %d: %w", id, err)
+	}
+	return out, nil
+}
+
+// stageUpdated stages shift.updated with the fields that changed.
+func (s *Service) stageUpdated(ctx context.Context, tx *sqlstore.Tx, old, sh *pasched.Shift, msg string) error {
+	changes := map[string]Change{}
+	add := func(field string, o, n any, changed bool) {
+		if changed {
+			changes[field] = Change{Old: o, New: n}
+		}
+	}
+	add("schedule_period", old.PeriodID, sh.PeriodID, old.PeriodID != sh.PeriodID)
+	add("date", old.Date, sh.Date, old.Date != sh.Date)
+	add("start_time", old.Start, sh.Start, old.Start != sh.Start)
+	add("end_time", old.End, sh.End, old.End != sh.End)
+	add("duration_hours", schedule.FormatHours(old.DurationHundredths), schedule.FormatHours(sh.DurationHundredths),
+		old.DurationHundredths != sh.DurationHundredths)
+	add("notes", old.Notes, sh.Notes, old.Notes != sh.Notes)
+	add("rejected_reason", old.RejectedReason, sh.RejectedReason, old.RejectedReason != sh.RejectedReason)
+	var public any
+	if sh.Status == pasched.ShiftApproved {
+		public = shiftUpdatedMessage{Type: EventShiftUpdated, Shift: publicShiftJSON(sh), Changes: changes, Message: msg}
+	}
+	if old.AdminNotes != sh.AdminNotes {
+		// Only the full message tells of admin notes.
+		changes = maps.Clone(changes)
+		changes["admin_notes"] = Change{Old: old.AdminNotes, New: sh.AdminNotes}
+	}
+	full := shiftUpdatedMessage{Type: EventShiftUpdated, Shift: NewShiftJSON(sh), Changes: changes, Message: msg}
+	return s.stage(ctx, tx, sh.PeriodID, sh.RequestedByID, full, public)
+}
+
+// DeleteShift is the seed's destroy: a PA cancels their own pending
+// request (its status becomes CANCELLED, cancelled is true); an admin
+// deletes any shift, and coverage and weekly hours follow. Codes:
+// ENOTFOUND, EINVALID.
+func (s *Service) DeleteShift(ctx context.Context, u *pasched.User, id int64) (cancelled bool, err error) {
+	err = s.DB.WriteTx(ctx, func(tx *sqlstore.Tx) error {
+		if err := tx.LockSchedule(ctx); err != nil {
+			return err
+		}
+		sh, err := sqlstore.FindShiftByID(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if !visible(u, sh) {
+			return errNoShift
+		}
+		old := *sh
+		if !u.IsAdmin() {
+			if sh.Status != pasched.ShiftPending {
+				return pasched.ViewError(pasched.EINVALID, "You can only cancel pending requests.")
+			}
+			sh.Status = pasched.ShiftCancelled
+			if err := sqlstore.UpdateShift(ctx, tx, sh); err != nil {
+				return err
+			}
+			cancelled = true
+			return s.stageDeleted(ctx, tx, &old, "Shift cancelled by "+fullName(u.FirstName, u.LastName))
+		}
+		eff := &effect{periodID: sh.PeriodID}
+		var sn *snapshot
+		if sh.Status == pasched.ShiftApproved {
+			eff.removed = []schedule.Shift{sh.Rule()}
+			if sn, err = s.loadSnapshot(ctx, tx, s.slotQuery(sqlstore.SlotQuery{}, eff)); err != nil {
+				return err
+			}
+		}
+		if err := sqlstore.DeleteShift(ctx, tx, sh.ID); err != nil {
+			return err
+		}
+		if err := s.stageDeleted(ctx, tx, &old, "Shift deleted by admin"); err != nil {
+			return err
+		}
+		if sn != nil {
+			sn.apply(eff)
+			return s.recompute(ctx, tx, sn, eff)
+		}
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("delete shift %d: %w", id, err)
+	}
+	return cancelled, nil
+}
+
+// ApproveInput is the body of an approval after decoding.
+type ApproveInput struct {
+	AdminNotes       *string
+	OverrideOvertime bool
+	// Invalid is the body's error (parse or field errors), reported after
+	// the shift's status check, where the seed reads the body.
+	Invalid error
+}
+
+// ApproveShift approves a pending request (admins only): no approved shift
+// may overlap it (overnight shifts included), and it may not take the PA past
+// their weekly limit unless in.OverrideOvertime. The check, the write, the
+// coverage and weekly hours, the email and the events are one transaction.
+// Codes: EFORBIDDEN, ENOTFOUND, EINVALID, ECONFLICT.
+func (s *Service) ApproveShift(ctx context.Context, u *pasched.User, id int64, in ApproveInput) (*pasched.Shift, error) {
+	if err := requireAdmin(u); err != nil {
+		return nil, err
+	}
+	var out *pasched.Shift
+	err := s.DB.WriteTx(ctx, func(tx *sqlstore.Tx) error {
+		if err := tx.LockSchedule(ctx); err != nil {
+			return err
+		}
+		sh, err := sqlstore.FindShiftByID(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if sh.Status != pasched.ShiftPending {
+			return pasched.ViewError(pasched.EINVALID, fmt.Sprintf("Cannot approve %s request.", sh.Status))
+		}
+		if in.Invalid != nil {
+			return in.Invalid
+		}
+		now, by := tx.Now, u.ID
+		sh.Status, sh.ApprovedAt, sh.ApprovedByID, sh.ApprovedByName = pasched.ShiftApproved, &now, &by, fullName(u.FirstName, u.LastName)
+		if in.AdminNotes != nil && *in.AdminNotes != "" {
+			sh.AdminNotes = *in.AdminNotes
+		}
+		eff := &effect{periodID: sh.PeriodID, added: []*pasched.Shift{sh}}
+		sn, err := s.loadSnapshot(ctx, tx, s.slotQuery(sqlstore.SlotQuery{Around: []sqlstore.ShiftDates{around(sh.Date)}}, eff))
+		if err != nil {
+			return err
+		}
+		others := sn.approved(func(o *pasched.Shift) bool { return o.ID != sh.ID })
+		if c := schedule.Conflicts(sh.Rule(), rulesOf(others)); len(c) > 0 {
+			i := slices.IndexFunc(others, func(o *pasched.Shift) bool { return o.ID == c[0].ID })
+			o := others[i]
+			return pasched.ViewError(pasched.ECONFLICT, fmt.Sprintf("Conflict detected: %s already has a shift from %s to %s",
+				o.RequestedByName, o.Start, o.End))
+		}
+		err = s.checkOvertime(ctx, tx, sn, sh, overtime{verb: "Approving this shift", override: in.OverrideOvertime},
+			func(msg string) error { return pasched.ViewError(pasched.ECONFLICT, msg) })
+		if err != nil {
+			return err
+		}
+		if err := sqlstore.UpdateShift(ctx, tx, sh); err != nil {
+			return err
+		}
+		if err := s.emailApproved(ctx, tx, sh); err != nil {
+			return err
+		}
+		if err := s.stageShift(ctx, tx, EventShiftApproved, sh, "Shift approved by "+sh.ApprovedByName); err != nil {
+			return err
+		}
+		out = sh
+		sn.apply(eff)
+		return s.recompute(ctx, tx, sn, eff)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("approve shift %d: %w", id, err)
+	}
+	return out, nil
+}
+
+// RejectShift rejects a pending request with a reason (admins only), emails
+// the PA and announces it. invalid is the body's error, reported after the
+// status check as the seed does. Codes: EFORBIDDEN, ENOTFOUND, EINVALID.
+func (s *Service) RejectShift(ctx context.Context, u *pasched.User, id int64, reason string, invalid error) (*pasched.Shift, error) {
+	if err := requireAdmin(u); err != nil {
+		return nil, err
+	}
+	var out *pasched.Shift
+	err := s.DB.WriteTx(ctx, func(tx *sqlstore.Tx) error {
+		if err := tx.LockSchedule(ctx); err != nil {
+			return err
+		}
+		sh, err := sqlstore.FindShiftByID(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if sh.Status != pasched.ShiftPending {
+			return pasched.ViewError(pasched.EINVALID, fmt.Sprintf("Cannot reject %s request.", sh.Status))
+		}
+		if invalid != nil {
+			return invalid
+		}
+		sh.Status, sh.RejectedReason = pasched.ShiftRejected, reason
+		if err := sqlstore.UpdateShift(ctx, tx, sh); err != nil {
+			return err
+		}
+		m, err := s.rejectedEmail(sh)
+		if err != nil {
+			return err
+		}
+		if err := s.enqueue(ctx, tx, m, fmt.Sprintf("shift_rejected:%d", sh.ID)); err != nil {
+			return err
+		}
+		out = sh
+		return s.stageShift(ctx, tx, EventShiftRejected, sh, "Shift rejected by "+fullName(u.FirstName, u.LastName))
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reject shift %d: %w", id, err)
+	}
+	return out, nil
+}
