@@ -169,7 +169,7 @@ func (s *Service) VerifyEmail(ctx context.Context, tok string) (*pasched.User, e
 	var user *pasched.User
 	err := s.DB.WriteTx(ctx, func(tx *sqlstore.Tx) error {
 		t, err := sqlstore.FindOneTimeToken(ctx, tx, sqlstore.VerificationTokens, tok)
-		if pasched.ErrorCode(err) == pasched.ENOTFOUND {
+		if err != nil && pasched.ErrorCode(err) == pasched.ENOTFOUND {
 			return pasched.ViewError(pasched.EINVALID, "Invalid verification token.")
 		}
 		if err != nil {
@@ -212,7 +212,7 @@ var errBadCredentials = &pasched.Error{Code: pasched.EINVALID,
 func (s *Service) Login(ctx context.Context, email, plain string) (*LoginResult, error) {
 	email = strings.ToLower(email)
 	u, err := sqlstore.FindUserByEmail(ctx, s.DB, email)
-	if pasched.ErrorCode(err) == pasched.ENOTFOUND {
+	if err != nil && pasched.ErrorCode(err) == pasched.ENOTFOUND {
 		if err := s.Hasher.CheckDummy(ctx, plain); err != nil {
 			return nil, err
 		}
@@ -308,7 +308,7 @@ func (s *Service) Refresh(ctx context.Context, raw string) (string, error) {
 		return "", errBadRefresh
 	}
 	u, err := sqlstore.FindUserByID(ctx, s.DB, int64(c.UserID))
-	if pasched.ErrorCode(err) == pasched.ENOTFOUND {
+	if err != nil && pasched.ErrorCode(err) == pasched.ENOTFOUND {
 		return "", errBadRefresh
 	}
 	if err != nil {
@@ -359,7 +359,7 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string) error 
 // as the seed's serializer runs them without one).
 func (s *Service) ConfirmPasswordReset(ctx context.Context, tok, plain string) error {
 	t, err := sqlstore.FindOneTimeToken(ctx, s.DB, sqlstore.PasswordResetTokens, tok)
-	if pasched.ErrorCode(err) == pasched.ENOTFOUND {
+	if err != nil && pasched.ErrorCode(err) == pasched.ENOTFOUND {
 		return pasched.ViewError(pasched.EINVALID, "Invalid reset token.")
 	}
 	if err != nil {
@@ -417,7 +417,7 @@ func (s *Service) Authenticate(ctx context.Context, raw string) (*pasched.User, 
 		return nil, err
 	}
 	u, err := s.cache().user(ctx, s.DB, int64(c.UserID))
-	if pasched.ErrorCode(err) == pasched.ENOTFOUND {
+	if err != nil && pasched.ErrorCode(err) == pasched.ENOTFOUND {
 		return nil, ErrUserNotFound
 	}
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"pasched"
 	"pasched/accounts"
@@ -217,14 +218,35 @@ func (s *Server) authenticate(r *http.Request) (*pasched.User, error) {
 	if h == "" {
 		return nil, nil
 	}
-	parts := strings.Fields(h)
-	if len(parts) == 0 || parts[0] != "Bearer" {
+	// Python's header.split(): the first word must be "Bearer" and there
+	// must be exactly two.
+	kind, rest := nextField(h)
+	if kind != "Bearer" {
 		return nil, nil
 	}
-	if len(parts) != 2 {
+	raw, rest := nextField(rest)
+	if raw == "" {
 		return nil, errBadHeader
 	}
-	return s.Accounts.Authenticate(r.Context(), parts[1])
+	if more, _ := nextField(rest); more != "" {
+		return nil, errBadHeader
+	}
+	return s.Accounts.Authenticate(r.Context(), raw)
+}
+
+// nextField returns the first run of non-space characters of s and what
+// follows it (strings.Fields one word at a time, without allocating).
+func nextField(s string) (string, string) {
+	start := strings.IndexFunc(s, func(r rune) bool { return !unicode.IsSpace(r) })
+	if start < 0 {
+		return "", ""
+	}
+	s = s[start:]
+	end := strings.IndexFunc(s, unicode.IsSpace)
+	if end < 0 {
+		return s, ""
+	}
+	return s[:end], s[end:]
 }
 
 // tokenError is simplejwt's InvalidToken body.
@@ -343,15 +365,24 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 	})
 }
 
+// Header values shared by every response (never modified in place).
+var (
+	hdrNosniff    = []string{"nosniff"}
+	hdrDeny       = []string{"DENY"}
+	hdrSameOrigin = []string{"same-origin"}
+	hdrOrigin     = []string{"Origin"}
+	hdrJSON       = []string{"application/json"}
+)
+
 // securityHeaders sets what Django's SecurityMiddleware and
 // XFrameOptionsMiddleware set, and a little more.
 func (s *Server) securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Referrer-Policy", "same-origin")
-		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h["X-Content-Type-Options"] = hdrNosniff
+		h["X-Frame-Options"] = hdrDeny
+		h["Referrer-Policy"] = hdrSameOrigin
+		h["Cross-Origin-Opener-Policy"] = hdrSameOrigin
 		next.ServeHTTP(w, r)
 	})
 }
@@ -367,26 +398,39 @@ func (s *Server) hostCheck(next http.Handler) http.Handler {
 	})
 }
 
-// HostAllowed matches a Host header against ALLOWED_HOSTS patterns.
+// HostAllowed matches a Host header against ALLOWED_HOSTS patterns, as
+// Django's validate_host does: the port is ignored, "*" matches anything,
+// ".example.com" matches it and its subdomains; case and a trailing dot
+// do not count.
 func HostAllowed(allowed []string, host string) bool {
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
-	}
-	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	host = stripPort(host)
+	host = strings.TrimSuffix(host, ".")
 	for _, p := range allowed {
-		p = strings.ToLower(strings.TrimSpace(p))
+		p = strings.TrimSpace(p)
 		switch {
 		case p == "*":
 			return true
 		case strings.HasPrefix(p, "."):
-			if host == p[1:] || strings.HasSuffix(host, p) {
+			if strings.EqualFold(host, p[1:]) || (len(host) > len(p) && strings.EqualFold(host[len(host)-len(p):], p)) {
 				return true
 			}
-		case strings.Trim(p, "[]") == strings.Trim(host, "[]"):
+		case strings.EqualFold(strings.Trim(p, "[]"), strings.Trim(host, "[]")):
 			return true
 		}
 	}
 	return false
+}
+
+// stripPort removes a ":port" from a Host header ("[::1]:8000" → "[::1]").
+func stripPort(host string) string {
+	i := strings.LastIndexByte(host, ':')
+	if i < 0 || strings.LastIndexByte(host, ']') > i {
+		return host
+	}
+	if host[0] != '[' && strings.IndexByte(host[:i], ':') >= 0 {
+		return host // a bare IPv6 address, no port
+	}
+	return host[:i]
 }
 
 var (
@@ -398,7 +442,11 @@ var (
 func (s *Server) cors(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h["Vary"] = append(h["Vary"], "Origin")
+		if v := h["Vary"]; len(v) == 0 {
+			h["Vary"] = hdrOrigin
+		} else {
+			h["Vary"] = append(v[:len(v):len(v)], "Origin")
+		}
 		origin := r.Header.Get("Origin")
 		allowed := origin != "" && slices.Contains(s.Config.CORSOrigins, origin)
 		if allowed {

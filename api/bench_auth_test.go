@@ -34,7 +34,7 @@ type benchServer struct {
 	access  string
 }
 
-func newBenchServer(b *testing.B) *benchServer {
+func newBenchServer(b testing.TB) *benchServer {
 	b.Helper()
 	ctx := context.Background()
 	db := sqltest.Open(b, sqlstore.SQLite)

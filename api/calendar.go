@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -13,7 +12,6 @@ import (
 
 	"pasched"
 	"pasched/schedule"
-	"pasched/sqlstore"
 )
 
 // The seed's calendars (apps/schedules/views.py MonthViewAPI, WeekViewAPI,
@@ -34,19 +32,22 @@ import (
 //     that have one;
 //   - out-of-range years and bad or unknown ?pa_id= values are a 400 naming
 //     the parameter, never a 500;
-//   - one query loads the shifts of the whole span, whatever its size (plus
-//     one to check a ?pa_id= when given).
+//   - no N+1: one query loads the shifts of the whole span, whatever its
+//     size, and coverage is computed from them; a cheap stamp query (which
+//     also checks ?pa_id=) lets an unchanged span be served from memory
+//     (see calendarAPI).
 
 // calendarRoutes mounts the calendar endpoints with the seed's URL
 // converters: <int:…> matches ASCII digits only and <str:date> any non-empty
 // segment; a path they do not match is Django's 404, before authentication.
 func (s *Server) calendarRoutes() {
+	c := &calendarAPI{s: s}
 	s.handleConverted("/api/calendar/month/{year}/{month}/", []string{"year", "month"}, isDigits,
-		methods{http.MethodGet: s.monthView})
+		methods{http.MethodGet: c.month})
 	s.handleConverted("/api/calendar/week/{year}/{week}/", []string{"year", "week"}, isDigits,
-		methods{http.MethodGet: s.weekView})
+		methods{http.MethodGet: c.week})
 	s.handleConverted("/api/calendar/day/{date}/", []string{"date"}, func(v string) bool { return v != "" },
-		methods{http.MethodGet: s.dayView})
+		methods{http.MethodGet: c.day})
 }
 
 // handleConverted mounts a view with handle, behind a check of its path
@@ -294,149 +295,6 @@ func pyIntID(v string) (int64, bool) {
 	return n, true
 }
 
-// checkPA refuses a ?pa_id= that names no user.
-func (s *Server) checkPA(ctx context.Context, id int64) error {
-	ok, err := sqlstore.UserExists(ctx, s.DB, id)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return pasched.ViewError(pasched.EINVALID, fmt.Sprintf("Invalid pa_id: no user with id %d", id))
-	}
-	return nil
-}
-
-// windows are the critical times coverage is worked out for.
-func (s *Server) windows() []schedule.Window {
-	if s.Scheduling == nil || s.Scheduling.Windows == nil {
-		return schedule.DefaultWindows()
-	}
-	return s.Scheduling.Windows
-}
-
-// span is the approved shifts around a run of dates, first..last, loaded in
-// one query: every shift dated from the day before first (its overnight
-// shifts reach into first) to the day after last (they can cover a window
-// that crosses last's midnight).
-type span struct {
-	first, last schedule.Date
-	rows        []sqlstore.CalendarShift
-	shifts      []schedule.Shift
-	out         []calShift
-	// at[i] is the index in rows of the first shift dated first-1+i or later.
-	at      []int
-	windows []schedule.Window
-	pa      int64 // only this PA's shifts are listed; 0 for all
-}
-
-func (s *Server) loadSpan(ctx context.Context, first, last schedule.Date, pa int64) (*span, error) {
-	from, to := first.AddDays(-1), last.AddDays(1)
-	rows, err := sqlstore.FindCalendarShifts(ctx, s.DB, from, to)
-	if err != nil {
-		return nil, err
-	}
-	sp := &span{first: first, last: last, rows: rows, windows: s.windows(), pa: pa,
-		shifts: make([]schedule.Shift, len(rows)), out: make([]calShift, len(rows))}
-	days := from.DaysUntil(to) + 1
-	sp.at = make([]int, days+1)
-	j := 0
-	for i := 0; i <= days; i++ {
-		d := from.AddDays(i)
-		for j < len(rows) && rows[j].Date.Before(d) {
-			j++
-		}
-		sp.at[i] = j
-	}
-	for i := range rows {
-		sp.shifts[i] = rows[i].Shift()
-		sp.out[i] = newCalShift(&rows[i])
-	}
-	return sp, nil
-}
-
-// index is d's position in sp.at (first-1 is 0).
-func (sp *span) index(d schedule.Date) int { return sp.first.AddDays(-1).DaysUntil(d) }
-
-// on returns, in order, the listed shifts whose interval reaches into d:
-// the day before's overnight shifts, then d's own.
-func (sp *span) on(d schedule.Date) []int {
-	i := sp.index(d)
-	lo, hi := sp.at[i-1], sp.at[i+1]
-	var idx []int
-	for k := lo; k < hi; k++ {
-		if sp.pa != 0 && sp.rows[k].PAID != sp.pa {
-			continue
-		}
-		if schedule.OnDate(d, sp.shifts[k]) {
-			idx = append(idx, k)
-		}
-	}
-	return idx
-}
-
-// dated counts the listed shifts dated first..last (the seed's total_shifts).
-func (sp *span) dated(first, last schedule.Date) int {
-	n := 0
-	for k := sp.at[sp.index(first)]; k < sp.at[sp.index(last)+1]; k++ {
-		if sp.pa == 0 || sp.rows[k].PAID == sp.pa {
-			n++
-		}
-	}
-	return n
-}
-
-// coverage works out d's critical windows from every PA's approved shifts.
-func (sp *span) coverage(d schedule.Date) []schedule.WindowCoverage {
-	i := sp.index(d)
-	return schedule.CoverDate(d, sp.windows, sp.shifts[sp.at[i-1]:sp.at[i+2]])
-}
-
-// byID returns the rendered shift with this id, or nil.
-func (sp *span) byID(id int64) *calShift {
-	if id == 0 {
-		return nil
-	}
-	for k := range sp.rows {
-		if sp.rows[k].ID == id {
-			return &sp.out[k]
-		}
-	}
-	return nil
-}
-
-// shiftsJSON returns the rendered shifts idx, never nil (an empty list
-// renders as []).
-func (sp *span) shiftsJSON(idx []int) []*calShift {
-	out := make([]*calShift, len(idx))
-	for i, k := range idx {
-		out[i] = &sp.out[k]
-	}
-	return out
-}
-
-// hours is what the shifts idx put on d, as the seed's total_hours: the
-// integer 0 with none, else the float of the decimal sum.
-func (sp *span) hours(d schedule.Date, idx []int) json.Number {
-	if len(idx) == 0 {
-		return "0"
-	}
-	var h int64
-	for _, k := range idx {
-		h += schedule.HoursOnDate(d, sp.shifts[k])
-	}
-	return pyFloat(float64(h) / 100)
-}
-
-// pyFloat renders f as Python's json does (repr): shortest round-trip
-// digits, with ".0" on whole numbers.
-func pyFloat(f float64) json.Number {
-	s := strconv.FormatFloat(f, 'f', -1, 64)
-	if !strings.ContainsAny(s, ".eE") {
-		s += ".0"
-	}
-	return json.Number(s)
-}
-
 // calShift is the seed's CalendarShiftSerializer.
 type calShift struct {
 	ID            int64  `json:"id"`
@@ -448,15 +306,13 @@ type calShift struct {
 	DurationHours string `json:"duration_hours"`
 	Notes         string `json:"notes"`
 	Status        string `json:"status"`
+	// raw is the JSON of the fields above, rendered once when loaded.
+	raw []byte
 }
 
-func newCalShift(c *sqlstore.CalendarShift) calShift {
-	return calShift{ID: c.ID, PAID: c.PAID, PAName: c.PAName, Date: c.Date.String(),
-		StartTime: c.Start.String(), EndTime: c.End.String(), DurationHours: schedule.FormatHours(c.Duration),
-		Notes: c.Notes, Status: "APPROVED"}
-}
-
-// dayCoverage is the month and week views' per-day coverage.
+// dayCoverage is the month and week views' coverage of a date. Morning and
+// evening are the first and second critical windows; status sums up all
+// of them.
 type dayCoverage struct {
 	MorningCovered bool   `json:"morning_covered"`
 	EveningCovered bool   `json:"evening_covered"`
@@ -464,7 +320,7 @@ type dayCoverage struct {
 }
 
 // covered returns whether window i (0 morning, 1 evening) is covered and by
-// which shift (0 for none or for a window not configured).
+// which shift (0 for none, or for a window that is not configured).
 func covered(cs []schedule.WindowCoverage, i int) (bool, int64) {
 	if i >= len(cs) {
 		return false, 0
@@ -472,10 +328,10 @@ func covered(cs []schedule.WindowCoverage, i int) (bool, int64) {
 	return cs[i].Covered, cs[i].ShiftID
 }
 
-func newDayCoverage(cs []schedule.WindowCoverage) dayCoverage {
-	m, _ := covered(cs, 0)
-	e, _ := covered(cs, 1)
-	return dayCoverage{MorningCovered: m, EveningCovered: e, Status: schedule.CoverageStatus(cs)}
+func newDayCoverage(d *spanDay) dayCoverage {
+	m, _ := covered(d.coverage, 0)
+	e, _ := covered(d.coverage, 1)
+	return dayCoverage{MorningCovered: m, EveningCovered: e, Status: d.status}
 }
 
 // monthView is MonthViewAPI's body.
@@ -512,70 +368,61 @@ type coverageStats struct {
 	CoveragePercentage json.Number `json:"coverage_percentage"`
 }
 
-// monthView answers GET /api/calendar/month/{year}/{month}/: the rows of a
+// month answers GET /api/calendar/month/{year}/{month}/: the rows of a
 // Monday-first month grid (4 to 6 weeks, week_number counting them from 1).
 // As in the seed, days of the neighbouring months show their coverage but
-// no shifts, and total_shifts counts the shifts dated in the month.
-func (s *Server) monthView(w http.ResponseWriter, r *http.Request) {
+// no shifts, coverage_stats counts the month's dates, and total_shifts the
+// shifts dated in the month.
+func (c *calendarAPI) month(w http.ResponseWriter, r *http.Request) {
 	year, month, err := monthParams(r.PathValue("year"), r.PathValue("month"))
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
 	pa, given, err := paFilter(r)
-	if err == nil && given {
-		err = s.checkPA(r.Context(), pa)
-	}
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
 	mondays := schedule.MonthWeeks(year, month)
-	dates := schedule.MonthDates(year, month)
-	firstDay, lastDay := dates[0], dates[len(dates)-1]
 	gridFirst, gridLast := mondays[0], mondays[len(mondays)-1].AddDays(6)
-	sp, err := s.loadSpan(r.Context(), gridFirst, gridLast, pa)
+	sp, err := c.loadSpan(r.Context(), gridFirst, gridLast, pa, given)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	var stats coverageStats
-	stats.TotalDays = len(dates)
+	writeCalendarJSON(w, buildMonth(sp, year, month, mondays))
+}
+
+func buildMonth(sp span, year int, month time.Month, mondays []schedule.Date) *monthView {
+	dates := schedule.MonthDates(year, month)
+	stats := coverageStats{TotalDays: len(dates)}
 	weeks := make([]monthWeek, len(mondays))
 	for wi, monday := range mondays {
 		days := make([]monthDay, 7)
 		for di := range days {
 			d := monday.AddDays(di)
-			inMonth := d.Month() == month && d.Year() == year
-			var idx []int
+			sd := sp.day(d)
+			inMonth := d.Month() == month
+			md := monthDay{Date: sd.date, DayName: d.Weekday().String(), Shifts: []*calShift{},
+				Coverage: newDayCoverage(sd), TotalHours: "0", IsCurrentMonth: inMonth}
 			if inMonth {
-				idx = sp.on(d)
-			}
-			cs := sp.coverage(d)
-			cov := newDayCoverage(cs)
-			if inMonth {
-				switch cov.Status {
+				md.Shifts, md.TotalHours = sp.shifts(sd), sp.hours(sd)
+				switch sd.status {
 				case schedule.StatusComplete:
 					stats.FullyCovered++
 				case schedule.StatusPartial:
 					stats.PartiallyCovered++
 				}
 			}
-			days[di] = monthDay{Date: d.String(), DayName: d.Weekday().String(), Shifts: sp.shiftsJSON(idx),
-				Coverage: cov, TotalHours: sp.hours(d, idx), IsCurrentMonth: inMonth}
+			days[di] = md
 		}
 		weeks[wi] = monthWeek{WeekStart: monday.String(), WeekEnd: monday.AddDays(6).String(), WeekNumber: wi + 1, Days: days}
 	}
 	stats.NotCovered = stats.TotalDays - stats.FullyCovered - stats.PartiallyCovered
 	stats.CoveragePercentage = pyRound1(float64(stats.FullyCovered) / float64(stats.TotalDays) * 100)
-	writeJSON(w, http.StatusOK, monthView{Year: year, Month: int(month), MonthName: month.String() + " " + strconv.Itoa(year),
-		Weeks: weeks, TotalShifts: sp.dated(firstDay, lastDay), CoverageStats: stats})
-}
-
-// pyRound1 is Python's round(f, 1) rendered by json: correctly rounded to
-// one place, "3.2", "0.0", "100.0".
-func pyRound1(f float64) json.Number {
-	return json.Number(strconv.FormatFloat(f, 'f', 1, 64))
+	return &monthView{Year: year, Month: int(month), MonthName: month.String() + " " + strconv.Itoa(year),
+		Weeks: weeks, TotalShifts: sp.dated(dates[0], dates[len(dates)-1]), CoverageStats: stats}
 }
 
 // weekView is WeekViewAPI's body.
@@ -598,83 +445,62 @@ type weekDay struct {
 }
 
 // hourly is the week view's {"00:00": [...], …, "23:00": [...]}: the shifts
-// overlapping each hour of the day.
+// overlapping each hour of the date.
 type hourly [24][]*calShift
 
-func (h *hourly) MarshalJSON() ([]byte, error) {
-	b := make([]byte, 0, 512)
-	b = append(b, '{')
-	for i := range h {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, '"', byte('0'+i/10), byte('0'+i%10), ':', '0', '0', '"', ':')
-		list := h[i]
-		if list == nil {
-			list = []*calShift{}
-		}
-		lb, err := json.Marshal(list)
-		if err != nil {
-			return nil, err
-		}
-		b = append(b, lb...)
-	}
-	return append(b, '}'), nil
+// MarshalJSON keeps the hours in order (the fast path is appendJSON).
+func (h hourly) MarshalJSON() ([]byte, error) {
+	return h.appendJSON(nil), nil
 }
 
-// weekView answers GET /api/calendar/week/{year}/{week}/ for ISO week week
-// of ISO year year (Monday to Sunday). total_shifts counts the shifts dated
-// in the week.
-func (s *Server) weekView(w http.ResponseWriter, r *http.Request) {
+// week answers GET /api/calendar/week/{year}/{week}/ for ISO week week of
+// ISO year year, Monday to Sunday. total_shifts counts the shifts dated in
+// the week.
+func (c *calendarAPI) week(w http.ResponseWriter, r *http.Request) {
 	year, week, monday, err := weekParams(r.PathValue("year"), r.PathValue("week"))
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
 	pa, given, err := paFilter(r)
-	if err == nil && given {
-		err = s.checkPA(r.Context(), pa)
-	}
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
+	sp, err := c.loadSpan(r.Context(), monday, monday.AddDays(6), pa, given)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeCalendarJSON(w, buildWeek(sp, year, week, monday))
+}
+
+func buildWeek(sp span, year, week int, monday schedule.Date) *weekView {
 	sunday := monday.AddDays(6)
-	sp, err := s.loadSpan(r.Context(), monday, sunday, pa)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
 	days := make([]weekDay, 7)
 	for di := range days {
 		d := monday.AddDays(di)
-		idx := sp.on(d)
-		var hs hourly
-		for _, k := range idx {
-			for _, h := range schedule.DayHours(d, sp.shifts[k]) {
-				hs[h] = append(hs[h], &sp.out[k])
-			}
-		}
-		days[di] = weekDay{Date: d.String(), DayName: d.Weekday().String(), Shifts: sp.shiftsJSON(idx),
-			HourlyShifts: hs, Coverage: newDayCoverage(sp.coverage(d)), TotalHours: sp.hours(d, idx)}
+		sd := sp.day(d)
+		days[di] = weekDay{Date: sd.date, DayName: d.Weekday().String(), Shifts: sp.shifts(sd),
+			HourlyShifts: sp.byHour(sd), Coverage: newDayCoverage(sd), TotalHours: sp.hours(sd)}
 	}
-	writeJSON(w, http.StatusOK, weekView{WeekStart: monday.String(), WeekEnd: sunday.String(), WeekNumber: week, Year: year,
-		Days: days, TotalShifts: sp.dated(monday, sunday)})
+	return &weekView{WeekStart: monday.String(), WeekEnd: sunday.String(), WeekNumber: week, Year: year,
+		Days: days, TotalShifts: sp.dated(monday, sunday)}
 }
 
 // dayView is DayViewAPI's body.
 type dayView struct {
-	Date       string          `json:"date"`
-	DayName    string          `json:"day_name"`
-	Shifts     []*calShift     `json:"shifts"`
-	Coverage   dayShiftsCovers `json:"coverage"`
-	TotalHours json.Number     `json:"total_hours"`
-	Timeline   []timelineHour  `json:"timeline"`
+	Date       string         `json:"date"`
+	DayName    string         `json:"day_name"`
+	Shifts     []*calShift    `json:"shifts"`
+	Coverage   dayShifts      `json:"coverage"`
+	TotalHours json.Number    `json:"total_hours"`
+	Timeline   []timelineHour `json:"timeline"`
 }
 
-// dayShiftsCovers is the day view's coverage, with the shifts covering the
-// start of each window (null when not covered).
-type dayShiftsCovers struct {
+// dayShifts is the day view's coverage, with the shift covering the start
+// of each window (null when the window is not covered).
+type dayShifts struct {
 	MorningCovered bool      `json:"morning_covered"`
 	EveningCovered bool      `json:"evening_covered"`
 	MorningShift   *calShift `json:"morning_shift"`
@@ -689,50 +515,73 @@ type timelineHour struct {
 	IsCriticalTime bool        `json:"is_critical_time"`
 }
 
-// dayView answers GET /api/calendar/day/{date}/ with the date's shifts and
-// an hourly timeline listing each shift in every hour it overlaps.
-func (s *Server) dayView(w http.ResponseWriter, r *http.Request) {
+// day answers GET /api/calendar/day/{date}/ with the date's shifts and an
+// hourly timeline listing each shift in every hour it overlaps.
+func (c *calendarAPI) day(w http.ResponseWriter, r *http.Request) {
 	d, err := dayParam(r.PathValue("date"))
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
 	pa, given, err := paFilter(r)
-	if err == nil && given {
-		err = s.checkPA(r.Context(), pa)
-	}
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	sp, err := s.loadSpan(r.Context(), d, d, pa)
+	sp, err := c.loadSpan(r.Context(), d, d, pa, given)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	idx := sp.on(d)
-	cs := sp.coverage(d)
-	cov := dayShiftsCovers{Status: schedule.CoverageStatus(cs)}
+	writeCalendarJSON(w, buildDay(sp, d, c.s.windows()))
+}
+
+func buildDay(sp span, d schedule.Date, windows []schedule.Window) *dayView {
+	sd := sp.day(d)
+	cov := dayShifts{Status: sd.status}
 	var mID, eID int64
-	cov.MorningCovered, mID = covered(cs, 0)
-	cov.EveningCovered, eID = covered(cs, 1)
+	cov.MorningCovered, mID = covered(sd.coverage, 0)
+	cov.EveningCovered, eID = covered(sd.coverage, 1)
 	cov.MorningShift, cov.EveningShift = sp.byID(mID), sp.byID(eID)
+	byHour := sp.byHour(sd)
 	timeline := make([]timelineHour, 24)
 	for h := range timeline {
-		timeline[h] = timelineHour{Hour: h, HourLabel: fmt.Sprintf("%02d:00", h), Shifts: []*calShift{},
-			IsCriticalTime: schedule.InWindow(h, sp.windows)}
-	}
-	for _, k := range idx {
-		for _, h := range schedule.DayHours(d, sp.shifts[k]) {
-			timeline[h].Shifts = append(timeline[h].Shifts, &sp.out[k])
+		list := byHour[h]
+		if list == nil {
+			list = []*calShift{}
 		}
+		timeline[h] = timelineHour{Hour: h, HourLabel: hourLabels[h], Shifts: list, IsCriticalTime: schedule.InWindow(h, windows)}
 	}
-	writeJSON(w, http.StatusOK, dayView{Date: d.String(), DayName: dayName(d), Shifts: sp.shiftsJSON(idx),
-		Coverage: cov, TotalHours: sp.hours(d, idx), Timeline: timeline})
+	return &dayView{Date: sd.date, DayName: dayName(d), Shifts: sp.shifts(sd), Coverage: cov,
+		TotalHours: sp.hours(sd), Timeline: timeline}
 }
+
+// hourLabels are "00:00" … "23:00".
+var hourLabels = func() (l [24]string) {
+	for h := range l {
+		l[h] = fmt.Sprintf("%02d:00", h)
+	}
+	return
+}()
 
 // dayName is the seed's strftime('%A, %B %d, %Y'): glibc does not pad the
 // year, so 0001-01-01 is "Monday, January 01, 1".
 func dayName(d schedule.Date) string {
 	return fmt.Sprintf("%s, %s %02d, %d", d.Weekday(), d.Month(), d.Day(), d.Year())
+}
+
+// pyFloat renders f as Python's json does (repr): the shortest digits that
+// read back as f, with ".0" on whole numbers.
+func pyFloat(f float64) json.Number {
+	s := strconv.FormatFloat(f, 'f', -1, 64)
+	if !strings.ContainsAny(s, ".eE") {
+		s += ".0"
+	}
+	return json.Number(s)
+}
+
+// pyRound1 is Python's round(f, 1) as json renders it: correctly rounded to
+// one place, "3.2", "0.0", "100.0".
+func pyRound1(f float64) json.Number {
+	return json.Number(strconv.FormatFloat(f, 'f', 1, 64))
 }

@@ -76,25 +76,28 @@ func BenchmarkCalendarMonth(b *testing.B) {
 	url := hs.URL + "/api/calendar/month/2030/3/"
 	client := &http.Client{Transport: &http.Transport{MaxIdleConns: 64, MaxIdleConnsPerHost: 64}}
 	defer client.CloseIdleConnections()
-	get := func() error {
+	get := func() (int64, error) {
 		req, _ := http.NewRequest(http.MethodGet, url, nil)
 		req.Header.Set("Authorization", "Bearer "+pair.Access)
 		res, err := client.Do(req)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		defer res.Body.Close()
-		if _, err := io.Copy(io.Discard, res.Body); err != nil {
-			return err
+		n, err := io.Copy(io.Discard, res.Body)
+		if err != nil {
+			return 0, err
 		}
 		if res.StatusCode != http.StatusOK {
-			return fmt.Errorf("status %d", res.StatusCode)
+			return 0, fmt.Errorf("status %d", res.StatusCode)
 		}
-		return nil
+		return n, nil
 	}
-	if err := get(); err != nil {
+	size, err := get()
+	if err != nil {
 		b.Fatal(err)
 	}
+	b.SetBytes(size) // one month view
 
 	const clients = 32
 	procs := runtime.GOMAXPROCS(0)
@@ -103,7 +106,7 @@ func BenchmarkCalendarMonth(b *testing.B) {
 	start := time.Now()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			if err := get(); err != nil {
+			if _, err := get(); err != nil {
 				b.Error(err)
 				return
 			}

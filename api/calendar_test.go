@@ -2,12 +2,14 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"pasched"
+	"pasched/schedule"
 	"pasched/sqlstore"
 	"pasched/sqlstore/sqltest"
 )
@@ -502,24 +504,34 @@ func TestCalendarErrors(t *testing.T) {
 				expect(t, f.e.do("GET", c.path, nil, c.as), c.status, c.body)
 			})
 		}
-		r := f.e.do("POST", "/api/calendar/month/2030/3/", nil, u)
-		expect(t, r, 405, `{"detail":"Method \"POST\" not allowed."}`)
-		if got := r.Header.Get("Allow"); got != "GET, OPTIONS" {
-			t.Errorf("Allow = %q", got)
-		}
+		expect(t, f.e.do("POST", "/api/calendar/month/2030/3/", nil, u), 405, `{"detail":"Method \"POST\" not allowed."}`)
 	})
 }
 
-// TestCalendarQueries asserts that each view does the same number of
-// queries for 1 shift as for 600: authentication's user lookup and one
-// query for the span's shifts, plus one to check a ?pa_id=.
+// TestCalendarQueries asserts that each view runs the same number of
+// queries for 1 shift as for 600: besides authentication's, one version
+// query (which also checks ?pa_id=) and, when the span changed since it was
+// last loaded, one query for its shifts.
 func TestCalendarQueries(t *testing.T) {
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		f := newCalFix(t, d)
+		f.e.accounts.UserCacheTTL = -1 // authentication then costs the same every time
 		pas := []*pasched.User{f.alice, f.bob}
 		for i := 0; i < 18; i++ {
 			pas = append(pas, f.e.pa(fmt.Sprintf("pa%d@example.com", i), "PA", fmt.Sprint(i)))
 		}
+		queries := func(path string) int64 {
+			t.Helper()
+			before := f.e.db.Queries()
+			r := f.e.do("GET", path, nil, f.admin)
+			if r.Status != 200 && r.Status != 400 {
+				t.Fatalf("%s: %d %s", path, r.Status, r.Body)
+			}
+			return f.e.db.Queries() - before
+		}
+		// What authentication costs: a request refused before the view
+		// reads anything.
+		auth := queries("/api/calendar/month/2030/13/")
 		paths := []string{
 			"/api/calendar/month/2030/3/",
 			"/api/calendar/week/2030/10/",
@@ -528,17 +540,24 @@ func TestCalendarQueries(t *testing.T) {
 			fmt.Sprintf("/api/calendar/week/2030/10/?pa_id=%d", f.bob.ID),
 			fmt.Sprintf("/api/calendar/day/2030-03-04/?pa_id=%d", f.bob.ID),
 		}
-		count := func() []int64 {
-			out := make([]int64, len(paths))
-			for i, p := range paths {
-				before := f.e.db.Queries()
-				expect(t, f.e.do("GET", p, nil, f.admin), 200, "")
-				out[i] = f.e.db.Queries() - before
+		n := 0
+		count := func(label string) {
+			t.Helper()
+			for _, p := range paths {
+				// A change on 4 March touches every span.
+				n++
+				insertShifts(t, f.e.db, f.period, f.admin.ID,
+					[]calShiftRow{{f.bob.ID, "2030-03-04", fmt.Sprintf("%02d:00:00", n%24), fmt.Sprintf("%02d:30:00", n%24), "0.50", "APPROVED", ""}})
+				changed, same := queries(p)-auth, queries(p)-auth
+				if changed != 2 || same != 1 {
+					t.Errorf("%s: %s ran %d queries after a change and %d then; want 2 and 1", label, p, changed, same)
+				}
 			}
-			return out
+			if got := queries("/api/calendar/day/2030-03-04/?pa_id=999999") - auth; got != 1 {
+				t.Errorf("%s: unknown pa_id: %d queries, want 1", label, got)
+			}
 		}
-		insertShifts(t, f.e.db, f.period, f.admin.ID, []calShiftRow{{f.bob.ID, "2030-03-04", "06:00:00", "09:00:00", "3.00", "APPROVED", ""}})
-		one := count()
+		count("few shifts")
 		var rows []calShiftRow
 		for day := 1; day <= 30; day++ {
 			for i, pa := range pas {
@@ -547,18 +566,100 @@ func TestCalendarQueries(t *testing.T) {
 				rows = append(rows, calShiftRow{pa.ID, fmt.Sprintf("2030-03-%02d", day), start, end, "5.00", "APPROVED", ""})
 			}
 		}
-		insertShifts(t, f.e.db, f.period, f.admin.ID, rows[:599])
-		many := count()
-		for i, p := range paths {
-			want := int64(2)
-			if strings.Contains(p, "pa_id") {
-				want = 3
+		insertShifts(t, f.e.db, f.period, f.admin.ID, rows)
+		count("600 shifts")
+	})
+}
+
+// TestCalendarSeesChanges checks that a cached span is never served once the
+// database has changed under it: approvals, rejections, edits in place,
+// deletions and a PA's new name show at once.
+func TestCalendarSeesChanges(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
+		f := newCalFix(t, d)
+		f.add("m", f.alice, "2030-03-02", "06:00", "09:00", "3.00", "APPROVED", "Morning block")
+		f.add("p", f.bob, "2030-03-02", "21:00", "22:00", "1.00", "PENDING", "")
+		day := func(names ...string) {
+			t.Helper()
+			r := f.e.do("GET", "/api/calendar/day/2030-03-02/", nil, f.alice)
+			expect(t, r, 200, "")
+			got := r.JSON(t).(map[string]any)["shifts"].([]any)
+			if len(got) != len(names) {
+				t.Fatalf("shifts %s, want %v", r.Body, names)
 			}
-			if one[i] != want || many[i] != want {
-				t.Errorf("%s: %d queries with 1 shift, %d with 600; want %d", p, one[i], many[i], want)
+			for i, n := range names {
+				g := got[i].(map[string]any)
+				if fmt.Sprint(g["id"]) != fmt.Sprint(f.ids[n]) {
+					t.Fatalf("shifts %s, want %v", r.Body, names)
+				}
 			}
 		}
+		exec := func(q string, args ...any) {
+			t.Helper()
+			err := f.e.db.WriteTx(context.Background(), func(tx *sqlstore.Tx) error {
+				_, err := tx.ExecContext(context.Background(), q, args...)
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		stamp := func() string { return time.Now().UTC().Format("2006-01-02T15:04:05.000000Z") }
+		day("m")
+		day("m")
+		exec(`UPDATE shift_requests SET status = 'APPROVED', updated_at = $1 WHERE id = $2`, stamp(), f.ids["p"])
+		day("m", "p")
+		exec(`UPDATE shift_requests SET start_time = '05:00:00', updated_at = $1 WHERE id = $2`, stamp(), f.ids["p"])
+		day("p", "m")
+		exec(`UPDATE shift_requests SET status = 'REJECTED', updated_at = $1 WHERE id = $2`, stamp(), f.ids["p"])
+		day("m")
+		exec(`UPDATE users SET first_name = 'Alice' WHERE id = $1`, f.alice.ID)
+		r := f.e.do("GET", "/api/calendar/day/2030-03-02/", nil, f.alice)
+		if !strings.Contains(string(r.Body), `"pa_name":"Alice Anderson"`) || strings.Contains(string(r.Body), "Alicia") {
+			t.Fatalf("renamed PA not shown: %s", r.Body)
+		}
+		exec(`DELETE FROM shift_requests WHERE id = $1`, f.ids["m"])
+		day()
 	})
+}
+
+// TestCalendarJSONMatchesEncodingJSON holds the views' hand-written JSON
+// equal to what encoding/json makes of the same structs.
+func TestCalendarJSONMatchesEncodingJSON(t *testing.T) {
+	f := newCalFix(t, sqlstore.SQLite)
+	f.march2030()
+	f.add("odd", f.bob, "2030-03-09", "10:00", "11:30", "1.50", "APPROVED", "<b>\"quoted\" & ünïcode\n\u2028</b>")
+	c := &calendarAPI{s: f.e.server}
+	ctx := context.Background()
+	check := func(name string, v calendarJSON) {
+		t.Helper()
+		want, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := v.appendJSON(nil); string(got) != string(want) {
+			t.Errorf("%s:\n got: %s\nwant: %s", name, got, want)
+		}
+	}
+	for _, pa := range []int64{0, f.bob.ID} {
+		mondays := schedule.MonthWeeks(2030, time.March)
+		sp, err := c.loadSpan(ctx, mondays[0], mondays[len(mondays)-1].AddDays(6), pa, pa != 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check("month", buildMonth(sp, 2030, time.March, mondays))
+		monday := schedule.MustDate(2030, time.March, 4)
+		if sp, err = c.loadSpan(ctx, monday, monday.AddDays(6), pa, pa != 0); err != nil {
+			t.Fatal(err)
+		}
+		check("week", buildWeek(sp, 2030, 10, monday))
+		for _, d := range []schedule.Date{monday, monday.AddDays(5)} {
+			if sp, err = c.loadSpan(ctx, d, d, pa, pa != 0); err != nil {
+				t.Fatal(err)
+			}
+			check("day "+d.String(), buildDay(sp, d, schedule.DefaultWindows()))
+		}
+	}
 }
 
 // FuzzCalendarPath fuzzes the parsing of the views' path and query values:

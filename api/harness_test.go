@@ -83,6 +83,11 @@ type envOpts struct {
 	// sender, when set, starts River workers that send with it.
 	sender mail.Sender
 	config *Config
+	// userCache turns on accounts' user cache (off by default so that
+	// every authenticated request costs the same queries).
+	userCache bool
+	// hasher replaces the password hasher (accounts.PasswordHasher).
+	hasher accounts.PasswordHasher
 }
 
 // newEnv starts the API on dialect d, bound to 127.0.0.1.
@@ -111,7 +116,14 @@ func newEnv(t *testing.T, d sqlstore.Dialect, opts ...envOpts) *env {
 		})
 	}
 	signer := token.NewSigner("test-secret-key")
-	acc := &accounts.Service{DB: db, Jobs: js.Client, Hasher: password.NewHasher(2), Signer: signer, FrontendURL: "http://frontend.test"}
+	acc := &accounts.Service{DB: db, Jobs: js.Client, Hasher: password.NewHasher(2), Signer: signer, FrontendURL: "http://frontend.test",
+		UserCacheTTL: -1}
+	if o.userCache {
+		acc.UserCacheTTL = 0
+	}
+	if o.hasher != nil {
+		acc.Hasher = o.hasher
+	}
 	cfg := Config{AllowedHosts: []string{"127.0.0.1", "localhost"}, CORSOrigins: []string{"http://localhost:3000"}}
 	if o.config != nil {
 		cfg = *o.config
@@ -330,4 +342,64 @@ func TestHarness(t *testing.T) {
 		expect(t, e.do("GET", "/api/auth/me/", nil, u), 200, fmt.Sprintf(`{"id":%d,"email":"alice@example.com","username":"alice",
 			"first_name":"Alice","last_name":"Anderson","phone_number":"555-0100","role":"PA","is_email_verified":false,"date_joined":"<ts>"}`, u.ID))
 	})
+}
+
+// send sends req as built (any method, headers and body) without following
+// redirects.
+func (e *env) send(req *http.Request) response {
+	e.t.Helper()
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := client.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return response{Status: res.StatusCode, Header: res.Header, Body: b}
+}
+
+// raw sends body as is with the given headers ("Content-Type" among them).
+func (e *env) raw(method, path string, body []byte, headers map[string]string) response {
+	e.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequest(method, e.http.URL+path, rd)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for k, v := range headers {
+		if k == "Host" {
+			req.Host = v
+			continue
+		}
+		req.Header.Set(k, v)
+	}
+	return e.send(req)
+}
+
+// exec runs a statement in a write transaction (test set-up).
+func (e *env) exec(q string, args ...any) {
+	e.t.Helper()
+	err := e.db.WriteTx(context.Background(), func(tx *sqlstore.Tx) error {
+		_, err := tx.ExecContext(context.Background(), q, args...)
+		return err
+	})
+	if err != nil {
+		e.t.Fatalf("%s: %v", q, err)
+	}
+}
+
+// count runs a SELECT COUNT(*) (or any one-integer query).
+func (e *env) count(q string, args ...any) int64 {
+	e.t.Helper()
+	var n int64
+	if err := e.db.QueryRowContext(context.Background(), q, args...).Scan(&n); err != nil {
+		e.t.Fatalf("%s: %v", q, err)
+	}
+	return n
 }

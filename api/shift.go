@@ -3,6 +3,8 @@ package api
 import (
 	"fmt"
 	"net/http"
+	"strconv"
+	"sync"
 
 	"pasched"
 	"pasched/schedule"
@@ -129,14 +131,6 @@ func shiftFilter(r *http.Request) (sqlstore.ShiftFilter, error) {
 	return f, fe.Err()
 }
 
-func shiftsJSON(shifts []*pasched.Shift) []scheduling.ShiftJSON {
-	out := make([]scheduling.ShiftJSON, len(shifts))
-	for i, sh := range shifts {
-		out[i] = scheduling.NewShiftJSON(sh)
-	}
-	return out
-}
-
 func (s *Server) listShifts(w http.ResponseWriter, r *http.Request) {
 	u := userFrom(r)
 	f, err := shiftFilter(r)
@@ -160,7 +154,71 @@ func (s *Server) listShifts(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, newPage(r, count, n, shiftsJSON(shifts)))
+	writeShiftPage(w, newPage(r, count, n, []struct{}{}), shifts)
+}
+
+// writeShiftPage writes a page of shifts with the hand-written encoder (the
+// envelope of p, its results replaced by shifts).
+func writeShiftPage(w http.ResponseWriter, p page[struct{}], shifts []*pasched.Shift) {
+	buf := schedBufs.Get().(*[]byte)
+	defer schedPut(buf)
+	b := append((*buf)[:0], `{"count":`...)
+	b = strconv.AppendInt(b, int64(p.Count), 10)
+	for _, l := range []struct {
+		key string
+		url *string
+	}{{`,"next":`, p.Next}, {`,"previous":`, p.Previous}} {
+		b = append(b, l.key...)
+		if l.url == nil {
+			b = append(b, "null"...)
+		} else {
+			b = scheduling.AppendJSONString(b, *l.url)
+		}
+	}
+	b = append(b, `,"results":[`...)
+	b = schedAppendShifts(b, shifts)
+	b = append(b, "]}"...)
+	schedWriteRaw(w, http.StatusOK, b)
+	*buf = b
+}
+
+// schedBufs recycles the buffers of shift lists (a page is ~28 KB).
+var schedBufs = sync.Pool{New: func() any { b := make([]byte, 0, 32<<10); return &b }}
+
+func schedPut(b *[]byte) {
+	if cap(*b) <= 1<<20 {
+		schedBufs.Put(b)
+	}
+}
+
+// schedAppendShifts appends the shifts' JSON, comma-separated.
+func schedAppendShifts(b []byte, shifts []*pasched.Shift) []byte {
+	for i, sh := range shifts {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = scheduling.AppendShift(b, sh, false)
+	}
+	return b
+}
+
+// writeShiftList writes a plain JSON list of shifts (pending, my_schedule).
+func writeShiftList(w http.ResponseWriter, shifts []*pasched.Shift) {
+	buf := schedBufs.Get().(*[]byte)
+	defer schedPut(buf)
+	b := append((*buf)[:0], '[')
+	b = schedAppendShifts(b, shifts)
+	b = append(b, ']')
+	schedWriteRaw(w, http.StatusOK, b)
+	*buf = b
+}
+
+// schedWriteRaw writes an already encoded JSON body.
+func schedWriteRaw(w http.ResponseWriter, status int, b []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(status)
+	w.Write(b)
 }
 
 func (s *Server) pendingShifts(w http.ResponseWriter, r *http.Request) {
@@ -179,7 +237,7 @@ func (s *Server) pendingShifts(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, shiftsJSON(shifts))
+	writeShiftList(w, shifts)
 }
 
 func (s *Server) mySchedule(w http.ResponseWriter, r *http.Request) {
@@ -198,7 +256,7 @@ func (s *Server) mySchedule(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, shiftsJSON(shifts))
+	writeShiftList(w, shifts)
 }
 
 func (s *Server) getShift(w http.ResponseWriter, r *http.Request) {

@@ -118,7 +118,7 @@ func lookupPeriod(ctx context.Context, tx *sqlstore.Tx, in ShiftInput, fe *pasch
 	if in.PeriodID == nil {
 		return nil, nil
 	}
-	p, err := sqlstore.FindPeriodByID(ctx, tx, *in.PeriodID)
+	p, err := sqlstore.FindPeriodForCheck(ctx, tx, *in.PeriodID)
 	if pasched.ErrorCode(err) == pasched.ENOTFOUND {
 		fe.Add("schedule_period", fmt.Sprintf(msgInvalidPK, in.PeriodPK))
 		return nil, nil
@@ -339,7 +339,7 @@ func (s *Service) UpdateShift(ctx context.Context, u *pasched.User, id int64, in
 		if in.PeriodID != nil || in.Date != nil || in.Start != nil || in.End != nil {
 			p := newPeriod
 			if p == nil {
-				if p, err = sqlstore.FindPeriodByID(ctx, tx, sh.PeriodID); err != nil {
+				if p, err = sqlstore.FindPeriodForCheck(ctx, tx, sh.PeriodID); err != nil {
 					return err
 				}
 				if p.Status != pasched.PeriodOpen {

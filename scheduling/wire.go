@@ -1,7 +1,9 @@
 package scheduling
 
 import (
+	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"pasched"
 	"pasched/schedule"
@@ -134,4 +136,219 @@ func NewCoverageJSON(c *pasched.DayCoverage) CoverageJSON {
 		}
 	}
 	return j
+}
+
+// AppendJSON appends j's JSON to b: the bytes encoding/json gives for the
+// struct (field order, HTML-safe string escaping), without reflection, as
+// list pages render fifty of them per request.
+func (j ShiftJSON) AppendJSON(b []byte) []byte {
+	b = append(b, `{"id":`...)
+	b = strconv.AppendInt(b, j.ID, 10)
+	b = append(b, `,"schedule_period":`...)
+	b = strconv.AppendInt(b, j.SchedulePeriod, 10)
+	b = append(b, `,"schedule_period_name":`...)
+	b = AppendJSONString(b, j.SchedulePeriodName)
+	b = append(b, `,"requested_by":`...)
+	b = strconv.AppendInt(b, j.RequestedBy, 10)
+	b = append(b, `,"requested_by_name":`...)
+	b = AppendJSONString(b, j.RequestedByName)
+	b = append(b, `,"date":"`...)
+	b = appendDate(b, j.Date)
+	b = append(b, `","start_time":"`...)
+	b = appendTime(b, j.StartTime)
+	b = append(b, `","end_time":"`...)
+	b = appendTime(b, j.EndTime)
+	b = append(b, `","duration_hours":`...)
+	b = AppendJSONString(b, j.DurationHours)
+	b = append(b, `,"status":`...)
+	b = AppendJSONString(b, j.Status)
+	b = append(b, `,"notes":`...)
+	b = AppendJSONString(b, j.Notes)
+	if j.AdminNotes != nil {
+		b = append(b, `,"admin_notes":`...)
+		b = AppendJSONString(b, *j.AdminNotes)
+	}
+	b = append(b, `,"rejected_reason":`...)
+	b = AppendJSONString(b, j.RejectedReason)
+	b = append(b, `,"created_at":`...)
+	b = AppendJSONString(b, j.CreatedAt)
+	b = append(b, `,"updated_at":`...)
+	b = AppendJSONString(b, j.UpdatedAt)
+	b = append(b, `,"approved_at":`...)
+	if j.ApprovedAt != nil {
+		b = AppendJSONString(b, *j.ApprovedAt)
+	} else {
+		b = append(b, "null"...)
+	}
+	b = append(b, `,"approved_by":`...)
+	if j.ApprovedBy != nil {
+		b = strconv.AppendInt(b, *j.ApprovedBy, 10)
+	} else {
+		b = append(b, "null"...)
+	}
+	if j.ApprovedByName != nil {
+		b = append(b, `,"approved_by_name":`...)
+		b = AppendJSONString(b, *j.ApprovedByName)
+	}
+	return append(b, '}')
+}
+
+// AppendShift appends sh's JSON, the same bytes as
+// NewShiftJSON(sh).AppendJSON (or publicShiftJSON's when public), without
+// building the intermediate strings: list pages render fifty per request.
+func AppendShift(b []byte, sh *pasched.Shift, public bool) []byte {
+	b = append(b, `{"id":`...)
+	b = strconv.AppendInt(b, sh.ID, 10)
+	b = append(b, `,"schedule_period":`...)
+	b = strconv.AppendInt(b, sh.PeriodID, 10)
+	b = append(b, `,"schedule_period_name":`...)
+	b = AppendJSONString(b, sh.PeriodName)
+	b = append(b, `,"requested_by":`...)
+	b = strconv.AppendInt(b, sh.RequestedByID, 10)
+	b = append(b, `,"requested_by_name":`...)
+	b = AppendJSONString(b, sh.RequestedByName)
+	b = append(b, `,"date":"`...)
+	b = appendDate(b, sh.Date)
+	b = append(b, `","start_time":"`...)
+	b = appendTime(b, sh.Start)
+	b = append(b, `","end_time":"`...)
+	b = appendTime(b, sh.End)
+	b = append(b, `","duration_hours":"`...)
+	b = appendHours(b, sh.DurationHundredths)
+	b = append(b, `","status":`...)
+	b = AppendJSONString(b, sh.Status)
+	b = append(b, `,"notes":`...)
+	b = AppendJSONString(b, sh.Notes)
+	if !public {
+		b = append(b, `,"admin_notes":`...)
+		b = AppendJSONString(b, sh.AdminNotes)
+	}
+	b = append(b, `,"rejected_reason":`...)
+	b = AppendJSONString(b, sh.RejectedReason)
+	b = append(b, `,"created_at":"`...)
+	b = AppendDateTime(b, sh.CreatedAt)
+	b = append(b, `","updated_at":"`...)
+	b = AppendDateTime(b, sh.UpdatedAt)
+	b = append(b, `","approved_at":`...)
+	if sh.ApprovedAt != nil {
+		b = append(b, '"')
+		b = AppendDateTime(b, *sh.ApprovedAt)
+		b = append(b, '"')
+	} else {
+		b = append(b, "null"...)
+	}
+	b = append(b, `,"approved_by":`...)
+	if sh.ApprovedByID != nil {
+		b = strconv.AppendInt(b, *sh.ApprovedByID, 10)
+		b = append(b, `,"approved_by_name":`...)
+		b = AppendJSONString(b, sh.ApprovedByName)
+	} else {
+		b = append(b, "null"...)
+	}
+	return append(b, '}')
+}
+
+// appendHours appends hundredths of an hour as schedule.FormatHours does.
+func appendHours(b []byte, h int64) []byte {
+	if h < 0 {
+		b = append(b, '-')
+		h = -h
+	}
+	b = strconv.AppendInt(b, h/100, 10)
+	return append(b, '.', byte('0'+h%100/10), byte('0'+h%10))
+}
+
+// AppendDateTime appends t as FormatDateTime formats it.
+func AppendDateTime(b []byte, t time.Time) []byte {
+	t = t.UTC()
+	if t.Nanosecond()/1000 == 0 {
+		return t.AppendFormat(b, "2006-01-02T15:04:05Z")
+	}
+	return t.AppendFormat(b, "2006-01-02T15:04:05.000000Z")
+}
+
+// MarshalJSON renders j with AppendJSON.
+func (j ShiftJSON) MarshalJSON() ([]byte, error) { return j.AppendJSON(make([]byte, 0, 512)), nil }
+
+// appendDate appends d as "2030-03-02" (years 1..9999).
+func appendDate(b []byte, d schedule.Date) []byte {
+	y, m, day := d.Date()
+	b = append(b, byte('0'+y/1000%10), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-')
+	b = append(b, byte('0'+int(m)/10), byte('0'+int(m)%10), '-')
+	return append(b, byte('0'+day/10), byte('0'+day%10))
+}
+
+// appendTime appends t as DRF renders a TimeField ("06:00:00", with
+// ".ffffff" when there are microseconds).
+func appendTime(b []byte, t schedule.TimeOfDay) []byte {
+	two := func(b []byte, n int) []byte { return append(b, byte('0'+n/10), byte('0'+n%10)) }
+	b = two(b, t.Hour())
+	b = append(b, ':')
+	b = two(b, t.Minute())
+	b = append(b, ':')
+	b = two(b, t.Second())
+	if us := t.Microsecond(); us != 0 {
+		b = append(b, '.')
+		for div := 100000; div > 0; div /= 10 {
+			b = append(b, byte('0'+us/div%10))
+		}
+	}
+	return b
+}
+
+const hexDigits = "0123456789abcdef"
+
+// AppendJSONString appends s as a JSON string exactly as encoding/json
+// does: HTML-safe (<, > and & escaped), U+2028 and U+2029 escaped, invalid
+// UTF-8 replaced by U+FFFD.
+func AppendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
 }

@@ -54,6 +54,8 @@ type DB struct {
 	DSN string
 
 	queries atomic.Int64
+	// readStmts and writeStmts cache prepared statements (stmtcache.go).
+	readStmts, writeStmts stmtCache
 	// Now returns the current time; tests may replace it.
 	Now func() time.Time
 }
@@ -130,9 +132,9 @@ func redact(u string) string {
 
 // Close closes every pool.
 func (db *DB) Close() error {
-	var err error
+	err := errors.Join(db.readStmts.close(), db.writeStmts.close())
 	if db.write != nil {
-		err = db.write.Close()
+		err = errors.Join(err, db.write.Close())
 	}
 	if db.read != nil && db.read != db.write {
 		err = errors.Join(err, db.read.Close())
@@ -153,12 +155,18 @@ func (db *DB) Queries() int64 { return db.queries.Load() }
 // QueryContext runs a read outside any transaction.
 func (db *DB) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	db.queries.Add(1)
+	if s := db.readStmt(ctx, q); s != nil {
+		return s.QueryContext(ctx, args...)
+	}
 	return db.read.QueryContext(ctx, q, args...)
 }
 
 // QueryRowContext runs a one-row read outside any transaction.
 func (db *DB) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
 	db.queries.Add(1)
+	if s := db.readStmt(ctx, q); s != nil {
+		return s.QueryRowContext(ctx, args...)
+	}
 	return db.read.QueryRowContext(ctx, q, args...)
 }
 
@@ -169,6 +177,8 @@ type Tx struct {
 	db          *DB
 	Now         time.Time
 	afterCommit []func()
+	// unprepared are the queries to prepare once the transaction ends.
+	unprepared []string
 }
 
 // SQL returns the underlying *sql.Tx (River's InsertTx takes it).
@@ -183,18 +193,27 @@ func (tx *Tx) AfterCommit(fn func()) { tx.afterCommit = append(tx.afterCommit, f
 // ExecContext runs a statement in the transaction.
 func (tx *Tx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	tx.db.queries.Add(1)
+	if s := tx.txStmt(ctx, q); s != nil {
+		return s.ExecContext(ctx, args...)
+	}
 	return tx.tx.ExecContext(ctx, q, args...)
 }
 
 // QueryContext runs a query in the transaction.
 func (tx *Tx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	tx.db.queries.Add(1)
+	if s := tx.txStmt(ctx, q); s != nil {
+		return s.QueryContext(ctx, args...)
+	}
 	return tx.tx.QueryContext(ctx, q, args...)
 }
 
 // QueryRowContext runs a one-row query in the transaction.
 func (tx *Tx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
 	tx.db.queries.Add(1)
+	if s := tx.txStmt(ctx, q); s != nil {
+		return s.QueryRowContext(ctx, args...)
+	}
 	return tx.tx.QueryRowContext(ctx, q, args...)
 }
 
@@ -228,6 +247,7 @@ func (db *DB) writeTxOnce(ctx context.Context, fn func(tx *Tx) error) error {
 		return fmt.Errorf("begin: %w", err)
 	}
 	tx := &Tx{tx: sqltx, db: db, Now: db.Now().UTC().Truncate(time.Microsecond)}
+	defer db.prepareLater(ctx, tx)
 	if err := fn(tx); err != nil {
 		_ = sqltx.Rollback()
 		return err

@@ -39,6 +39,24 @@ func FindPeriodByID(ctx context.Context, q querier, id int64) (*pasched.Period, 
 	return scanPeriod(q.QueryRowContext(ctx, periodSelect+` WHERE p.id = $1`, id))
 }
 
+// FindPeriodForCheck returns a period's own columns, without the creator's
+// name and the shift count (which grows with the period): what the rules of
+// a shift request need.
+func FindPeriodForCheck(ctx context.Context, q querier, id int64) (*pasched.Period, error) {
+	var p pasched.Period
+	err := q.QueryRowContext(ctx, `SELECT id, name, start_date, end_date, status, created_by_id, created_at, updated_at
+		FROM schedule_periods WHERE id = $1`, id).
+		Scan(&p.ID, &p.Name, schedDate{&p.StartDate}, schedDate{&p.EndDate}, &p.Status, &p.CreatedByID,
+			timestamp{&p.CreatedAt}, timestamp{&p.UpdatedAt})
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, pasched.Errorf(pasched.ENOTFOUND, "No SchedulePeriod matches the given query.")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find period %d: %w", id, err)
+	}
+	return &p, nil
+}
+
 // FindPeriodWithSummary returns a period and its coverage_summary counts in
 // one query.
 func FindPeriodWithSummary(ctx context.Context, q querier, id int64) (*pasched.Period, pasched.PeriodSummary, error) {

@@ -92,7 +92,7 @@ type Signer struct {
 // NewSigner returns a Signer for SECRET_KEY.
 func NewSigner(secretKey string) *Signer {
 	s := &Signer{key: []byte(secretKey), Now: time.Now}
-	s.macs.New = func() any { return hmac.New(sha256.New, s.key) }
+	s.macs.New = func() any { return &scratch{mac: hmac.New(sha256.New, s.key)} }
 	return s
 }
 
@@ -145,6 +145,16 @@ func hexUUID() string {
 	return string(b[:])
 }
 
+// scratch is an HMAC and buffers, pooled so that Parse does not allocate
+// them for every request.
+type scratch struct {
+	mac     hash.Hash
+	signed  []byte
+	payload []byte
+	sig     []byte
+	sum     [sha256.Size]byte
+}
+
 // header is PyJWT's {"alg":"HS256","typ":"JWT"}, encoded.
 const header = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"
 
@@ -166,14 +176,12 @@ func (s *Signer) SignPayload(payload []byte) string {
 	buf = append(buf, header...)
 	buf = append(buf, '.')
 	buf = b64.AppendEncode(buf, payload)
-	mac := s.macs.Get().(hash.Hash)
-	mac.Reset()
-	mac.Write(buf)
-	var sum [sha256.Size]byte
-	sig := mac.Sum(sum[:0])
-	s.macs.Put(mac)
+	sc := s.macs.Get().(*scratch)
+	sc.mac.Reset()
+	sc.mac.Write(buf)
 	buf = append(buf, '.')
-	buf = b64.AppendEncode(buf, sig)
+	buf = b64.AppendEncode(buf, sc.mac.Sum(sc.sum[:0]))
+	s.macs.Put(sc)
 	return string(buf)
 }
 
@@ -207,17 +215,26 @@ func (s *Signer) Parse(raw, wantType string) (Claims, error) {
 	if indexByte(raw[j+1:], '.') >= 0 {
 		return Claims{}, ErrInvalid
 	}
-	if !s.checkHeader(raw[:i]) || !s.checkSignature(raw[:j], raw[j+1:]) {
+	if !s.checkHeader(raw[:i]) {
 		return Claims{}, ErrInvalid
 	}
-	var pbuf [512]byte
-	payload, err := b64.AppendDecode(pbuf[:0], []byte(raw[i+1:j]))
+	sc := s.macs.Get().(*scratch)
+	defer s.macs.Put(sc)
+	if !sc.verify(raw[:j], raw[j+1:]) {
+		return Claims{}, ErrInvalid
+	}
+	payload, err := b64.AppendDecode(sc.payload[:0], append(sc.signed[:0], raw[i+1:j]...))
 	if err != nil {
 		return Claims{}, ErrInvalid
 	}
+	sc.payload = payload
 	var rc rawClaims
-	if len(payload) == 0 || payload[0] != '{' || json.Unmarshal(payload, &rc) != nil {
-		return Claims{}, ErrInvalid
+	if !rc.parseFlat(payload) {
+		slow := new(rawClaims)
+		if len(payload) == 0 || payload[0] != '{' || json.Unmarshal(payload, slow) != nil {
+			return Claims{}, ErrInvalid
+		}
+		rc = *slow
 	}
 	now := s.Now()
 	nowUnix := float64(now.UnixNano()) / 1e9
@@ -265,6 +282,127 @@ func (s *Signer) Parse(raw, wantType string) (Claims, error) {
 	return c, nil
 }
 
+// parseFlat reads the payloads this package writes — one flat object of
+// ASCII strings without escapes, JSON numbers and literals, no white
+// space — without reflection; it returns false (having set nothing that
+// matters) for anything else, which encoding/json then reads.
+func (rc *rawClaims) parseFlat(p []byte) bool {
+	if len(p) < 2 || p[0] != '{' || p[len(p)-1] != '}' {
+		return false
+	}
+	*rc = rawClaims{}
+	i := 1
+	if p[i] == '}' {
+		return i == len(p)-1
+	}
+	for {
+		key, next, ok := flatString(p, i)
+		if !ok || next >= len(p) || p[next] != ':' {
+			return false
+		}
+		i = next + 1
+		start := i
+		switch {
+		case i < len(p) && p[i] == '"':
+			_, next, ok = flatString(p, i)
+		default:
+			next, ok = flatScalar(p, i)
+		}
+		if !ok {
+			return false
+		}
+		val := json.RawMessage(p[start:next])
+		switch string(key) {
+		case "token_type":
+			rc.TokenType = val
+		case "exp":
+			rc.Exp = val
+		case "iat":
+			rc.Iat = val
+		case "nbf":
+			rc.Nbf = val
+		case "jti":
+			rc.JTI = val
+		case "user_id":
+			rc.UserID = val
+		}
+		i = next
+		if i >= len(p) {
+			return false
+		}
+		if p[i] == '}' {
+			return i == len(p)-1
+		}
+		if p[i] != ',' {
+			return false
+		}
+		i++
+	}
+}
+
+// flatString reads a string of printable ASCII without escapes at p[i].
+func flatString(p []byte, i int) ([]byte, int, bool) {
+	if i >= len(p) || p[i] != '"' {
+		return nil, 0, false
+	}
+	for j := i + 1; j < len(p); j++ {
+		switch c := p[j]; {
+		case c == '"':
+			return p[i+1 : j], j + 1, true
+		case c < 0x20 || c >= 0x7f || c == '\\':
+			return nil, 0, false
+		}
+	}
+	return nil, 0, false
+}
+
+// flatScalar reads a JSON number, true, false or null at p[i].
+func flatScalar(p []byte, i int) (int, bool) {
+	for _, lit := range [...]string{"true", "false", "null"} {
+		if len(p)-i >= len(lit) && string(p[i:i+len(lit)]) == lit {
+			return i + len(lit), true
+		}
+	}
+	j := i
+	if j < len(p) && p[j] == '-' {
+		j++
+	}
+	switch {
+	case j < len(p) && p[j] == '0':
+		j++
+	case j < len(p) && p[j] >= '1' && p[j] <= '9':
+		for j < len(p) && p[j] >= '0' && p[j] <= '9' {
+			j++
+		}
+	default:
+		return 0, false
+	}
+	if j < len(p) && p[j] == '.' {
+		j++
+		k := j
+		for j < len(p) && p[j] >= '0' && p[j] <= '9' {
+			j++
+		}
+		if j == k {
+			return 0, false
+		}
+	}
+	if j < len(p) && (p[j] == 'e' || p[j] == 'E') {
+		j++
+		if j < len(p) && (p[j] == '+' || p[j] == '-') {
+			j++
+		}
+		k := j
+		for j < len(p) && p[j] >= '0' && p[j] <= '9' {
+			j++
+		}
+		if j == k {
+			return 0, false
+		}
+	}
+	return j, true
+}
+
 func indexByte(s string, b byte) int {
 	for i := 0; i < len(s); i++ {
 		if s[i] == b {
@@ -293,19 +431,21 @@ func (s *Signer) checkHeader(h string) bool {
 	return v.Alg != nil && *v.Alg == "HS256"
 }
 
-func (s *Signer) checkSignature(signed, sig string) bool {
-	var sbuf [64]byte
-	got, err := b64.AppendDecode(sbuf[:0], []byte(sig))
+// verify checks that sig is the HMAC of signed.
+func (sc *scratch) verify(signed, sig string) bool {
+	if b64.DecodedLen(len(sig)) != sha256.Size {
+		return false
+	}
+	sc.signed = append(sc.signed[:0], sig...)
+	got, err := b64.AppendDecode(sc.sig[:0], sc.signed)
 	if err != nil || len(got) != sha256.Size {
 		return false
 	}
-	mac := s.macs.Get().(hash.Hash)
-	mac.Reset()
-	mac.Write([]byte(signed))
-	var sum [sha256.Size]byte
-	ok := hmac.Equal(mac.Sum(sum[:0]), got)
-	s.macs.Put(mac)
-	return ok
+	sc.sig = got
+	sc.signed = append(sc.signed[:0], signed...)
+	sc.mac.Reset()
+	sc.mac.Write(sc.signed)
+	return hmac.Equal(sc.mac.Sum(sc.sum[:0]), got)
 }
 
 // number reads a JSON number claim (PyJWT's int() of it).
@@ -322,6 +462,9 @@ func number(v json.RawMessage) (float64, bool) {
 
 // stringOrText is a string claim's value, or the JSON text of another value.
 func stringOrText(v json.RawMessage) string {
+	if len(v) >= 2 && v[0] == '"' && bytes.IndexByte(v, '\\') < 0 && v[len(v)-1] == '"' {
+		return string(v[1 : len(v)-1])
+	}
 	if len(v) > 0 && v[0] == '"' {
 		var s string
 		if json.Unmarshal(v, &s) == nil {
