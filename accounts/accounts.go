@@ -36,12 +36,14 @@ type Service struct {
 	Signer      *token.Signer
 	FrontendURL string
 	// UserCacheTTL is how long Authenticate may trust a user row it has
-	// read (0 means DefaultUserCacheTTL; negative turns the cache off).
-	// Changes made through the Service are seen at once.
+	// read: 0 means DefaultUserCacheTTL on SQLite and no cache on
+	// PostgreSQL; negative turns the cache off. Changes made through this
+	// Service are seen at once.
 	UserCacheTTL time.Duration
 
 	cacheOnce sync.Once
 	users     *userCache
+	hashMem   hashMemory
 }
 
 // PasswordHasher hashes and verifies passwords; *password.Hasher is the
@@ -120,7 +122,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, fe *pasched.Fi
 	if *in.Password != *in.PasswordConfirm {
 		return nil, pasched.Invalid("password", "Password fields didn't match.")
 	}
-	hash, err := s.Hasher.Hash(ctx, *in.Password)
+	hash, err := s.hash(ctx, *in.Password)
 	if err != nil {
 		return nil, err
 	}
@@ -213,7 +215,7 @@ func (s *Service) Login(ctx context.Context, email, plain string) (*LoginResult,
 	email = strings.ToLower(email)
 	u, err := sqlstore.FindUserByEmail(ctx, s.DB, email)
 	if err != nil && pasched.ErrorCode(err) == pasched.ENOTFOUND {
-		if err := s.Hasher.CheckDummy(ctx, plain); err != nil {
+		if err := s.dummy(ctx, plain); err != nil {
 			return nil, err
 		}
 		return nil, errBadCredentials
@@ -221,7 +223,7 @@ func (s *Service) Login(ctx context.Context, email, plain string) (*LoginResult,
 	if err != nil {
 		return nil, err
 	}
-	ok, rehash, err := s.Hasher.Verify(ctx, plain, u.PasswordHash)
+	ok, rehash, err := s.verify(ctx, plain, u.PasswordHash)
 	if err != nil && ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
@@ -231,7 +233,7 @@ func (s *Service) Login(ctx context.Context, email, plain string) (*LoginResult,
 	}
 	newHash := ""
 	if rehash {
-		if newHash, err = s.Hasher.Hash(ctx, plain); err != nil {
+		if newHash, err = s.hash(ctx, plain); err != nil {
 			return nil, err
 		}
 	}
@@ -369,7 +371,7 @@ func (s *Service) ConfirmPasswordReset(ctx context.Context, tok, plain string) e
 	if !t.Valid(s.DB.Now()) {
 		return expired
 	}
-	hash, err := s.Hasher.Hash(ctx, plain)
+	hash, err := s.hash(ctx, plain)
 	if err != nil {
 		return err
 	}
@@ -440,7 +442,7 @@ var (
 
 // CreateAdmin creates or updates an admin (idempotent; its email counts as verified).
 func (s *Service) CreateAdmin(ctx context.Context, nu pasched.NewUser, plain string) (*pasched.User, bool, error) {
-	hash, err := s.Hasher.Hash(ctx, plain)
+	hash, err := s.hash(ctx, plain)
 	if err != nil {
 		return nil, false, err
 	}

@@ -11,9 +11,13 @@ import (
 )
 
 // DefaultUserCacheTTL is how long Authenticate trusts a user row it has
-// read: long enough that a busy user's requests read the row about once a
-// second, short enough that a change made where this process cannot see it
-// (another instance on PostgreSQL, `pasched createadmin`) shows within it.
+// read, on SQLite: long enough that a busy user's requests read the row
+// about once a second, short enough that a change made where this process
+// cannot see it (`pasched createadmin` run beside `serve`) shows within it.
+//
+// On PostgreSQL the cache is off unless UserCacheTTL asks for it: several
+// instances may serve one database, and an instance could otherwise accept
+// for up to a TTL the tokens a password reset on another one revoked.
 const DefaultUserCacheTTL = time.Second
 
 // userCache keeps the user rows Authenticate reads, by id, for a short
@@ -40,7 +44,10 @@ func (s *Service) cache() *userCache {
 	s.cacheOnce.Do(func() {
 		ttl := s.UserCacheTTL
 		if ttl == 0 {
-			ttl = DefaultUserCacheTTL
+			ttl = -1
+			if s.DB.Dialect == sqlstore.SQLite {
+				ttl = DefaultUserCacheTTL
+			}
 		}
 		s.users = &userCache{ttl: ttl, m: map[int64]cachedUser{}}
 	})
@@ -54,27 +61,42 @@ func (c *userCache) user(ctx context.Context, db *sqlstore.DB, id int64) (*pasch
 		return sqlstore.FindUserByID(ctx, db, id)
 	}
 	now := time.Now().UnixNano()
-	c.mu.RLock()
-	e, ok := c.m[id]
-	c.mu.RUnlock()
-	if ok && now < e.expires {
-		u := e.u
-		return &u, nil
+	if u, ok := c.get(id, now); ok {
+		return u, nil
 	}
 	gen := c.gen.Load()
 	u, err := sqlstore.FindUserByID(ctx, db, id)
 	if err != nil {
 		return nil, err
 	}
-	c.mu.Lock()
-	if c.gen.Load() == gen {
-		if len(c.m) >= maxCachedUsers {
-			c.prune(now)
-		}
-		c.m[id] = cachedUser{u: *u, expires: now + int64(c.ttl)}
-	}
-	c.mu.Unlock()
+	c.put(u, gen, now)
 	return u, nil
+}
+
+// get returns a copy of a fresh cached user.
+func (c *userCache) get(id, now int64) (*pasched.User, bool) {
+	c.mu.RLock()
+	e, ok := c.m[id]
+	c.mu.RUnlock()
+	if !ok || now >= e.expires {
+		return nil, false
+	}
+	u := e.u
+	return &u, true
+}
+
+// put caches a copy of u, read when the generation was gen, unless a user
+// was forgotten since (the row read may predate that change).
+func (c *userCache) put(u *pasched.User, gen uint64, now int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen.Load() != gen {
+		return
+	}
+	if len(c.m) >= maxCachedUsers {
+		c.prune(now)
+	}
+	c.m[u.ID] = cachedUser{u: *u, expires: now + int64(c.ttl)}
 }
 
 // forget drops user id (after any change to it).

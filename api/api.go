@@ -30,8 +30,9 @@ type Config struct {
 	AllowedHosts []string
 	// CORSOrigins is CORS_ALLOWED_ORIGINS; credentials are allowed for them.
 	CORSOrigins []string
-	// Rates of the throttles; a zero Rate disables one.
-	LoginIPRate, LoginAccountRate, RegisterIPRate, ResetIPRate, ResetAccountRate Rate
+	// Rates of the throttles, per client IP and per account (the
+	// lower-cased email of the request); a zero Rate disables one.
+	LoginIPRate, LoginAccountRate, RegisterIPRate, RegisterAccountRate, ResetIPRate, ResetAccountRate Rate
 }
 
 // DefaultRates are the throttles of a production deployment.
@@ -39,6 +40,7 @@ func DefaultRates(c *Config) {
 	c.LoginIPRate = Rate{N: 30, Period: time.Minute}
 	c.LoginAccountRate = Rate{N: 10, Period: time.Minute}
 	c.RegisterIPRate = Rate{N: 20, Period: time.Hour}
+	c.RegisterAccountRate = Rate{N: 5, Period: time.Hour}
 	c.ResetIPRate = Rate{N: 10, Period: time.Hour}
 	c.ResetAccountRate = Rate{N: 5, Period: time.Hour}
 }
@@ -69,11 +71,12 @@ func New(d Deps) *Server {
 	s := &Server{Deps: d, mux: http.NewServeMux(), views: map[string]viewMeta{}, now: time.Now}
 	cfg := d.Config
 	s.throttles = map[string]*throttle{
-		"login_ip":      newThrottle(cfg.LoginIPRate),
-		"login_account": newThrottle(cfg.LoginAccountRate),
-		"register_ip":   newThrottle(cfg.RegisterIPRate),
-		"reset_ip":      newThrottle(cfg.ResetIPRate),
-		"reset_account": newThrottle(cfg.ResetAccountRate),
+		"login_ip":         newThrottle(cfg.LoginIPRate),
+		"login_account":    newThrottle(cfg.LoginAccountRate),
+		"register_ip":      newThrottle(cfg.RegisterIPRate),
+		"register_account": newThrottle(cfg.RegisterAccountRate),
+		"reset_ip":         newThrottle(cfg.ResetIPRate),
+		"reset_account":    newThrottle(cfg.ResetAccountRate),
 	}
 	s.routes()
 	return s
@@ -319,15 +322,21 @@ func (s *Server) routes() {
 	s.calendarRoutes()
 }
 
-// healthz answers 200 when the database does.
+// health is /healthz's body.
+type health struct {
+	Status   string `json:"status"`
+	Database string `json:"database"`
+}
+
+// healthz answers 200 when the database does, 503 when it does not.
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	if err := s.DB.Ping(ctx); err != nil {
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": "unreachable"})
+		writeJSON(w, http.StatusServiceUnavailable, health{"unavailable", "unreachable"})
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "database": "ok"})
+	writeJSON(w, http.StatusOK, health{"ok", "ok"})
 }
 
 // fallback answers what no route matched: Django's APPEND_SLASH redirect

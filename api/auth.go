@@ -136,6 +136,9 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		LastName:        f.str("last_name", strOpts{allowBlank: true, maxLen: 150}),
 		PhoneNumber:     f.str("phone_number", strOpts{required: true, maxLen: 20}),
 	}
+	if in.Email != nil && !s.throttle(w, "register_account", strings.ToLower(*in.Email)) {
+		return
+	}
 	u, err := s.Accounts.Register(r.Context(), in, &f.fe)
 	if err != nil {
 		writeError(w, r, orderFields(err, registerFields...))

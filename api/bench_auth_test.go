@@ -34,7 +34,7 @@ type benchServer struct {
 	access  string
 }
 
-func newBenchServer(b testing.TB) *benchServer {
+func newBenchServer(b testing.TB, opts ...func(*accounts.Service)) *benchServer {
 	b.Helper()
 	ctx := context.Background()
 	db := sqltest.Open(b, sqlstore.SQLite)
@@ -46,6 +46,9 @@ func newBenchServer(b testing.TB) *benchServer {
 	signer := token.NewSigner("bench-secret-key")
 	acc := &accounts.Service{DB: db, Jobs: js.Client, Hasher: password.NewHasher(runtime.NumCPU()), Signer: signer,
 		FrontendURL: "http://frontend.test"}
+	for _, o := range opts {
+		o(acc)
+	}
 	srv := New(Deps{Accounts: acc, DB: db, Config: Config{AllowedHosts: []string{"127.0.0.1"}}})
 	h := srv.Handler()
 	hs := httptest.NewServer(h)
@@ -102,6 +105,18 @@ func BenchmarkMe(b *testing.B) {
 	}, 200)
 }
 
+// BenchmarkMeUncached is BenchmarkMe reading the user row from SQLite on
+// every request (accounts' user cache off, as on PostgreSQL by default).
+func BenchmarkMeUncached(b *testing.B) {
+	s := newBenchServer(b, func(a *accounts.Service) { a.UserCacheTTL = -1 })
+	auth := "Bearer " + s.access
+	s.run(b, func() *http.Request {
+		req, _ := http.NewRequest("GET", s.url+"/api/auth/me/", nil)
+		req.Header.Set("Authorization", auth)
+		return req
+	}, 200)
+}
+
 // BenchmarkLogin is POST /api/auth/login/ with the right password: one
 // argon2id verification (m=19456 KiB, t=2, p=1), a write transaction
 // (last_login, the outstanding refresh token) and two signed tokens.
@@ -116,20 +131,27 @@ func BenchmarkLogin(b *testing.B) {
 }
 
 // BenchmarkMeHandler is GET /me without the network, one request at a
-// time: the cost of the handler chain itself.
+// time: the cost of the handler chain itself, with and without accounts'
+// user cache.
 func BenchmarkMeHandler(b *testing.B) {
-	s := newBenchServer(b)
-	h := s.handler
-	req := httptest.NewRequest("GET", "/api/auth/me/", nil)
-	req.Host = "127.0.0.1"
-	req.Header.Set("Authorization", "Bearer "+s.access)
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
-		w := httptest.NewRecorder()
-		h.ServeHTTP(w, req)
-		if w.Code != 200 {
-			b.Fatalf("status %d: %s", w.Code, w.Body)
-		}
+	for _, c := range []struct {
+		name string
+		ttl  time.Duration
+	}{{"cached", 0}, {"uncached", -1}} {
+		b.Run(c.name, func(b *testing.B) {
+			s := newBenchServer(b, func(a *accounts.Service) { a.UserCacheTTL = c.ttl })
+			req := httptest.NewRequest("GET", "/api/auth/me/", nil)
+			req.Host = "127.0.0.1"
+			req.Header.Set("Authorization", "Bearer "+s.access)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				w := httptest.NewRecorder()
+				s.handler.ServeHTTP(w, req)
+				if w.Code != 200 {
+					b.Fatalf("status %d: %s", w.Code, w.Body)
+				}
+			}
+		})
 	}
 }

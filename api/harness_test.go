@@ -119,7 +119,7 @@ func newEnv(t *testing.T, d sqlstore.Dialect, opts ...envOpts) *env {
 	acc := &accounts.Service{DB: db, Jobs: js.Client, Hasher: password.NewHasher(2), Signer: signer, FrontendURL: "http://frontend.test",
 		UserCacheTTL: -1}
 	if o.userCache {
-		acc.UserCacheTTL = 0
+		acc.UserCacheTTL = accounts.DefaultUserCacheTTL
 	}
 	if o.hasher != nil {
 		acc.Hasher = o.hasher

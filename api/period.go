@@ -92,7 +92,8 @@ func (s *Server) getPeriod(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, errNotFound)
 		return
 	}
-	d, err := s.Scheduling.FindPeriodDetail(r.Context(), id)
+	u := userFrom(r)
+	d, err := s.Scheduling.FindPeriodDetail(r.Context(), u, id)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -101,6 +102,9 @@ func (s *Server) getPeriod(w http.ResponseWriter, r *http.Request) {
 		CoverageSummary: coverageSummaryJSON{d.Summary.ApprovedShifts, d.Summary.PendingRequests, d.Period.Status}}
 	for i, sh := range d.Shifts {
 		out.Shifts[i] = scheduling.NewShiftJSON(sh)
+		if scheduling.Public(u, sh) {
+			out.Shifts[i].AdminNotes = nil
+		}
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -140,7 +144,7 @@ func (s *Server) updatePeriod(partial bool) http.HandlerFunc {
 		f, err := decodeForm(w, r)
 		if err != nil {
 			// DRF looks the period up before it reads the body.
-			if _, ferr := s.Scheduling.FindPeriodDetail(r.Context(), id); ferr != nil {
+			if ferr := s.Scheduling.PeriodExists(r.Context(), id); ferr != nil {
 				err = ferr
 			}
 			writeError(w, r, err)

@@ -135,8 +135,11 @@ func TestPeriodDetailAndFinalize(t *testing.T) {
 		f.events.take()
 		w := func(id int64, by string, date, start, end, dur, status string) string {
 			sw := shiftWant{id: id, period: f.mar, periodName: "March 2030", by: f.alice, date: date, start: start, end: end, dur: dur, status: status}
-			if by == "bob" {
+			switch by {
+			case "bob":
 				sw.by = f.bob
+			case "alice seen by bob":
+				sw.publicView = true
 			}
 			if status == "APPROVED" {
 				sw.approver = f.admin
@@ -146,13 +149,27 @@ func TestPeriodDetailAndFinalize(t *testing.T) {
 			}
 			return sw.JSON()
 		}
-		detail := strings.TrimSuffix(periodWant(f.mar, "March 2030", "2030-03-01", "2030-03-31", "OPEN", f.admin, 4), "}") +
-			`,"shifts":[` + w(m, "alice", "2030-03-02", "06:00:00", "09:00:00", "3.00", "APPROVED") + `,` +
-			w(ev, "alice", "2030-03-02", "21:00:00", "22:00:00", "1.00", "APPROVED") + `,` +
-			w(pend, "bob", "2030-03-05", "10:00:00", "12:00:00", "2.00", "PENDING") + `,` +
-			w(night, "bob", "2030-03-30", "21:00:00", "09:00:00", "12.00", "APPROVED") +
-			`],"coverage_summary":{"total_approved_shifts":3,"pending_requests":1,"status":"OPEN"}}`
-		expect(t, f.do("GET", mar, nil, f.bob), 200, detail)
+		// Every shift for the admin; for a PA their own and the others'
+		// approved ones without admin notes (and never others' requests).
+		alicePending := f.request(f.alice, f.mar, "2030-03-06", "10:00", "12:00")
+		f.events.take()
+		summary := `],"coverage_summary":{"total_approved_shifts":3,"pending_requests":2,"status":"OPEN"}}`
+		head := strings.TrimSuffix(periodWant(f.mar, "March 2030", "2030-03-01", "2030-03-31", "OPEN", f.admin, 5), "}") + `,"shifts":[`
+		expect(t, f.do("GET", mar, nil, f.bob), 200, head+
+			w(m, "alice seen by bob", "2030-03-02", "06:00:00", "09:00:00", "3.00", "APPROVED")+`,`+
+			w(ev, "alice seen by bob", "2030-03-02", "21:00:00", "22:00:00", "1.00", "APPROVED")+`,`+
+			w(pend, "bob", "2030-03-05", "10:00:00", "12:00:00", "2.00", "PENDING")+`,`+
+			w(night, "bob", "2030-03-30", "21:00:00", "09:00:00", "12.00", "APPROVED")+summary)
+		expect(t, f.do("GET", mar, nil, f.admin), 200, head+
+			w(m, "alice", "2030-03-02", "06:00:00", "09:00:00", "3.00", "APPROVED")+`,`+
+			w(ev, "alice", "2030-03-02", "21:00:00", "22:00:00", "1.00", "APPROVED")+`,`+
+			w(pend, "bob", "2030-03-05", "10:00:00", "12:00:00", "2.00", "PENDING")+`,`+
+			w(alicePending, "alice", "2030-03-06", "10:00:00", "12:00:00", "2.00", "PENDING")+`,`+
+			w(night, "bob", "2030-03-30", "21:00:00", "09:00:00", "12.00", "APPROVED")+summary)
+		if r := f.do("DELETE", shiftPath(alicePending, ""), nil, f.admin); r.Status != 204 {
+			t.Fatalf("delete: %d %s", r.Status, r.Body)
+		}
+		f.events.take()
 
 		var warnings []string
 		for day := 1; day <= 31; day++ {
@@ -195,6 +212,16 @@ func TestPeriodDetailAndFinalize(t *testing.T) {
 		expect(t, f.do("POST", fmt.Sprintf("/api/schedule-periods/%d/finalize/", p), nil, f.admin), 200, fmt.Sprintf(
 			`{"message":"Schedule period \"One day\" finalized successfully.","period":%s,"rejected_requests":0,"coverage_status":"All critical times covered! ✅"}`,
 			periodWant(p, "One day", "2030-05-01", "2030-05-01", "FINALIZED", f.admin, 1)))
+		f.events.take()
+
+		// Deleting a period deletes its shifts: each is announced, and the
+		// coverage they held goes.
+		expect(t, f.do("DELETE", fmt.Sprintf("/api/schedule-periods/%d/", p), nil, f.admin), 204, "")
+		gone := fmt.Sprintf(`{"type":"shift.deleted","shift_id":%d,"message":"Shift deleted by admin"}`, cover)
+		expectEvents(t, f.events.take(), evWant{p, f.alice.ID, gone, gone},
+			evWant{p, 0, `{"type":"coverage.alert","date":"2030-05-01","coverage":{"morning_covered":false,"evening_covered":false,"status":"none",` +
+				`"windows":[{"start":"06:00:00","end":"09:00:00","covered":false,"shift_id":null},{"start":"21:00:00","end":"22:00:00","covered":false,"shift_id":null}]},` +
+				`"message":"Coverage status updated"}`, ""})
 	})
 }
 

@@ -64,14 +64,14 @@ func (f *schedFix) approve(id int64) {
 
 // shiftWant describes an expected ShiftRequestSerializer body.
 type shiftWant struct {
-	id, period             int64
-	periodName             string
-	by                     *pasched.User
-	date, start, end, dur  string
-	status, notes          string
-	adminNotes, reason     string
-	approver               *pasched.User
-	publicView             bool // other PAs' view: no admin_notes
+	id, period            int64
+	periodName            string
+	by                    *pasched.User
+	date, start, end, dur string
+	status, notes         string
+	adminNotes, reason    string
+	approver              *pasched.User
+	publicView            bool // other PAs' view: no admin_notes
 }
 
 func (w shiftWant) JSON() string {

@@ -50,7 +50,7 @@ func TestScheduleQueryCounts(t *testing.T) {
 			for i := range 20 {
 				pas = append(pas, f.pa(fmt.Sprintf("pa%d@example.com", i), "PA", fmt.Sprint(i)))
 			}
-			p, err := f.sched.FindPeriodDetail(context.Background(), f.mar)
+			p, err := f.sched.FindPeriodDetail(context.Background(), f.admin, f.mar)
 			if err != nil {
 				t.Fatal(err)
 			}

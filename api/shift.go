@@ -97,15 +97,22 @@ func shiftFilter(r *http.Request) (sqlstore.ShiftFilter, error) {
 		f  sqlstore.ShiftFilter
 		fe pasched.FieldErrors
 	)
-	q := r.URL.Query()
-	if v := q.Get("status"); v != "" {
+	query := r.URL.Query()
+	// Django's QueryDict.get returns the last value of a repeated key.
+	get := func(name string) string {
+		if vs := query[name]; len(vs) > 0 {
+			return vs[len(vs)-1]
+		}
+		return ""
+	}
+	if v := get("status"); v != "" {
 		if pasched.ValidShiftStatus(v) {
 			f.Status = v
 		} else {
 			fe.Add("status", fmt.Sprintf(msgQueryChoice, v))
 		}
 	}
-	if v := q.Get("period"); v != "" {
+	if v := get("period"); v != "" {
 		if n, ok := pyInt(v); ok {
 			f.PeriodID = *clampID(n)
 			if f.PeriodID <= 0 {
@@ -116,7 +123,7 @@ func shiftFilter(r *http.Request) (sqlstore.ShiftFilter, error) {
 		}
 	}
 	date := func(name string) *schedule.Date {
-		v := q.Get(name)
+		v := get(name)
 		if v == "" {
 			return nil
 		}

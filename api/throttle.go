@@ -54,7 +54,7 @@ func (t *throttle) allow(key string, now time.Time) (bool, time.Duration) {
 	defer t.mu.Unlock()
 	lim, ok := t.m[key]
 	if !ok {
-		if len(t.m) >= 100_000 {
+		if len(t.m) >= maxThrottleKeys {
 			t.prune(now)
 		}
 		lim = rate.NewLimiter(rate.Every(t.rate.Period/time.Duration(t.rate.N)), t.rate.N)
@@ -68,11 +68,19 @@ func (t *throttle) allow(key string, now time.Time) (bool, time.Duration) {
 	return true, 0
 }
 
-// prune forgets keys whose bucket is full again (they are as new).
+// prune forgets keys whose bucket is full again (they are as new). If that
+// frees nothing much (a flood from very many addresses), it forgets every
+// key, so that memory stays bounded and a scan does not run per request.
 func (t *throttle) prune(now time.Time) {
 	for k, lim := range t.m {
 		if lim.TokensAt(now) >= float64(t.rate.N) {
 			delete(t.m, k)
 		}
 	}
+	if len(t.m) >= maxThrottleKeys*9/10 {
+		clear(t.m)
+	}
 }
+
+// maxThrottleKeys bounds the keys a throttle remembers.
+const maxThrottleKeys = 100_000

@@ -101,6 +101,7 @@ func TestThrottleRegisterAndReset(t *testing.T) {
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		e, c := throttleEnv(t, d, func(c *Config) {
 			c.RegisterIPRate = Rate{N: 1, Period: time.Hour}
+			c.RegisterAccountRate = Rate{N: 1, Period: 10 * time.Minute}
 			c.ResetIPRate = Rate{N: 3, Period: time.Hour}
 			c.ResetAccountRate = Rate{N: 1, Period: time.Hour}
 		})
@@ -110,6 +111,13 @@ func TestThrottleRegisterAndReset(t *testing.T) {
 		expectThrottled(t, e.do("POST", "/api/auth/register/", `{}`, nil), 1)
 		c.add(time.Second)
 		expect(t, e.do("POST", "/api/auth/register/", `{}`, nil), 400, `"<any>"`)
+		// Per account: the email being registered, in any case.
+		e.server.Config.RegisterIPRate = Rate{}
+		e.server.throttles["register_ip"] = newThrottle(Rate{})
+		expect(t, e.do("POST", "/api/auth/register/", `{"email":"erin@example.com"}`, nil), 400, `"<any>"`)
+		expectThrottled(t, e.do("POST", "/api/auth/register/", `{"email":"ERIN@example.com"}`, nil), 600)
+		expect(t, e.do("POST", "/api/auth/register/", `{"email":"bob@example.com"}`, nil), 400, `"<any>"`)
+		expect(t, e.do("POST", "/api/auth/register/", `{"email":"not an email"}`, nil), 400, `"<any>"`)
 
 		reset := func(email string) response {
 			return e.do("POST", "/api/auth/password-reset/", map[string]string{"email": email}, nil)
@@ -167,6 +175,14 @@ func TestThrottleUnit(t *testing.T) {
 	th.prune(t0.Add(time.Hour))
 	if len(th.m) != 0 {
 		t.Errorf("prune kept %d keys", len(th.m))
+	}
+	// A flood from more addresses than it remembers: it forgets them all
+	// rather than scanning on every request.
+	for i := range maxThrottleKeys {
+		th.allow(strconv.Itoa(i), t0)
+	}
+	if ok, _ := th.allow("new", t0); !ok || len(th.m) != 1 {
+		t.Errorf("after a flood: %d keys", len(th.m))
 	}
 }
 

@@ -35,6 +35,7 @@ type bundle struct {
 	sys      *jobs.System
 	smtp     *smtptest.Server
 	events   <-chan *river.Event
+	pending  []*river.Event // events received while waiting for another kind
 	accounts *accounts.Service
 }
 
@@ -71,6 +72,12 @@ func setup(t *testing.T, d sqlstore.Dialect) *bundle {
 // (a guard: nothing here sleeps).
 func (b *bundle) wait(t *testing.T, kind string) *river.Event {
 	t.Helper()
+	for i, ev := range b.pending {
+		if ev.Job.Kind == kind {
+			b.pending = append(b.pending[:i], b.pending[i+1:]...)
+			return ev
+		}
+	}
 	timeout := time.After(30 * time.Second)
 	for {
 		select {
@@ -78,6 +85,7 @@ func (b *bundle) wait(t *testing.T, kind string) *river.Event {
 			if ev.Job.Kind == kind {
 				return ev
 			}
+			b.pending = append(b.pending, ev)
 		case <-timeout:
 			t.Fatalf("no event for a %s job", kind)
 		}

@@ -118,9 +118,34 @@ func (s *Service) slotQuery(q sqlstore.SlotQuery, e *effect) sqlstore.SlotQuery 
 // reading again.
 type snapshot struct {
 	shifts []*pasched.Shift
+	// limits caches the PAs' max_hours_per_week read so far.
+	limits map[int64]int
 }
 
-func (s *Service) loadSnapshot(ctx context.Context, tx *sqlstore.Tx, q sqlstore.SlotQuery) (*snapshot, error) {
+// maxHours returns the weekly limits of ids, reading those not yet known.
+func (sn *snapshot) maxHours(ctx context.Context, tx *wtx, ids []int64) (map[int64]int, error) {
+	var missing []int64
+	for _, id := range ids {
+		if _, ok := sn.limits[id]; !ok {
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) > 0 {
+		got, err := sqlstore.MaxHoursPerWeek(ctx, tx, missing)
+		if err != nil {
+			return nil, err
+		}
+		if sn.limits == nil {
+			sn.limits = map[int64]int{}
+		}
+		for id, h := range got {
+			sn.limits[id] = h
+		}
+	}
+	return sn.limits, nil
+}
+
+func (s *Service) loadSnapshot(ctx context.Context, tx *wtx, q sqlstore.SlotQuery) (*snapshot, error) {
 	shifts, err := sqlstore.FindSlots(ctx, tx, q)
 	if err != nil {
 		return nil, err
@@ -169,7 +194,7 @@ func rulesOf(shifts []*pasched.Shift) []schedule.Shift {
 // recompute brings critical_time_coverage and weekly_coverage up to date
 // with the effect, from sn (already applied), and stages a coverage.alert
 // for every date whose coverage changed.
-func (s *Service) recompute(ctx context.Context, tx *sqlstore.Tx, sn *snapshot, e *effect) error {
+func (s *Service) recompute(ctx context.Context, tx *wtx, sn *snapshot, e *effect) error {
 	if e.empty() {
 		return nil
 	}
@@ -196,7 +221,7 @@ func (s *Service) uncovered(d schedule.Date) *pasched.DayCoverage {
 	return s.computeCoverage(d, nil)
 }
 
-func (s *Service) recomputeCoverage(ctx context.Context, tx *sqlstore.Tx, sn *snapshot, dates []schedule.Date, periodID int64) error {
+func (s *Service) recomputeCoverage(ctx context.Context, tx *wtx, sn *snapshot, dates []schedule.Date, periodID int64) error {
 	if len(dates) == 0 {
 		return nil
 	}
@@ -211,7 +236,7 @@ func (s *Service) recomputeCoverage(ctx context.Context, tx *sqlstore.Tx, sn *sn
 		if ok && before.SameAs(now) {
 			continue
 		}
-		if err := sqlstore.SaveCoverage(ctx, tx, now); err != nil {
+		if err := sqlstore.SaveCoverage(ctx, tx.Tx, now); err != nil {
 			return err
 		}
 		if !ok {
@@ -263,7 +288,7 @@ func weekRows(pa int64, week schedule.Date, limit int, shifts []*pasched.Shift) 
 	return out
 }
 
-func (s *Service) recomputeWeeks(ctx context.Context, tx *sqlstore.Tx, sn *snapshot, weeks map[int64][]schedule.Date) error {
+func (s *Service) recomputeWeeks(ctx context.Context, tx *wtx, sn *snapshot, weeks map[int64][]schedule.Date) error {
 	if len(weeks) == 0 {
 		return nil
 	}
@@ -280,7 +305,7 @@ func (s *Service) recomputeWeeks(ctx context.Context, tx *sqlstore.Tx, sn *snaps
 		}
 	}
 	slices.Sort(pas)
-	limits, err := sqlstore.MaxHoursPerWeek(ctx, tx, pas)
+	limits, err := sn.maxHours(ctx, tx, pas)
 	if err != nil {
 		return err
 	}
@@ -302,7 +327,7 @@ func (s *Service) recomputeWeeks(ctx context.Context, tx *sqlstore.Tx, sn *snaps
 				if old, ok := have[k]; ok && old.Hundredths == row.Hundredths && old.ExceedsLimit == row.ExceedsLimit {
 					continue
 				}
-				if err := sqlstore.SaveWeeklyHours(ctx, tx, row); err != nil {
+				if err := sqlstore.SaveWeeklyHours(ctx, tx.Tx, row); err != nil {
 					return err
 				}
 			}
@@ -314,5 +339,5 @@ func (s *Service) recomputeWeeks(ctx context.Context, tx *sqlstore.Tx, sn *snaps
 			stale = append(stale, w.ID)
 		}
 	}
-	return sqlstore.DeleteWeeklyHours(ctx, tx, stale)
+	return sqlstore.DeleteWeeklyHours(ctx, tx.Tx, stale)
 }

@@ -52,35 +52,25 @@ func (s *Service) shiftEmail(sh *pasched.Shift) mail.ShiftEmail {
 }
 
 // enqueue inserts an email job in tx (no email for a change that rolls back).
-func (s *Service) enqueue(ctx context.Context, tx *sqlstore.Tx, m mail.Message, event string) error {
+func (s *Service) enqueue(ctx context.Context, tx *wtx, m mail.Message, event string) error {
 	return s.enqueueMany(ctx, tx, []mail.Message{m}, []string{event})
 }
 
-// enqueueMany inserts email jobs (jobs.EmailArgs, as jobs.EnqueueEmail
-// does) in tx in one batch, through River's fast insert: no row comes back
-// to scan.
-func (s *Service) enqueueMany(ctx context.Context, tx *sqlstore.Tx, ms []mail.Message, events []string) error {
-	if s.Jobs == nil || len(ms) == 0 {
-		return nil
-	}
-	params := make([]river.InsertManyParams, 0, len(ms))
+// enqueueMany adds email jobs (jobs.EmailArgs, as jobs.EnqueueEmail makes
+// them) to the change: they are inserted in its transaction, with those of
+// the other changes of the batch, only if the change succeeds.
+func (s *Service) enqueueMany(_ context.Context, tx *wtx, ms []mail.Message, events []string) error {
 	for i, m := range ms {
 		if len(m.To) == 0 {
 			continue
 		}
-		params = append(params, river.InsertManyParams{Args: jobs.EmailArgs{To: m.To, Subject: m.Subject, Text: m.Text, HTML: m.HTML, Event: events[i]}})
-	}
-	if len(params) == 0 {
-		return nil
-	}
-	if _, err := s.Jobs.InsertManyFastTx(ctx, tx.SQL(), params); err != nil {
-		return fmt.Errorf("enqueue %d emails: %w", len(params), err)
+		tx.emails = append(tx.emails, river.InsertManyParams{Args: jobs.EmailArgs{To: m.To, Subject: m.Subject, Text: m.Text, HTML: m.HTML, Event: events[i]}})
 	}
 	return nil
 }
 
 // emailNewRequest tells every active admin of a new request.
-func (s *Service) emailNewRequest(ctx context.Context, tx *sqlstore.Tx, sh *pasched.Shift) error {
+func (s *Service) emailNewRequest(ctx context.Context, tx *wtx, sh *pasched.Shift) error {
 	admins, err := sqlstore.ActiveEmails(ctx, tx, pasched.RoleAdmin)
 	if err != nil || len(admins) == 0 {
 		return err
@@ -93,7 +83,7 @@ func (s *Service) emailNewRequest(ctx context.Context, tx *sqlstore.Tx, sh *pasc
 }
 
 // emailApproved tells the PA their shift was approved.
-func (s *Service) emailApproved(ctx context.Context, tx *sqlstore.Tx, sh *pasched.Shift) error {
+func (s *Service) emailApproved(ctx context.Context, tx *wtx, sh *pasched.Shift) error {
 	m, err := mail.ShiftApproved(sh.RequestedByMail, s.shiftEmail(sh))
 	if err != nil {
 		return fmt.Errorf("render approved email: %w", err)

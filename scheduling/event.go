@@ -7,7 +7,6 @@ import (
 
 	"pasched"
 	"pasched/realtime"
-	"pasched/sqlstore"
 )
 
 // Event types, as the seed's ScheduleConsumer sends them.
@@ -68,7 +67,7 @@ type periodMessage struct {
 
 // stage hands an event to the broker inside tx: it is published only if
 // and when tx commits.
-func (s *Service) stage(ctx context.Context, tx *sqlstore.Tx, periodID, ownerID int64, full, public any) error {
+func (s *Service) stage(ctx context.Context, tx *wtx, periodID, ownerID int64, full, public any) error {
 	if s.Broker == nil {
 		return nil
 	}
@@ -90,7 +89,7 @@ func (s *Service) stage(ctx context.Context, tx *sqlstore.Tx, periodID, ownerID 
 
 // stageShift stages shift.requested/approved/rejected for sh. Other PAs see
 // an approved shift without its admin notes, and nothing of any other.
-func (s *Service) stageShift(ctx context.Context, tx *sqlstore.Tx, typ string, sh *pasched.Shift, msg string) error {
+func (s *Service) stageShift(ctx context.Context, tx *wtx, typ string, sh *pasched.Shift, msg string) error {
 	full := shiftMessage{Type: typ, Shift: NewShiftJSON(sh), Message: msg}
 	var public any
 	if sh.Status == pasched.ShiftApproved {
@@ -101,7 +100,7 @@ func (s *Service) stageShift(ctx context.Context, tx *sqlstore.Tx, typ string, s
 
 // stageDeleted stages shift.deleted; other PAs hear of it when the shift was
 // an approved calendar entry.
-func (s *Service) stageDeleted(ctx context.Context, tx *sqlstore.Tx, sh *pasched.Shift, msg string) error {
+func (s *Service) stageDeleted(ctx context.Context, tx *wtx, sh *pasched.Shift, msg string) error {
 	m := shiftDeletedMessage{Type: EventShiftDeleted, ShiftID: sh.ID, Message: msg}
 	var public any
 	if sh.Status == pasched.ShiftApproved {

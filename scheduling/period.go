@@ -54,17 +54,36 @@ type PeriodDetail struct {
 	Summary pasched.PeriodSummary
 }
 
-// FindPeriodDetail returns a period's detail in two queries (ENOTFOUND).
-func (s *Service) FindPeriodDetail(ctx context.Context, id int64) (*PeriodDetail, error) {
+// Public reports whether u sees sh only as a calendar entry (another PA's
+// approved shift, without its admin notes).
+func Public(u *pasched.User, sh *pasched.Shift) bool {
+	return !u.IsAdmin() && sh.RequestedByID != u.ID
+}
+
+// FindPeriodDetail returns a period's detail as u may see it, in two
+// queries (ENOTFOUND). The seed listed every request of every PA to
+// everyone; a PA sees their own shifts and the others' approved ones
+// (SPEC §7: a PA never sees another PA's requests), the counts stay whole.
+func (s *Service) FindPeriodDetail(ctx context.Context, u *pasched.User, id int64) (*PeriodDetail, error) {
 	p, sum, err := sqlstore.FindPeriodWithSummary(ctx, s.DB, id)
 	if err != nil {
 		return nil, err
 	}
-	shifts, err := sqlstore.FindShifts(ctx, s.DB, sqlstore.ShiftFilter{PeriodID: id, Order: "date"})
+	f := sqlstore.ShiftFilter{PeriodID: id, Order: "date"}
+	if !u.IsAdmin() {
+		f.VisibleTo = u.ID
+	}
+	shifts, err := sqlstore.FindShifts(ctx, s.DB, f)
 	if err != nil {
 		return nil, err
 	}
 	return &PeriodDetail{Period: p, Shifts: shifts, Summary: sum}, nil
+}
+
+// PeriodExists reports whether a period exists (ENOTFOUND otherwise).
+func (s *Service) PeriodExists(ctx context.Context, id int64) error {
+	_, err := sqlstore.FindPeriodForCheck(ctx, s.DB, id)
+	return err
 }
 
 // statusMoveOK is SPEC §3 item 16: a period's status moves only between
@@ -111,8 +130,8 @@ func (s *Service) CreatePeriod(ctx context.Context, u *pasched.User, in PeriodIn
 	if err := validatePeriod(p); err != nil {
 		return nil, err
 	}
-	err := s.DB.WriteTx(ctx, func(tx *sqlstore.Tx) error {
-		return sqlstore.CreatePeriod(ctx, tx, p)
+	err := s.write(ctx, func(ctx context.Context, tx *wtx) error {
+		return sqlstore.CreatePeriod(ctx, tx.Tx, p)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create period: %w", err)
@@ -128,7 +147,7 @@ func (s *Service) UpdatePeriod(ctx context.Context, u *pasched.User, id int64, i
 		return nil, err
 	}
 	var p *pasched.Period
-	err := s.DB.WriteTx(ctx, func(tx *sqlstore.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx *wtx) error {
 		if err := tx.LockSchedule(ctx); err != nil {
 			return err
 		}
@@ -158,7 +177,7 @@ func (s *Service) UpdatePeriod(ctx context.Context, u *pasched.User, id int64, i
 		if err := validatePeriod(p); err != nil {
 			return err
 		}
-		return sqlstore.UpdatePeriod(ctx, tx, p)
+		return sqlstore.UpdatePeriod(ctx, tx.Tx, p)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("update period %d: %w", id, err)
@@ -173,7 +192,7 @@ func (s *Service) DeletePeriod(ctx context.Context, u *pasched.User, id int64) e
 	if err := requireAdmin(u); err != nil {
 		return err
 	}
-	err := s.DB.WriteTx(ctx, func(tx *sqlstore.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx *wtx) error {
 		if err := tx.LockSchedule(ctx); err != nil {
 			return err
 		}
@@ -197,7 +216,7 @@ func (s *Service) DeletePeriod(ctx context.Context, u *pasched.User, id int64) e
 				return err
 			}
 		}
-		if err := sqlstore.DeletePeriod(ctx, tx, p.ID); err != nil {
+		if err := sqlstore.DeletePeriod(ctx, tx.Tx, p.ID); err != nil {
 			return err
 		}
 		for _, sh := range shifts {
@@ -237,7 +256,7 @@ func (s *Service) FinalizePeriod(ctx context.Context, u *pasched.User, id int64)
 		return nil, err
 	}
 	var res *FinalizeResult
-	err := s.DB.WriteTx(ctx, func(tx *sqlstore.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx *wtx) error {
 		if err := tx.LockSchedule(ctx); err != nil {
 			return err
 		}
@@ -258,10 +277,10 @@ func (s *Service) FinalizePeriod(ctx context.Context, u *pasched.User, id int64)
 			return err
 		}
 		p.Status = pasched.PeriodFinalized
-		if err := sqlstore.UpdatePeriod(ctx, tx, p); err != nil {
+		if err := sqlstore.UpdatePeriod(ctx, tx.Tx, p); err != nil {
 			return err
 		}
-		n, err := sqlstore.RejectPendingShifts(ctx, tx, p.ID, FinalizedReason)
+		n, err := sqlstore.RejectPendingShifts(ctx, tx.Tx, p.ID, FinalizedReason)
 		if err != nil {
 			return err
 		}

@@ -1,6 +1,26 @@
 // Package scheduling is the use cases of the seed's schedules, shifts and
 // coverage apps: schedule periods, shift requests, approvals, coverage and
 // weekly hours, finalisation, their emails and their live events.
+//
+// Contracts:
+//
+//   - Every change to the schedule is one transaction that first takes the
+//     schedule lock (PostgreSQL advisory lock; SQLite's single writer), then
+//     reads what the rules need (shifts dated the day before through the day
+//     after, so overnight shifts count), checks, and writes: two overlapping
+//     shifts can never both be approved, whatever the concurrency.
+//   - critical_time_coverage and weekly_coverage are recomputed in the same
+//     transaction for every date and week a change reaches (old and new
+//     sides of an edit), from the shifts read under the lock.
+//   - Emails are River jobs inserted in that transaction; events are staged
+//     with the realtime.Broker in it and published only after commit. A
+//     change that fails leaves neither.
+//   - Concurrent changes share transactions (group commit, batch.go), each
+//     inside its own savepoint, so a batch behaves as the changes run one
+//     after another.
+//
+// Errors are *pasched.Error with the codes each method lists; the messages
+// are the seed's where it has them.
 package scheduling
 
 import (
@@ -23,4 +43,7 @@ type Service struct {
 	// Location is TIME_ZONE: what "today" means.
 	Location    *time.Location
 	FrontendURL string
+
+	// batch groups concurrent changes into shared transactions (batch.go).
+	batch batcher
 }

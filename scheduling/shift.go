@@ -114,7 +114,7 @@ func (s *Service) MySchedule(ctx context.Context, u *pasched.User, f sqlstore.Sh
 
 // lookupPeriod finds the period a request names, adding the seed's field
 // errors for an unknown or not OPEN one.
-func lookupPeriod(ctx context.Context, tx *sqlstore.Tx, in ShiftInput, fe *pasched.FieldErrors) (*pasched.Period, error) {
+func lookupPeriod(ctx context.Context, tx *wtx, in ShiftInput, fe *pasched.FieldErrors) (*pasched.Period, error) {
 	if in.PeriodID == nil {
 		return nil, nil
 	}
@@ -139,7 +139,7 @@ func lookupPeriod(ctx context.Context, tx *sqlstore.Tx, in ShiftInput, fe *pasch
 // decoding errors. Codes: EINVALID.
 func (s *Service) CreateShift(ctx context.Context, u *pasched.User, in ShiftInput, fe *pasched.FieldErrors) (*pasched.Shift, error) {
 	var out *pasched.Shift
-	err := s.DB.WriteTx(ctx, func(tx *sqlstore.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx *wtx) error {
 		if err := tx.LockSchedule(ctx); err != nil {
 			return err
 		}
@@ -173,7 +173,7 @@ func (s *Service) CreateShift(ctx context.Context, u *pasched.User, in ShiftInpu
 		if err != nil {
 			return err
 		}
-		if err := sqlstore.CreateShift(ctx, tx, sh); err != nil {
+		if err := sqlstore.CreateShift(ctx, tx.Tx, sh); err != nil {
 			return err
 		}
 		out = sh
@@ -207,7 +207,7 @@ type overtime struct {
 // it, no pending or approved shift of its owner overlaps it, and, when ot is
 // set, the owner's week stays within their limit. It returns the snapshot
 // read under the schedule lock, with what recomputing eff needs.
-func (s *Service) checkShift(ctx context.Context, tx *sqlstore.Tx, editor *pasched.User, sh *pasched.Shift, p *pasched.Period, eff *effect, ot *overtime) (*snapshot, error) {
+func (s *Service) checkShift(ctx context.Context, tx *wtx, editor *pasched.User, sh *pasched.Shift, p *pasched.Period, eff *effect, ot *overtime) (*snapshot, error) {
 	if !p.Contains(sh.Date) {
 		return nil, pasched.Invalid("date", fmt.Sprintf(msgDateOutside, p.StartDate, p.EndDate))
 	}
@@ -237,7 +237,11 @@ func (s *Service) checkShift(ctx context.Context, tx *sqlstore.Tx, editor *pasch
 	cand := sh.Rule()
 	if c := schedule.Conflicts(cand, others); len(c) > 0 {
 		o := byID[c[0].ID]
-		return nil, pasched.Invalid("time", fmt.Sprintf(msgTaken, o.RequestedByName, o.Start.Format12h(), o.End.Format12h()))
+		name, err := sqlstore.FindUserName(ctx, tx, o.RequestedByID)
+		if err != nil {
+			return nil, err
+		}
+		return nil, pasched.Invalid("time", fmt.Sprintf(msgTaken, name, o.Start.Format12h(), o.End.Format12h()))
 	}
 	if c := schedule.Conflicts(cand, own); len(c) > 0 {
 		o := byID[c[0].ID]
@@ -256,11 +260,11 @@ func (s *Service) checkShift(ctx context.Context, tx *sqlstore.Tx, editor *pasch
 
 // checkOvertime is SPEC §3 item 3: an approved shift may not take its PA
 // past max_hours_per_week in a Monday–Sunday week unless overridden.
-func (s *Service) checkOvertime(ctx context.Context, tx *sqlstore.Tx, sn *snapshot, sh *pasched.Shift, ot overtime, wrap func(string) error) error {
+func (s *Service) checkOvertime(ctx context.Context, tx *wtx, sn *snapshot, sh *pasched.Shift, ot overtime, wrap func(string) error) error {
 	if ot.override {
 		return nil
 	}
-	limits, err := sqlstore.MaxHoursPerWeek(ctx, tx, []int64{sh.RequestedByID})
+	limits, err := sn.maxHours(ctx, tx, []int64{sh.RequestedByID})
 	if err != nil {
 		return err
 	}
@@ -282,7 +286,7 @@ func (s *Service) checkOvertime(ctx context.Context, tx *sqlstore.Tx, sn *snapsh
 // EINVALID.
 func (s *Service) UpdateShift(ctx context.Context, u *pasched.User, id int64, in ShiftInput, fe *pasched.FieldErrors) (*pasched.Shift, error) {
 	var out *pasched.Shift
-	err := s.DB.WriteTx(ctx, func(tx *sqlstore.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx *wtx) error {
 		if err := tx.LockSchedule(ctx); err != nil {
 			return err
 		}
@@ -364,7 +368,7 @@ func (s *Service) UpdateShift(ctx context.Context, u *pasched.User, id int64, in
 				}
 			}
 		}
-		if err := sqlstore.UpdateShift(ctx, tx, sh); err != nil {
+		if err := sqlstore.UpdateShift(ctx, tx.Tx, sh); err != nil {
 			return err
 		}
 		out = sh
@@ -384,7 +388,7 @@ func (s *Service) UpdateShift(ctx context.Context, u *pasched.User, id int64, in
 }
 
 // stageUpdated stages shift.updated with the fields that changed.
-func (s *Service) stageUpdated(ctx context.Context, tx *sqlstore.Tx, old, sh *pasched.Shift, msg string) error {
+func (s *Service) stageUpdated(ctx context.Context, tx *wtx, old, sh *pasched.Shift, msg string) error {
 	changes := map[string]Change{}
 	add := func(field string, o, n any, changed bool) {
 		if changed {
@@ -417,7 +421,7 @@ func (s *Service) stageUpdated(ctx context.Context, tx *sqlstore.Tx, old, sh *pa
 // deletes any shift, and coverage and weekly hours follow. Codes:
 // ENOTFOUND, EINVALID.
 func (s *Service) DeleteShift(ctx context.Context, u *pasched.User, id int64) (cancelled bool, err error) {
-	err = s.DB.WriteTx(ctx, func(tx *sqlstore.Tx) error {
+	err = s.write(ctx, func(ctx context.Context, tx *wtx) error {
 		if err := tx.LockSchedule(ctx); err != nil {
 			return err
 		}
@@ -434,7 +438,7 @@ func (s *Service) DeleteShift(ctx context.Context, u *pasched.User, id int64) (c
 				return pasched.ViewError(pasched.EINVALID, "You can only cancel pending requests.")
 			}
 			sh.Status = pasched.ShiftCancelled
-			if err := sqlstore.UpdateShift(ctx, tx, sh); err != nil {
+			if err := sqlstore.UpdateShift(ctx, tx.Tx, sh); err != nil {
 				return err
 			}
 			cancelled = true
@@ -448,7 +452,7 @@ func (s *Service) DeleteShift(ctx context.Context, u *pasched.User, id int64) (c
 				return err
 			}
 		}
-		if err := sqlstore.DeleteShift(ctx, tx, sh.ID); err != nil {
+		if err := sqlstore.DeleteShift(ctx, tx.Tx, sh.ID); err != nil {
 			return err
 		}
 		if err := s.stageDeleted(ctx, tx, &old, "Shift deleted by admin"); err != nil {
@@ -485,7 +489,7 @@ func (s *Service) ApproveShift(ctx context.Context, u *pasched.User, id int64, i
 		return nil, err
 	}
 	var out *pasched.Shift
-	err := s.DB.WriteTx(ctx, func(tx *sqlstore.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx *wtx) error {
 		if err := tx.LockSchedule(ctx); err != nil {
 			return err
 		}
@@ -513,15 +517,19 @@ func (s *Service) ApproveShift(ctx context.Context, u *pasched.User, id int64, i
 		if c := schedule.Conflicts(sh.Rule(), rulesOf(others)); len(c) > 0 {
 			i := slices.IndexFunc(others, func(o *pasched.Shift) bool { return o.ID == c[0].ID })
 			o := others[i]
+			name, err := sqlstore.FindUserName(ctx, tx, o.RequestedByID)
+			if err != nil {
+				return err
+			}
 			return pasched.ViewError(pasched.ECONFLICT, fmt.Sprintf("Conflict detected: %s already has a shift from %s to %s",
-				o.RequestedByName, o.Start, o.End))
+				name, o.Start, o.End))
 		}
 		err = s.checkOvertime(ctx, tx, sn, sh, overtime{verb: "Approving this shift", override: in.OverrideOvertime},
 			func(msg string) error { return pasched.ViewError(pasched.ECONFLICT, msg) })
 		if err != nil {
 			return err
 		}
-		if err := sqlstore.UpdateShift(ctx, tx, sh); err != nil {
+		if err := sqlstore.UpdateShift(ctx, tx.Tx, sh); err != nil {
 			return err
 		}
 		if err := s.emailApproved(ctx, tx, sh); err != nil {
@@ -548,7 +556,7 @@ func (s *Service) RejectShift(ctx context.Context, u *pasched.User, id int64, re
 		return nil, err
 	}
 	var out *pasched.Shift
-	err := s.DB.WriteTx(ctx, func(tx *sqlstore.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx *wtx) error {
 		if err := tx.LockSchedule(ctx); err != nil {
 			return err
 		}
@@ -563,7 +571,7 @@ func (s *Service) RejectShift(ctx context.Context, u *pasched.User, id int64, re
 			return invalid
 		}
 		sh.Status, sh.RejectedReason = pasched.ShiftRejected, reason
-		if err := sqlstore.UpdateShift(ctx, tx, sh); err != nil {
+		if err := sqlstore.UpdateShift(ctx, tx.Tx, sh); err != nil {
 			return err
 		}
 		m, err := s.rejectedEmail(sh)

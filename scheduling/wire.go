@@ -258,13 +258,32 @@ func appendHours(b []byte, h int64) []byte {
 	return append(b, '.', byte('0'+h%100/10), byte('0'+h%10))
 }
 
-// AppendDateTime appends t as FormatDateTime formats it.
+// AppendDateTime appends t as FormatDateTime formats it (years 0..9999).
 func AppendDateTime(b []byte, t time.Time) []byte {
 	t = t.UTC()
-	if t.Nanosecond()/1000 == 0 {
-		return t.AppendFormat(b, "2006-01-02T15:04:05Z")
+	y, mo, d := t.Date()
+	h, mi, sec := t.Clock()
+	two := func(b []byte, n int) []byte { return append(b, byte('0'+n/10), byte('0'+n%10)) }
+	if y < 0 || y > 9999 {
+		return append(b, FormatDateTime(t)...)
 	}
-	return t.AppendFormat(b, "2006-01-02T15:04:05.000000Z")
+	b = append(b, byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-')
+	b = two(b, int(mo))
+	b = append(b, '-')
+	b = two(b, d)
+	b = append(b, 'T')
+	b = two(b, h)
+	b = append(b, ':')
+	b = two(b, mi)
+	b = append(b, ':')
+	b = two(b, sec)
+	if us := t.Nanosecond() / 1000; us != 0 {
+		b = append(b, '.')
+		for div := 100000; div > 0; div /= 10 {
+			b = append(b, byte('0'+us/div%10))
+		}
+	}
+	return append(b, 'Z')
 }
 
 // MarshalJSON renders j with AppendJSON.

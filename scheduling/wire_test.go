@@ -25,7 +25,7 @@ func FuzzShiftJSON(f *testing.F) {
 		if us >= 0 {
 			start, _ = schedule.NewTime(int(us/3600e6%24), int(us/60e6%60), int(us/1e6%60), int(us%1e6))
 		}
-		now := time.Date(2030, 3, 1, 10, 15, 30, int(us%1e9), time.UTC)
+		now := time.Date(int(2030+us%7000), time.Month(1+us%12), int(1+us%28), int(us%24), int(us%60), int(us%59), int(us%1e9), time.UTC)
 		sh := &pasched.Shift{ID: us, PeriodID: 7, PeriodName: period, RequestedByID: 3, RequestedByName: name,
 			Date: schedule.MustDate(2030, 3, 2), Start: start, End: schedule.Clock(9, 0, 0), DurationHundredths: us % 2401 * (1 - 2*(us%2)),
 			Status: pasched.ShiftPending, Notes: notes, AdminNotes: admin, RejectedReason: name + notes, CreatedAt: now, UpdatedAt: now}

@@ -136,3 +136,65 @@ func (a *sqlArgs) list(n int, v func(i int) any) string {
 	}
 	return b.String()
 }
+
+// schedTS scans a timestamp like timestamp does, reading the store's own
+// text form ("2006-01-02T15:04:05.000000Z", SQLite) without time.Parse.
+type schedTS struct{ t *time.Time }
+
+func (s schedTS) Scan(src any) error {
+	if v, ok := src.(string); ok {
+		if t, ok := parseStoredTS(v); ok {
+			*s.t = t
+			return nil
+		}
+	}
+	return timestamp(s).Scan(src)
+}
+
+// nullSchedTS is schedTS for a nullable column.
+type nullSchedTS struct{ t **time.Time }
+
+func (s nullSchedTS) Scan(src any) error {
+	if src == nil {
+		*s.t = nil
+		return nil
+	}
+	var t time.Time
+	if err := (schedTS{&t}).Scan(src); err != nil {
+		return err
+	}
+	*s.t = &t
+	return nil
+}
+
+// parseStoredTS reads exactly tsLayout.
+func parseStoredTS(v string) (time.Time, bool) {
+	if len(v) != len(tsLayout) || v[4] != '-' || v[7] != '-' || v[10] != 'T' || v[13] != ':' || v[16] != ':' || v[19] != '.' || v[26] != 'Z' {
+		return time.Time{}, false
+	}
+	num := func(i, n int) (int, bool) {
+		x := 0
+		for _, c := range []byte(v[i : i+n]) {
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			x = x*10 + int(c-'0')
+		}
+		return x, true
+	}
+	y, ok1 := num(0, 4)
+	mo, ok2 := num(5, 2)
+	d, ok3 := num(8, 2)
+	h, ok4 := num(11, 2)
+	mi, ok5 := num(14, 2)
+	s, ok6 := num(17, 2)
+	us, ok7 := num(20, 6)
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7) || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 59 {
+		return time.Time{}, false
+	}
+	t := time.Date(y, time.Month(mo), d, h, mi, s, us*1000, time.UTC)
+	if t.Day() != d {
+		return time.Time{}, false // 30 February
+	}
+	return t, true
+}

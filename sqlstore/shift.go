@@ -31,7 +31,7 @@ func scanShift(r rowScanner) (*pasched.Shift, error) {
 	)
 	err := r.Scan(&s.ID, &s.PeriodID, &s.PeriodName, &s.RequestedByID, &rFirst, &rLast, &s.RequestedByMail,
 		schedDate{&s.Date}, schedTime{&s.Start}, schedTime{&s.End}, &s.DurationHundredths, &s.Status,
-		&s.Notes, &s.AdminNotes, &s.RejectedReason, timestamp{&s.CreatedAt}, timestamp{&s.UpdatedAt}, nullTimestamp{&s.ApprovedAt},
+		&s.Notes, &s.AdminNotes, &s.RejectedReason, schedTS{&s.CreatedAt}, schedTS{&s.UpdatedAt}, nullSchedTS{&s.ApprovedAt},
 		&approvedBy, &aFirst, &aLast)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, pasched.Errorf(pasched.ENOTFOUND, "No ShiftRequest matches the given query.")
@@ -60,6 +60,9 @@ type ShiftFilter struct {
 	Status      string // only this status
 	PeriodID    int64  // only this period's
 	From, To    *schedule.Date
+	// VisibleTo, when set, keeps what that PA may see: their own shifts,
+	// and other PAs' approved ones.
+	VisibleTo int64
 	// Order: "" is the seed's -created_at (newest first); "date" is date,
 	// start time (my_schedule, a period's detail).
 	Order         string
@@ -76,6 +79,9 @@ func (f ShiftFilter) where(a *sqlArgs) string {
 	}
 	if f.PeriodID != 0 {
 		conds = append(conds, "s.schedule_period_id = "+a.add(f.PeriodID))
+	}
+	if f.VisibleTo != 0 {
+		conds = append(conds, "(s.requested_by_id = "+a.add(f.VisibleTo)+" OR s.status = "+a.add(pasched.ShiftApproved)+")")
 	}
 	if f.From != nil {
 		conds = append(conds, "s.date >= "+a.add(schedDateArg(*f.From)))
@@ -200,8 +206,8 @@ type SlotQuery struct {
 	PendingRange *ShiftDates
 }
 
-// FindSlots returns the shifts q selects with what the rules and their
-// messages need (id, period, PA and name, date, times, status), in one
+// FindSlots returns the shifts q selects with what the rules need (id,
+// period, PA, date, times, status; no names: see FindUserName), in one
 // query, ordered by id.
 func FindSlots(ctx context.Context, db querier, q SlotQuery) ([]*pasched.Shift, error) {
 	var a sqlArgs
@@ -231,27 +237,34 @@ func FindSlots(ctx context.Context, db querier, q SlotQuery) ([]*pasched.Shift, 
 	if len(conds) == 0 {
 		return nil, nil
 	}
-	rows, err := db.QueryContext(ctx, `SELECT s.id, s.schedule_period_id, s.requested_by_id, u.first_name, u.last_name,
+	rows, err := db.QueryContext(ctx, `SELECT s.id, s.schedule_period_id, s.requested_by_id,
 		s.date, s.start_time, s.end_time, s.status
-		FROM shift_requests s JOIN users u ON u.id = s.requested_by_id
-		WHERE `+strings.Join(conds, " OR ")+` ORDER BY s.id`, a.vals...)
+		FROM shift_requests s WHERE `+strings.Join(conds, " OR ")+` ORDER BY s.id`, a.vals...)
 	if err != nil {
 		return nil, fmt.Errorf("find shifts around: %w", err)
 	}
 	defer rows.Close()
 	var out []*pasched.Shift
-	var first, last string
 	for rows.Next() {
 		var s pasched.Shift
-		if err := rows.Scan(&s.ID, &s.PeriodID, &s.RequestedByID, &first, &last,
+		if err := rows.Scan(&s.ID, &s.PeriodID, &s.RequestedByID,
 			schedDate{&s.Date}, schedTime{&s.Start}, schedTime{&s.End}, &s.Status); err != nil {
 			return nil, fmt.Errorf("find shifts around: %w", err)
 		}
-		s.RequestedByName = schedFullName(first, last)
 		out = append(out, &s)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("find shifts around: %w", err)
 	}
 	return out, nil
+}
+
+// FindUserName returns a user's full name (Django's get_full_name), for
+// the messages that name another PA.
+func FindUserName(ctx context.Context, q querier, id int64) (string, error) {
+	var first, last string
+	if err := q.QueryRowContext(ctx, `SELECT first_name, last_name FROM users WHERE id = $1`, id).Scan(&first, &last); err != nil {
+		return "", fmt.Errorf("find name of user %d: %w", id, err)
+	}
+	return schedFullName(first, last), nil
 }

@@ -34,7 +34,10 @@ type config struct {
 	CriticalTimes    string
 	OpenAIKey        string
 	LogLevel         string
-	API              api.Config
+	// PprofAddr, when set (PPROF_ADDR), serves net/http/pprof on that
+	// loopback address, for profiling; never on a public interface.
+	PprofAddr string
+	API       api.Config
 }
 
 // loadConfig reads .env (never overriding the real environment) and then
@@ -67,6 +70,7 @@ func loadConfig() (*config, error) {
 		CriticalTimes:    env("CRITICAL_TIMES", "06:00-09:00,21:00-22:00"),
 		OpenAIKey:        env("OPENAI_API_KEY", ""),
 		LogLevel:         env("LOG_LEVEL", "INFO"),
+		PprofAddr:        env("PPROF_ADDR", ""),
 	}
 	var err error
 	if c.EmailPort, err = strconv.Atoi(env("EMAIL_PORT", "587")); err != nil {
@@ -86,7 +90,8 @@ func loadConfig() (*config, error) {
 	api.DefaultRates(&c.API)
 	for name, dst := range map[string]*api.Rate{
 		"THROTTLE_LOGIN_IP": &c.API.LoginIPRate, "THROTTLE_LOGIN_ACCOUNT": &c.API.LoginAccountRate,
-		"THROTTLE_REGISTER_IP": &c.API.RegisterIPRate, "THROTTLE_RESET_IP": &c.API.ResetIPRate,
+		"THROTTLE_REGISTER_IP": &c.API.RegisterIPRate, "THROTTLE_REGISTER_ACCOUNT": &c.API.RegisterAccountRate,
+		"THROTTLE_RESET_IP":      &c.API.ResetIPRate,
 		"THROTTLE_RESET_ACCOUNT": &c.API.ResetAccountRate,
 	} {
 		if v, ok := os.LookupEnv(name); ok {

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -21,7 +22,9 @@ import (
 	"pasched/sqlstore/sqltest"
 )
 
-// binary builds pasched once per test run.
+// binary builds pasched once per test run; under -race the binary is
+// built with the race detector too, and a race it reports fails the test
+// (see instance.stop).
 var (
 	buildOnce sync.Once
 	binPath   string
@@ -37,7 +40,11 @@ func binary(t *testing.T) string {
 			return
 		}
 		binPath = filepath.Join(dir, "pasched")
-		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		args := []string{"build", "-o", binPath}
+		if raceEnabled {
+			args = append(args, "-race")
+		}
+		out, err := exec.Command("go", append(args, ".")...).CombinedOutput()
 		if err != nil {
 			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}
@@ -51,8 +58,57 @@ func binary(t *testing.T) string {
 // instance is one running `pasched serve`.
 type instance struct {
 	base string
+	addr string // host:port
 	cmd  *exec.Cmd
-	done chan error
+
+	exited chan struct{} // closed once the process has exited
+	err    error         // cmd.Wait's answer, once exited is closed
+
+	mu   sync.Mutex
+	logs []logLine // every line of its stderr, in order
+}
+
+// logLine is one line of serve's stderr: JSON log records have Msg set;
+// anything else (a panic, the race detector) only Raw.
+type logLine struct {
+	Msg     string `json:"msg"`
+	Addr    string `json:"addr"`
+	Sockets *int   `json:"sockets"`
+	Raw     string `json:"-"`
+}
+
+// lines returns a copy of the log so far.
+func (in *instance) lines() []logLine {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return append([]logLine(nil), in.logs...)
+}
+
+// stop sends SIGTERM and waits (bounded) for the process to exit; it fails
+// the test if serve did not exit 0 or the race detector spoke. Only the
+// first call signals.
+func (in *instance) stop(t *testing.T, bound time.Duration) {
+	t.Helper()
+	select {
+	case <-in.exited:
+	default:
+		in.cmd.Process.Signal(syscall.SIGTERM)
+	}
+	select {
+	case <-in.exited:
+	case <-time.After(bound):
+		in.cmd.Process.Kill()
+		<-in.exited
+		t.Errorf("serve did not exit within %v of SIGTERM", bound)
+	}
+	if in.err != nil {
+		t.Errorf("serve exited with %v", in.err)
+	}
+	for _, l := range in.lines() {
+		if strings.Contains(l.Raw, "DATA RACE") || strings.HasPrefix(l.Raw, "panic:") {
+			t.Errorf("serve reported: %s", l.Raw)
+		}
+	}
 }
 
 func baseEnv(dir, databaseURL string) []string {
@@ -62,12 +118,14 @@ func baseEnv(dir, databaseURL string) []string {
 		"EMAIL_BACKEND=file",
 		"EMAIL_FILE_PATH="+filepath.Join(dir, "mail"),
 		"ALLOWED_HOSTS=127.0.0.1,localhost",
-		"THROTTLE_LOGIN_IP=0", "THROTTLE_LOGIN_ACCOUNT=0",
+		"CORS_ALLOWED_ORIGINS=http://localhost:3000",
+		"THROTTLE_LOGIN_IP=0", "THROTTLE_LOGIN_ACCOUNT=0", "THROTTLE_REGISTER_IP=0",
 	)
 }
 
 // startServe runs `pasched serve --addr 127.0.0.1:0` and waits for its
-// "pasched ready" log line, which carries the bound address.
+// "pasched ready" log line, which carries the bound address. The process is
+// stopped with SIGTERM when the test ends, and must exit 0.
 func startServe(t *testing.T, dir, databaseURL string) *instance {
 	t.Helper()
 	cmd := exec.Command(binary(t), "serve", "--addr", "127.0.0.1:0")
@@ -81,34 +139,34 @@ func startServe(t *testing.T, dir, databaseURL string) *instance {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	in := &instance{cmd: cmd, done: make(chan error, 1)}
+	in := &instance{cmd: cmd, exited: make(chan struct{})}
 	ready := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
 		for sc.Scan() {
-			var line struct {
-				Msg  string `json:"msg"`
-				Addr string `json:"addr"`
+			var line logLine
+			if json.Unmarshal(sc.Bytes(), &line) != nil {
+				line = logLine{}
 			}
-			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "pasched ready" {
+			line.Raw = sc.Text()
+			in.mu.Lock()
+			in.logs = append(in.logs, line)
+			in.mu.Unlock()
+			if line.Msg == "pasched ready" {
 				ready <- line.Addr
 			}
 		}
-		in.done <- cmd.Wait()
+		in.err = cmd.Wait()
+		close(in.exited)
 	}()
-	t.Cleanup(func() {
-		cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-in.done:
-		case <-time.After(20 * time.Second):
-			cmd.Process.Kill()
-		}
-	})
+	t.Cleanup(func() { in.stop(t, 20*time.Second) })
 	select {
 	case addr := <-ready:
+		in.addr = addr
 		in.base = "http://" + addr
-	case err := <-in.done:
-		t.Fatalf("serve exited before ready: %v", err)
+	case <-in.exited:
+		t.Fatalf("serve exited before ready: %v", in.err)
 	case <-time.After(60 * time.Second):
 		t.Fatal("serve not ready within 60 s")
 	}

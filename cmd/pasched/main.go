@@ -11,13 +11,16 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"net/url"
 	"os"
 	"os/signal"
@@ -155,12 +158,36 @@ func openApp(ctx context.Context, cfg *config, work bool) (*app, error) {
 	hub := realtime.NewHub(realtime.HubOpts{Logger: slog.Default()})
 	var broker realtime.Broker = realtime.NewLocalBroker(hub)
 	if db.Dialect == sqlstore.Postgres {
-		// Several instances share the database: events travel by NOTIFY.
-		broker = realtime.NewPGBroker(db.DSN, hub, slog.Default())
+		// Several instances share the database: events travel by NOTIFY,
+		// on a channel of the schema's own (see pgChannel).
+		var schema string
+		if err := db.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+			js.Close()
+			db.Close()
+			return nil, fmt.Errorf("current schema: %w", err)
+		}
+		broker = realtime.NewPGBrokerWithOpts(db.DSN, hub, slog.Default(), realtime.PGBrokerOpts{Channel: pgChannel(schema)})
 	}
 	sched := &scheduling.Service{DB: db, Jobs: js.Client, Broker: broker, Windows: windows,
 		Location: cfg.TimeZone, FrontendURL: cfg.FrontendURL}
 	return &app{cfg: cfg, db: db, jobs: js, accounts: acc, scheduling: sched, hub: hub, broker: broker}, nil
+}
+
+// pgChannel is the NOTIFY channel of the deployment whose tables live in
+// schema. Notifications are per database, not per schema: two deployments
+// in two schemas of one database (tests do this) must not hear each other's
+// events, whose ids, and realtime_events references, mean other rows there.
+// The default schema keeps realtime.DefaultPGChannel.
+func pgChannel(schema string) string {
+	if schema == "" || schema == "public" {
+		return realtime.DefaultPGChannel
+	}
+	name := realtime.DefaultPGChannel + "_" + schema
+	if len(name) > 63 { // PostgreSQL's identifier limit (NAMEDATALEN - 1)
+		sum := sha256.Sum256([]byte(schema))
+		name = realtime.DefaultPGChannel + "_" + hex.EncodeToString(sum[:12])
+	}
+	return name
 }
 
 func (a *app) close() {
@@ -188,7 +215,6 @@ func serve(ctx context.Context, cfg *config, addr string) error {
 	if err != nil {
 		return err
 	}
-	defer a.close()
 	srv := api.New(api.Deps{Accounts: a.accounts, Scheduling: a.scheduling, DB: a.db, Config: cfg.API})
 	srv.Mux().Handle("GET /ws/schedule/{period_id}/{$}", a.socketHandler())
 	bctx, stopBroker := context.WithCancel(context.Background())
@@ -199,11 +225,27 @@ func serve(ctx context.Context, cfg *config, addr string) error {
 			slog.Error("realtime broker", "err", err)
 		}
 	}()
-	defer func() { stopBroker(); <-brokerDone }()
+	// Until the shutdown sequence takes over, an early return still stops
+	// what was started, in reverse order.
+	cleanup := func() { stopBroker(); <-brokerDone; a.close() }
+	defer func() {
+		if cleanup != nil {
+			cleanup()
+		}
+	}()
+	if err := waitBroker(ctx, a.broker); err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
+	stopPprof, err := startPprof(cfg.PprofAddr)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopPprof()
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
 	if err := a.jobs.Start(ctx); err != nil {
 		ln.Close()
@@ -217,22 +259,97 @@ func serve(ctx context.Context, cfg *config, addr string) error {
 		return err
 	case <-ctx.Done():
 	}
+	cleanup = nil
+	return shutdown(a, hs, stopBroker, brokerDone)
+}
+
+// shutdownTimeout bounds the whole shutdown sequence.
+const shutdownTimeout = 15 * time.Second
+
+// shutdown stops serve in order, logging each step: the HTTP server stops
+// accepting and finishes its requests; the sockets (hijacked connections,
+// which Shutdown does not track) are closed with 1001; the broker stops
+// feeding the hub; the job workers stop; the database closes. Each step is
+// bounded by what is left of shutdownTimeout; a step that overruns is
+// logged and the sequence goes on, so serve always exits.
+func shutdown(a *app, hs *http.Server, stopBroker func(), brokerDone <-chan struct{}) error {
 	slog.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	began := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
-	// Order: stop accepting and finish requests, then close the sockets
-	// (hijacked connections are not Shutdown's), then the workers, then the
-	// database.
-	if err := hs.Shutdown(sctx); err != nil {
-		slog.Error("http shutdown", "err", err)
+	if err := hs.Shutdown(ctx); err != nil {
+		slog.Error("shutdown: http server", "err", err)
+		hs.Close()
 	}
-	if err := a.hub.Close(sctx); err != nil {
-		slog.Error("realtime shutdown", "err", err)
+	slog.Info("shutdown: http server stopped")
+	sockets := a.hub.Count()
+	if err := a.hub.Close(ctx); err != nil {
+		slog.Error("shutdown: websockets", "err", err)
 	}
-	if err := a.jobs.Stop(sctx); err != nil {
-		slog.Error("workers shutdown", "err", err)
+	slog.Info("shutdown: websockets closed", "sockets", sockets)
+	stopBroker()
+	<-brokerDone
+	slog.Info("shutdown: realtime broker stopped")
+	if err := a.jobs.Stop(ctx); err != nil {
+		slog.Error("shutdown: workers", "err", err)
+	}
+	slog.Info("shutdown: workers stopped")
+	a.close()
+	slog.Info("shutdown: database closed", "shutdown_ms", time.Since(began).Milliseconds())
+	return nil
+}
+
+// brokerReadyTimeout bounds how long serve waits for the PostgreSQL
+// listener before it reports ready anyway (events reach its sockets once the
+// listener connects).
+const brokerReadyTimeout = 30 * time.Second
+
+// waitBroker waits until a PostgreSQL broker LISTENs, so that an instance
+// reported ready receives every event committed from then on.
+func waitBroker(ctx context.Context, b realtime.Broker) error {
+	pg, ok := b.(*realtime.PGBroker)
+	if !ok {
+		return nil
+	}
+	t := time.NewTimer(brokerReadyTimeout)
+	defer t.Stop()
+	select {
+	case <-pg.Ready():
+	case <-t.C:
+		slog.Warn("realtime: PostgreSQL listener not ready; serving without it until it connects", "waited", brokerReadyTimeout)
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 	return nil
+}
+
+// startPprof serves net/http/pprof on addr when it is set. addr must be a
+// loopback address: profiles expose internals and cost CPU.
+func startPprof(addr string) (stop func(), err error) {
+	if addr == "" {
+		return func() {}, nil
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("PPROF_ADDR: %w", err)
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return nil, fmt.Errorf("PPROF_ADDR %q: only a loopback address is allowed", addr)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("PPROF_ADDR: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	ps := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go ps.Serve(ln)
+	slog.Info("pprof listening", "addr", ln.Addr().String())
+	return func() { ps.Close() }, nil
 }
 
 // socketHandler is the live channel /ws/schedule/<period_id>/?token=….

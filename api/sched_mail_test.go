@@ -1,0 +1,66 @@
+package api
+
+import (
+	"context"
+	"mime"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"pasched/mail"
+	"pasched/mail/smtptest"
+	"pasched/sqlstore"
+	"pasched/sqlstore/sqltest"
+)
+
+// TestShiftEmailsDelivered runs the River workers with an SMTP sink: a
+// request emails the admin, an approval the PA, a refused approval no one,
+// and each email arrives once.
+func TestShiftEmailsDelivered(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
+		sink := smtptest.Start(t)
+		sender, err := mail.NewSMTP(mail.SMTPConfig{Host: sink.Host(), Port: sink.Port(), From: "rota@example.com"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := newSchedFix(t, d, envOpts{sender: sender})
+		completed, cancelSub := f.jobs.Client.Subscribe(river.EventKindJobCompleted)
+		defer cancelSub()
+		m := f.request(f.alice, f.mar, "2030-03-02", "06:00", "09:00")
+		clash := f.request(f.bob, f.mar, "2030-03-02", "08:00", "10:00")
+		expect(t, f.do("POST", shiftPath(m, "approve"), map[string]any{"admin_notes": "Welcome aboard"}, f.admin), 200, "")
+		expect(t, f.do("POST", shiftPath(clash, "approve"), map[string]any{}, f.admin), 400, "")
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		for range 3 {
+			select {
+			case <-completed:
+			case <-ctx.Done():
+				t.Fatalf("emails not sent: %d received", len(sink.Messages()))
+			}
+		}
+		msgs := sink.Messages()
+		var got []string
+		for _, r := range msgs {
+			p, err := r.Parse()
+			if err != nil {
+				t.Fatal(err)
+			}
+			dec := new(mime.WordDecoder)
+			subj, _ := dec.DecodeHeader(p.Header.Get("Subject"))
+			got = append(got, strings.Join(r.To, ",")+" "+subj)
+		}
+		want := []string{
+			"admin@example.com 🔔 New Shift Request from Alicia Anderson",
+			"admin@example.com 🔔 New Shift Request from Bob Brown",
+			"alice@example.com ✅ Shift Approved: Mar 02, 2030",
+		}
+		sort.Strings(got)
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Fatalf("emails:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+	})
+}
