@@ -11,13 +11,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/coder/websocket"
 
 	"pasched/sqlstore/sqltest"
 )
@@ -236,8 +236,9 @@ func TestServeSQLite(t *testing.T) {
 }
 
 // TestTwoInstancesPostgres starts two serve processes on one PostgreSQL
-// database: a client of instance B receives, in order, the events of a
-// request and an approval made through instance A.
+// database (the events travel by NOTIFY): clients of instance B receive, in
+// order, the events of requests, an approval, a rejection and a
+// finalisation made through instance A, each client only what it may see.
 func TestTwoInstancesPostgres(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and starts the binary")
@@ -249,59 +250,83 @@ func TestTwoInstancesPostgres(t *testing.T) {
 	b := startServe(t, dir, dbURL)
 
 	admin := loginAs(t, a.base, "admin@example.com", "Adm1n-Pass-2030!")
-	call(t, "POST", a.base+"/api/auth/register/", "", map[string]string{
-		"email": "alice@example.com", "username": "alice", "first_name": "Alice", "last_name": "Anderson",
-		"phone_number": "555-0101", "password": "Sunflower-Orbit-42", "password_confirm": "Sunflower-Orbit-42"}, 201)
-	alice := loginAs(t, a.base, "alice@example.com", "Sunflower-Orbit-42")
-	period := call(t, "POST", a.base+"/api/schedule-periods/", admin, map[string]string{
-		"name": "March 2030", "start_date": "2030-03-01", "end_date": "2030-03-31"}, 201)
-	pid := int64(period["id"].(float64))
+	adminID := int64(call(t, "GET", a.base+"/api/auth/me/", admin, nil, 200)["id"].(float64))
+	aliceID, alice := registerPA(t, a.base, "alice@example.com", "Alicia", "Anderson")
+	_, bob := registerPA(t, a.base, "bob@example.com", "Bob", "Brown")
+	pid := id(call(t, "POST", a.base+"/api/schedule-periods/", admin, map[string]string{
+		"name": "March 2030", "start_date": "2030-03-01", "end_date": "2030-03-31"}, 201))
 
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	ws := strings.Replace(b.base, "http", "ws", 1) + fmt.Sprintf("/ws/schedule/%d/?token=%s", pid, admin)
-	conn, _, err := websocket.Dial(ctx, ws, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.CloseNow()
-	next := func() map[string]any {
-		t.Helper()
-		_, msg, err := conn.Read(ctx)
-		if err != nil {
-			t.Fatalf("read: %v", err)
-		}
-		var m map[string]any
-		if err := json.Unmarshal(msg, &m); err != nil {
-			t.Fatal(err)
-		}
-		return m
-	}
-	if m := next(); m["type"] != "connection.established" {
-		t.Fatalf("first message %v", m)
-	}
+	url := func(tok string) string { return wsURL(b, strconv.FormatInt(pid, 10), tok) }
+	// Reading connection.established means the socket is registered, and
+	// B reported ready only once it LISTENed: every event from now on
+	// reaches these sockets.
+	adminB, _ := dialWS(ctx, t, "admin on B", url(admin))
+	aliceB, _ := dialWS(ctx, t, "alice on B", url(alice))
+	bobB, _ := dialWS(ctx, t, "bob on B", url(bob))
 
-	shift := call(t, "POST", a.base+"/api/shifts/", alice, map[string]any{
-		"schedule_period": pid, "date": "2030-03-02", "start_time": "06:00", "end_time": "09:00", "notes": "Morning block"}, 201)
-	sid := shift["id"].(float64)
-	call(t, "POST", fmt.Sprintf("%s/api/shifts/%d/approve/", a.base, int64(sid)), admin, map[string]string{"admin_notes": "Welcome aboard"}, 200)
-
-	var types []string
-	for len(types) < 2 || types[len(types)-1] != "shift.approved" {
-		m := next()
-		if m["type"] == "coverage.alert" {
-			continue // coverage changes travel too; the order of the shift events is what matters here
-		}
-		s, _ := m["shift"].(map[string]any)
-		if s == nil || s["id"] != sid {
-			t.Fatalf("event %v is not about shift %v", m, sid)
-		}
-		types = append(types, m["type"].(string))
-		if len(types) > 2 {
-			break
-		}
+	// Everything is done through A.
+	post := func(path, tok string, body any, want int) map[string]any {
+		return call(t, "POST", a.base+path, tok, body, want)
 	}
-	if strings.Join(types, ",") != "shift.requested,shift.approved" {
-		t.Fatalf("events on instance B: %v, want shift.requested then shift.approved", types)
+	request := func(date, start, end, notes string) shiftFields {
+		r := post("/api/shifts/", alice, map[string]any{"schedule_period": pid, "date": date, "start_time": start,
+			"end_time": end, "notes": notes}, 201)
+		return shiftFields{period: pid, periodName: "March 2030", approver: adminID, id: id(r), by: aliceID,
+			byName: "Alicia Anderson", date: date, start: start + ":00", end: end + ":00", hours: "3.00",
+			status: "PENDING", notes: notes, adminNotes: str("")}
+	}
+	const requestedMsg = "Alicia Anderson submitted a new shift request"
+
+	s1 := request("2030-03-02", "06:00", "09:00", "Morning block")
+	post(fmt.Sprintf("/api/shifts/%d/approve/", s1.id), admin, map[string]string{"admin_notes": "Welcome aboard"}, 200)
+	s2 := request("2030-03-03", "10:00", "13:00", "Late morning")
+	post(fmt.Sprintf("/api/shifts/%d/reject/", s2.id), admin, map[string]string{"rejected_reason": "Already covered"}, 200)
+	s3 := request("2030-03-04", "06:00", "09:00", "Pending at the end")
+	post(fmt.Sprintf("/api/schedule-periods/%d/finalize/", pid), admin, nil, 200)
+
+	s1a := s1
+	s1a.status, s1a.adminNotes, s1a.approved = "APPROVED", str("Welcome aboard"), true
+	s1p := s1a
+	s1p.adminNotes = nil
+	s2r := s2
+	s2r.status, s2r.rejected = "REJECTED", "Already covered"
+	s3r := s3
+	s3r.status, s3r.rejected = "REJECTED", "Schedule period has been finalized"
+	cov := coverage("2030-03-02", true, false, "partial", s1.id, nil)
+	finalized := finalizedEvent(pid, adminID, 3)
+	full := []obj{
+		event("shift.requested", s1.obj(), requestedMsg),
+		event("shift.approved", s1a.obj(), "Shift approved by Ada Admin"), cov,
+		event("shift.requested", s2.obj(), requestedMsg),
+		event("shift.rejected", s2r.obj(), "Shift rejected by Ada Admin"),
+		event("shift.requested", s3.obj(), requestedMsg),
+		event("shift.rejected", s3r.obj(), "Schedule period has been finalized"),
+		finalized,
+	}
+	// Bob, another PA, sees the approved calendar entry without its admin
+	// notes, the coverage and the period; nothing of Alicia's requests.
+	// Notifications arrive in commit order, so what he has not received
+	// by period.finalized, the last change, was not sent to him.
+	public := []obj{event("shift.approved", s1p.obj(), "Shift approved by Ada Admin"), cov, finalized}
+
+	for _, tc := range []struct {
+		c    *wsClient
+		want []obj
+	}{{adminB, full}, {aliceB, full}, {bobB, public}} {
+		var got []obj
+		for len(got) == 0 || got[len(got)-1]["type"] != "period.finalized" {
+			m := tc.c.next()
+			placeholdTimes(t, m)
+			got = append(got, m)
+			if len(got) > len(tc.want)+5 {
+				break
+			}
+		}
+		if g, w := canon(got), canon(tc.want); !reflect.DeepEqual(g, w) {
+			t.Errorf("%s received\n%s\nwant\n%s", tc.c.name, indent(g), indent(w))
+		}
+		tc.c.expect("after finalize") // and nothing else is queued
 	}
 }
