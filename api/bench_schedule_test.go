@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"runtime"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -137,14 +138,25 @@ func (sb *schedBench) do(method, path string, body []byte, as *pasched.User, sta
 	return err
 }
 
-// run measures fn with 32 concurrent clients and reports req/s.
+// cpuTime is the CPU time (user and system) the process has used so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// run measures fn with 32 concurrent clients and reports req/s, and the
+// process's CPU time per request (clients included), which other load on
+// the machine disturbs less than the rate.
 func (sb *schedBench) run(fn func(i int64) error) {
 	const clients = 32
 	procs := runtime.GOMAXPROCS(0)
 	sb.b.SetParallelism((clients + procs - 1) / procs)
 	var n atomic.Int64
 	sb.b.ResetTimer()
-	start := time.Now()
+	start, cpu := time.Now(), cpuTime()
 	sb.b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			if err := fn(n.Add(1) - 1); err != nil {
@@ -154,6 +166,14 @@ func (sb *schedBench) run(fn func(i int64) error) {
 		}
 	})
 	sb.b.ReportMetric(float64(sb.b.N)/time.Since(start).Seconds(), "req/s")
+	sb.b.ReportMetric(float64((cpuTime()-cpu).Microseconds())/float64(sb.b.N), "cpu-µs/op")
+	if n := scheduling.BatchOps.Load(); n > 0 {
+		sb.b.ReportMetric(float64(scheduling.BatchNanos.Load())/1e3/float64(n), "serial-µs/op")
+		sb.b.ReportMetric(float64(n)/float64(scheduling.BatchCount.Load()), "ops/batch")
+		scheduling.BatchOps.Store(0)
+		scheduling.BatchNanos.Store(0)
+		scheduling.BatchCount.Store(0)
+	}
 }
 
 // BenchmarkShiftList is page 1 of /api/shifts/ as the admin (50 of 620

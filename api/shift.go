@@ -14,8 +14,9 @@ import (
 
 // shiftRoutes mounts the seed's ShiftRequestViewSet.
 func (s *Server) shiftRoutes() {
+	lists := &shiftListAPI{s: s}
 	s.handle("/api/shifts/", isAuthenticated, methods{
-		http.MethodGet:  s.listShifts,
+		http.MethodGet:  lists.list,
 		http.MethodPost: s.createShift,
 	})
 	s.handle("/api/shifts/pending/", isAuthenticated, methods{http.MethodGet: s.pendingShifts})
@@ -136,57 +137,6 @@ func shiftFilter(r *http.Request) (sqlstore.ShiftFilter, error) {
 	}
 	f.From, f.To = date("start_date"), date("end_date")
 	return f, fe.Err()
-}
-
-func (s *Server) listShifts(w http.ResponseWriter, r *http.Request) {
-	u := userFrom(r)
-	f, err := shiftFilter(r)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	count, err := s.Scheduling.CountShifts(r.Context(), u, f)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	n, err := pageNumber(r, count)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	f.Offset, f.Limit = (n-1)*PageSize, PageSize
-	shifts, err := s.Scheduling.FindShifts(r.Context(), u, f)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	writeShiftPage(w, newPage(r, count, n, []struct{}{}), shifts)
-}
-
-// writeShiftPage writes a page of shifts with the hand-written encoder (the
-// envelope of p, its results replaced by shifts).
-func writeShiftPage(w http.ResponseWriter, p page[struct{}], shifts []*pasched.Shift) {
-	buf := schedBufs.Get().(*[]byte)
-	defer schedPut(buf)
-	b := append((*buf)[:0], `{"count":`...)
-	b = strconv.AppendInt(b, int64(p.Count), 10)
-	for _, l := range []struct {
-		key string
-		url *string
-	}{{`,"next":`, p.Next}, {`,"previous":`, p.Previous}} {
-		b = append(b, l.key...)
-		if l.url == nil {
-			b = append(b, "null"...)
-		} else {
-			b = scheduling.AppendJSONString(b, *l.url)
-		}
-	}
-	b = append(b, `,"results":[`...)
-	b = schedAppendShifts(b, shifts)
-	b = append(b, "]}"...)
-	schedWriteRaw(w, http.StatusOK, b)
-	*buf = b
 }
 
 // schedBufs recycles the buffers of shift lists (a page is ~28 KB).

@@ -7,8 +7,8 @@ import (
 	"testing"
 )
 
-// BenchmarkFanout opens N sockets to one period and delivers one event to all
-// of them per iteration. It reports the memory the sockets hold (live heap +
+// BenchmarkFanout opens N sockets to one period and delivers one change (two
+// events) to all of them per iteration. It reports the memory the sockets hold (live heap +
 // goroutine stacks after GC, divided by N; the clients are raw TCP
 // connections without buffers or goroutines, so this is essentially the
 // server's share) and the goroutines per socket.
@@ -45,21 +45,30 @@ func benchmarkFanout(b *testing.B, n int) {
 	perConn := float64(liveBytes()-before) / float64(n)
 	goroutines := float64(runtime.NumGoroutine()-g0) / float64(n)
 
+	// A change as the service announces it: the event, then the date's
+	// coverage, delivered back to back.
 	ev := Event{PeriodID: testPeriod, Full: msg(`{"type":"shift.approved","shift":{"id":1,"status":"APPROVED"},"message":"Shift approved by Ada Admin"}`)}
+	cov := Event{PeriodID: testPeriod, Full: msg(`{"type":"coverage.alert","date":"2030-03-02","coverage":{},"message":"Coverage status updated"}`)}
+	s0 := tb.hub.Stats()
 	b.ResetTimer()
 	for range b.N {
 		tb.hub.Deliver(ev)
+		tb.hub.Deliver(cov)
 		for i, c := range conns {
-			if _, p, err := readFrame(c); err != nil || len(p) != len(ev.Full) {
-				b.Fatalf("socket %d: %d bytes, %v", i, len(p), err)
+			for _, want := range []Event{ev, cov} {
+				if _, p, err := readFrame(c); err != nil || len(p) != len(want.Full) {
+					b.Fatalf("socket %d: %d bytes, %v", i, len(p), err)
+				}
 			}
 		}
 	}
 	b.StopTimer()
+	s1 := tb.hub.Stats()
+	b.ReportMetric(float64(s1.Writes-s0.Writes)/float64(b.N*n), "writes/socket/change")
 	// After the loop: ResetTimer discards metrics reported before it.
 	b.ReportMetric(perConn, "bytes/conn")
 	b.ReportMetric(goroutines, "goroutines/conn")
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/delivery")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/socket/change")
 }
 
 // liveBytes is the live heap plus goroutine stacks after a full GC.

@@ -98,7 +98,8 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	user, code, reason := h.admit(r.Context(), raw, r.URL.Query().Get("token"))
 
-	conn, err := websocket.Accept(smallReadBuffer{w}, r, &h.accept)
+	hw := &hijacker{ResponseWriter: w}
+	conn, err := websocket.Accept(hw, r, &h.accept)
 	if err != nil {
 		// Accept has answered (426, 403...).
 		h.opts.Logger.Debug("realtime: upgrade refused", "err", err)
@@ -111,7 +112,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	conn.SetReadLimit(ReadLimit)
 
 	period, _ := strconv.ParseInt(raw, 10, 64) // admit checked it
-	c := newClient(h.hub, conn, user, period)
+	c := newClient(h.hub, conn, hw.out, user, period)
 	// First in the queue, so that it precedes every event.
 	c.enqueue(established(raw, user))
 	if !h.hub.register(c, h.opts.PingInterval) {
@@ -161,10 +162,9 @@ func (c *client) readLoop() {
 			return
 		}
 		c.seen.Store(true)
-		if out := reply(data); out != nil && !c.enqueue(out) {
-			c.hub.drop(c)
-			c.stop(CloseTooSlow, "too slow", true)
-			return
+		if out := reply(data); out != nil {
+			// Through the dispatcher: after the events delivered so far.
+			c.hub.reply(c, out)
 		}
 	}
 }
@@ -240,13 +240,22 @@ func reply(data []byte) []byte {
 // message, past the buffer.)
 const readBufferSize = 512
 
-// smallReadBuffer hands coder/websocket a smaller read buffer than the one
-// net/http's Hijack returns, keeping the bytes already buffered.
-type smallReadBuffer struct {
+// writeBufferSize is the size of the bufio.Writer coder/websocket writes
+// frames into. It flushes after every frame, into the socket's batchWriter,
+// which gathers the messages of a batch in a pooled buffer of its own; the
+// bufio.Writer only has to hold a frame header or a control frame in between
+// (net/http's hijacked writer would hold 4 KiB per socket).
+const writeBufferSize = 256
+
+// hijacker hands coder/websocket smaller buffers than net/http's Hijack
+// returns (keeping the bytes already read), and a batchWriter under the
+// writer, which it keeps for the socket's client.
+type hijacker struct {
 	http.ResponseWriter
+	out *batchWriter
 }
 
-func (w smallReadBuffer) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+func (w *hijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	hj, ok := w.ResponseWriter.(http.Hijacker)
 	if !ok {
 		return nil, nil, errors.New("realtime: http.ResponseWriter does not implement http.Hijacker")
@@ -260,11 +269,12 @@ func (w smallReadBuffer) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		b, _ := brw.Reader.Peek(n)
 		r = io.MultiReader(bytes.NewReader(bytes.Clone(b)), conn)
 	}
-	return conn, bufio.NewReadWriter(bufio.NewReaderSize(r, readBufferSize), brw.Writer), nil
+	w.out = &batchWriter{conn: conn}
+	return conn, bufio.NewReadWriter(bufio.NewReaderSize(r, readBufferSize), bufio.NewWriterSize(w.out, writeBufferSize)), nil
 }
 
 // Unwrap lets http.ResponseController reach the server's writer.
-func (w smallReadBuffer) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+func (w *hijacker) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func isDigits(s string) bool {
 	if s == "" {

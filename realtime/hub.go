@@ -3,6 +3,7 @@ package realtime
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,21 +24,66 @@ type HubOpts struct {
 	Logger *slog.Logger
 }
 
+// jobQueueSize bounds the events and replies waiting for the dispatcher;
+// Deliver blocks while it is full.
+const jobQueueSize = 1024
+
+// maxRun bounds the events the dispatcher fans out together.
+const maxRun = 64
+
 // Hub holds this process's sockets, grouped by schedule period, and fans
 // events out to them. It is safe for concurrent use.
+//
+// One goroutine, the dispatcher, puts every message on the sockets' queues:
+// Deliver only hands it the event, so the transaction or notification that
+// raised it does not wait for the fan-out (at 10,000 sockets, waking their
+// writers takes tens of milliseconds, and a request preempted in the middle
+// waits behind them). Replies to client messages go through the dispatcher
+// too, in the same order, so a pong always follows the events delivered
+// before its ping arrived. Events that arrive together are fanned out
+// together: each socket gets all of its messages of the run at once, and its
+// writer sends them in one system call.
 type Hub struct {
 	queueSize int
 	logger    *slog.Logger
 
-	mu      sync.Mutex // serialises Deliver, so every socket sees one order
+	mu      sync.Mutex // guards periods, count and closed
 	periods map[int64]map[*client]struct{}
 	count   int
 	closed  bool
 
+	jobsMu     sync.RWMutex // jobs is closed under the write lock
+	jobs       chan job
+	jobsClosed bool
+	dispatched chan struct{} // closed when the dispatcher has drained jobs
+
 	writers sync.WaitGroup // one per registered socket
+
+	messages, writes atomic.Uint64 // see Stats
 }
 
-// NewHub returns an empty hub.
+// HubStats are counters of a Hub since it started.
+type HubStats struct {
+	// Messages is the number of messages written to sockets (events,
+	// replies, connection.established), Writes the number of writes to
+	// connections that carried them: a writer sends what it finds queued in
+	// one write.
+	Messages, Writes uint64
+}
+
+// Stats returns the hub's counters.
+func (h *Hub) Stats() HubStats {
+	return HubStats{Messages: h.messages.Load(), Writes: h.writes.Load()}
+}
+
+// job is an event for the sockets of a period, or a reply for one socket.
+type job struct {
+	ev    Event
+	reply *client
+	msg   []byte
+}
+
+// NewHub returns an empty hub and starts its dispatcher; Close stops it.
 func NewHub(opts HubOpts) *Hub {
 	if opts.QueueSize <= 0 {
 		opts.QueueSize = DefaultQueueSize
@@ -45,11 +91,15 @@ func NewHub(opts HubOpts) *Hub {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	return &Hub{
-		queueSize: opts.QueueSize,
-		logger:    opts.Logger,
-		periods:   make(map[int64]map[*client]struct{}),
+	h := &Hub{
+		queueSize:  opts.QueueSize,
+		logger:     opts.Logger,
+		periods:    make(map[int64]map[*client]struct{}),
+		jobs:       make(chan job, jobQueueSize),
+		dispatched: make(chan struct{}),
 	}
+	go h.dispatch()
+	return h
 }
 
 // Count is the number of sockets currently subscribed.
@@ -63,39 +113,137 @@ func (h *Hub) Count() int {
 // get Full; a PA gets Full when the event is its own or everyone's
 // (OwnerID 0), otherwise Public, or nothing when Public is nil.
 //
-// Deliver never blocks on a client: a socket whose queue is full is dropped
-// and closed with CloseTooSlow. Each socket receives events in the order of
-// the Deliver calls. The message bytes are shared, not copied; the caller must
-// not modify them afterwards.
+// Deliver hands ev to the dispatcher and returns; it blocks only while
+// jobQueueSize events are already waiting. It never waits for a client: a
+// socket whose queue is full is dropped and closed with CloseTooSlow. Each
+// socket receives events in the order of the Deliver calls, and before the
+// reply to any message it sends after Deliver returned. The message bytes
+// are shared, not copied; the caller must not modify them afterwards. After
+// Close, Deliver does nothing.
 func (h *Hub) Deliver(ev Event) {
-	var full, public *[]byte
-	if len(ev.Full) > 0 {
-		b := []byte(ev.Full)
-		full = &b
-	}
-	if len(ev.Public) > 0 {
-		b := []byte(ev.Public)
-		public = &b
-	}
-	if full == nil && public == nil {
+	if len(ev.Full) == 0 && len(ev.Public) == 0 {
 		return
+	}
+	h.submit(job{ev: ev})
+}
+
+// reply queues m for c alone, in order with the events.
+func (h *Hub) reply(c *client, m []byte) {
+	h.submit(job{reply: c, msg: m})
+}
+
+func (h *Hub) submit(j job) {
+	h.jobsMu.RLock()
+	defer h.jobsMu.RUnlock()
+	if !h.jobsClosed {
+		h.jobs <- j
+	}
+}
+
+// dispatch puts the jobs' messages on the sockets' queues until jobs is
+// closed. Consecutive events are fanned out as one run.
+func (h *Hub) dispatch() {
+	defer close(h.dispatched)
+	run := make([]Event, 0, maxRun)
+	for j := range h.jobs {
+		for {
+			if j.reply != nil {
+				h.fanOut(run)
+				run = run[:0]
+				h.enqueueReply(j.reply, j.msg)
+			} else {
+				run = append(run, j.ev)
+				if len(run) == maxRun {
+					h.fanOut(run)
+					run = run[:0]
+				}
+			}
+			var ok bool
+			select {
+			case j, ok = <-h.jobs:
+				if ok {
+					continue
+				}
+			default:
+			}
+			break
+		}
+		h.fanOut(run)
+		run = run[:0]
+	}
+}
+
+// fanOut queues the events of run for the sockets that may see them, socket
+// by socket: all of a socket's messages are on its queue before the next
+// socket's writer is woken.
+func (h *Hub) fanOut(run []Event) {
+	if len(run) == 0 {
+		return
+	}
+	type prepared struct {
+		ev           *Event
+		full, public *[]byte
+	}
+	evs := make([]prepared, len(run))
+	for i := range run {
+		p := prepared{ev: &run[i]}
+		if len(run[i].Full) > 0 {
+			b := []byte(run[i].Full)
+			p.full = &b
+		}
+		if len(run[i].Public) > 0 {
+			b := []byte(run[i].Public)
+			p.public = &b
+		}
+		evs[i] = p
 	}
 
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for c := range h.periods[ev.PeriodID] {
-		m := route(&c.user, &ev, full, public)
-		if m == nil {
-			continue
+	for i, first := range evs {
+		period := first.ev.PeriodID
+		if slices.ContainsFunc(evs[:i], func(p prepared) bool { return p.ev.PeriodID == period }) {
+			continue // fanned out with the run's first event of this period
 		}
-		select {
-		case c.send <- m:
-		default:
-			h.dropLocked(c)
-			c.stop(CloseTooSlow, "too slow", true)
-			h.logger.Info("realtime: dropped slow socket", "period", c.period, "user", c.user.ID)
+	clients:
+		for c := range h.periods[period] {
+			for _, p := range evs[i:] {
+				if p.ev.PeriodID != period {
+					continue
+				}
+				m := route(&c.user, p.ev, p.full, p.public)
+				if m == nil {
+					continue
+				}
+				select {
+				case c.send <- m:
+				default:
+					h.dropSlowLocked(c)
+					continue clients
+				}
+			}
 		}
 	}
+}
+
+// enqueueReply queues a reply; a socket whose queue is full is dropped.
+func (h *Hub) enqueueReply(c *client, m []byte) {
+	select {
+	case <-c.quit:
+		return // closing already
+	default:
+	}
+	if !c.enqueue(m) {
+		h.mu.Lock()
+		h.dropSlowLocked(c)
+		h.mu.Unlock()
+	}
+}
+
+func (h *Hub) dropSlowLocked(c *client) {
+	h.dropLocked(c)
+	c.stop(CloseTooSlow, "too slow", true)
+	h.logger.Info("realtime: dropped slow socket", "period", c.period, "user", c.user.ID)
 }
 
 // Close closes every socket with 1001 (going away) after flushing what is
@@ -104,6 +252,15 @@ func (h *Hub) Deliver(ev Event) {
 // ctx.Err(). Call it after the HTTP server has stopped accepting: hijacked
 // connections are not tracked by http.Server.Shutdown.
 func (h *Hub) Close(ctx context.Context) error {
+	// Let the dispatcher queue what was delivered before Close, then stop it.
+	h.jobsMu.Lock()
+	if !h.jobsClosed {
+		h.jobsClosed = true
+		close(h.jobs)
+	}
+	h.jobsMu.Unlock()
+	<-h.dispatched
+
 	h.mu.Lock()
 	h.closed = true
 	var all []*client
@@ -182,13 +339,13 @@ func (h *Hub) dropLocked(c *client) {
 type client struct {
 	hub    *Hub
 	conn   *websocket.Conn
+	out    *batchWriter // under conn's writer (see hijacker)
 	user   User
 	period int64
 
 	send chan *[]byte // bounded queue; messages are shared between sockets
 
-	// ctx bounds every write; cancelling it aborts a write stuck on a peer
-	// that does not read (coder/websocket then closes the connection).
+	// ctx bounds the keepalive pings; stop cancels it.
 	ctx    context.Context
 	cancel context.CancelFunc
 
@@ -198,15 +355,24 @@ type client struct {
 	reason string
 	abort  bool
 
+	// writing and aborted let stop(abort) cut a write stuck on a peer that
+	// does not read, without a timer per write: the writer sets writing,
+	// then checks aborted; stop sets aborted, then checks writing. Either
+	// the writer sees aborted and does not write, or stop sees writing and
+	// closes the connection under it.
+	writing atomic.Bool
+	aborted atomic.Bool
+
 	seen    atomic.Bool // the peer sent something since the last ping tick
 	pinging atomic.Bool
 }
 
-func newClient(h *Hub, conn *websocket.Conn, u User, period int64) *client {
+func newClient(h *Hub, conn *websocket.Conn, out *batchWriter, u User, period int64) *client {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &client{
 		hub:    h,
 		conn:   conn,
+		out:    out,
 		user:   u,
 		period: period,
 		send:   make(chan *[]byte, h.queueSize),
@@ -234,6 +400,12 @@ func (c *client) stop(code websocket.StatusCode, reason string, abort bool) {
 		c.code, c.reason, c.abort = code, reason, abort
 		if abort {
 			c.cancel()
+			c.aborted.Store(true)
+			if c.writing.Load() {
+				// Not under the hub's lock: closing may wait for the
+				// connection's locks.
+				go c.conn.CloseNow()
+			}
 		}
 		close(c.quit)
 	})
@@ -263,7 +435,7 @@ func (c *client) writeLoop(pingInterval time.Duration) {
 		}
 		select {
 		case m := <-c.send:
-			if err := c.conn.Write(c.ctx, websocket.MessageText, *m); err != nil {
+			if err := c.writeBatch(m); err != nil {
 				c.fail()
 				return
 			}
@@ -274,6 +446,39 @@ func (c *client) writeLoop(pingInterval time.Duration) {
 			c.keepalive(pingInterval)
 		}
 	}
+}
+
+// writeBatch writes m and whatever else is queued (up to maxBatch
+// messages) to the connection in one write.
+func (c *client) writeBatch(m *[]byte) error {
+	c.out.begin()
+	n := 1
+	for ; ; n++ {
+		// The frame goes into the batch: this does not block, so it needs
+		// no context (which would cost a timer per message).
+		if err := c.conn.Write(context.Background(), websocket.MessageText, *m); err != nil {
+			c.out.end(false)
+			return err
+		}
+		if n == maxBatch {
+			break
+		}
+		select {
+		case m = <-c.send:
+			continue
+		default:
+		}
+		break
+	}
+	c.writing.Store(true)
+	defer c.writing.Store(false)
+	if c.aborted.Load() {
+		c.out.end(false)
+		return errAborted
+	}
+	c.hub.messages.Add(uint64(n))
+	c.hub.writes.Add(1)
+	return c.out.end(true)
 }
 
 // finish carries out stop's request.
@@ -287,7 +492,7 @@ func (c *client) finish() {
 		for {
 			select {
 			case m := <-c.send:
-				if c.conn.Write(c.ctx, websocket.MessageText, *m) != nil {
+				if c.writeBatch(m) != nil {
 					break flush
 				}
 			default:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -209,5 +210,37 @@ func TestDeliverWithoutSubscribers(t *testing.T) {
 	}
 	if err := h.Close(context.Background()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A reply (pong) is queued behind every event delivered before the ping was
+// read, though Deliver returns before the dispatcher has fanned them out:
+// a client that pings after a change learns of the change first.
+func TestReplyFollowsDeliveredEvents(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{hub: HubOpts{QueueSize: 512}})
+	c := b.connect(t, testPeriod, "admin")
+	// Other sockets of the period make each fan-out take a while.
+	for i := range 200 {
+		raw, _, err := dialRaw(strings.TrimPrefix(b.srv.URL, "http://"), fmt.Sprintf("/ws/schedule/%d/?token=pa%d", testPeriod, 100+i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer raw.Close()
+	}
+	for round := range 20 {
+		for i := range 20 {
+			b.hub.Deliver(Event{PeriodID: testPeriod, Full: msg(fmt.Sprintf(`{"type":"n","round":%d,"i":%d}`, round, i))})
+		}
+		send(t, c, fmt.Sprintf(`{"type":"ping","timestamp":%d}`, round))
+		for i := range 20 {
+			want := fmt.Sprintf(`{"type":"n","round":%d,"i":%d}`, round, i)
+			if got := readMsg(t, c); got != want {
+				t.Fatalf("round %d: got %s, want %s", round, got, want)
+			}
+		}
+		if got, want := readMsg(t, c), fmt.Sprintf(`{"type":"pong","timestamp":%d}`, round); got != want {
+			t.Fatalf("round %d: got %s, want %s", round, got, want)
+		}
 	}
 }

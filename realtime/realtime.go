@@ -5,8 +5,12 @@
 // The pieces:
 //
 //   - Hub keeps the sockets of this process, grouped by period, and fans an
-//     Event out to them. Deliver never blocks: every socket has a bounded queue
-//     and a socket whose queue is full is dropped (see CloseTooSlow).
+//     Event out to them. Deliver hands the event to the hub's dispatcher
+//     goroutine and returns, so a change does not wait for the fan-out.
+//     Every socket has a bounded queue; a socket whose queue is full is
+//     dropped (see CloseTooSlow). Each socket's writer sends all it finds
+//     queued in one write (a change's event and its coverage.alert travel
+//     together).
 //   - NewHandler's handler upgrades the HTTP request, authenticates the token, checks the
 //     period, registers the socket with the Hub and answers the client's
 //     messages (ping → pong, bad JSON → error).
@@ -17,7 +21,10 @@
 //
 // Events are published only after commit, never for a transaction that rolled
 // back, and in commit order on every socket (for LocalBroker, provided the
-// caller's Tx runs AfterCommit functions in commit order).
+// caller's Tx runs AfterCommit functions in commit order). Replies to a
+// socket's messages go through the dispatcher too: with LocalBroker, whose
+// AfterCommit runs before the API call answers, a client that pings after a
+// call returned gets the call's events before the pong.
 //
 // Client messages, as in the seed: {"type":"ping","timestamp":X} is answered
 // {"type":"pong","timestamp":X} (X echoed as sent, null when absent); text

@@ -70,10 +70,25 @@ func (s *Service) FindShift(ctx context.Context, u *pasched.User, id int64) (*pa
 
 // scope limits f to what u may see.
 func scope(u *pasched.User, f sqlstore.ShiftFilter) sqlstore.ShiftFilter {
-	if !u.IsAdmin() {
-		f.RequestedBy = u.ID
+	if id := ShiftScope(u); id != 0 {
+		f.RequestedBy = id
 	}
 	return f
+}
+
+// ShiftScope is whose shifts u may list: 0 for an admin (everyone's), else
+// u's own id (the seed's queryset filter).
+func ShiftScope(u *pasched.User) int64 {
+	if u.IsAdmin() {
+		return 0
+	}
+	return u.ID
+}
+
+// ShiftPage returns, in one query, a page of the shifts of f that u may see,
+// newest first, with their count (see sqlstore.FindShiftPage).
+func (s *Service) ShiftPage(ctx context.Context, u *pasched.User, f sqlstore.ShiftFilter, last bool) (sqlstore.ShiftPage, error) {
+	return sqlstore.FindShiftPage(ctx, s.DB, scope(u, f), last)
 }
 
 // CountShifts counts the shifts of f that u may see.

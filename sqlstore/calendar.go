@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"pasched/schedule"
@@ -106,54 +105,13 @@ func StampCalendar(ctx context.Context, db *DB, from, to schedule.Date, userID i
 	return st, exists, nil
 }
 
-// changeTracker turns SQLite's per-connection PRAGMA data_version into one
-// generation per database: it moves whenever a reader connection sees a
-// value other than the one it saw last (or is seen for the first time).
-// Reader connections never write, so every change they see is another
-// connection's commit. A result read after observing generation g is
-// current for as long as the generation stays g: any later commit is seen
-// by each connection's next observation, which moves it.
-type changeTracker struct {
-	mu   sync.Mutex
-	gen  uint64
-	seen map[any]int64 // driver connection → its last data_version
-}
-
-// changeTrackers holds the changeTracker of each SQLite *DB.
-var changeTrackers sync.Map
-
-func (t *changeTracker) observe(conn any, version int64) uint64 {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if last, ok := t.seen[conn]; !ok || last != version {
-		if t.seen == nil {
-			t.seen = map[any]int64{}
-		}
-		t.seen[conn] = version
-		t.gen++
-	}
-	return t.gen
-}
-
 func stampSQLite(ctx context.Context, db *DB, userID int64) (CalendarStamp, bool, error) {
-	tv, _ := changeTrackers.LoadOrStore(db, &changeTracker{})
-	conn, err := db.read.Conn(ctx)
+	var users int64
+	gen, err := observeChanges(ctx, db, stampUserQuery, []any{userID}, &users)
 	if err != nil {
 		return CalendarStamp{}, false, fmt.Errorf("stamp calendar: %w", err)
 	}
-	defer conn.Close()
-	var driverConn any
-	if err := conn.Raw(func(dc any) error { driverConn = dc; return nil }); err != nil {
-		return CalendarStamp{}, false, fmt.Errorf("stamp calendar: %w", err)
-	}
-	var version, users int64
-	db.queries.Add(1)
-	err = conn.QueryRowContext(ctx, `SELECT (SELECT data_version FROM pragma_data_version()),
-		(SELECT COUNT(*) FROM users WHERE id = $1)`, userID).Scan(&version, &users)
-	if err != nil {
-		return CalendarStamp{}, false, fmt.Errorf("stamp calendar: %w", err)
-	}
-	return CalendarStamp{gen: tv.(*changeTracker).observe(driverConn, version)}, users > 0, nil
+	return CalendarStamp{gen: gen}, users > 0, nil
 }
 
 // FindCalendarShifts returns, in one query, every APPROVED shift of every PA

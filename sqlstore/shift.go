@@ -1,10 +1,12 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"pasched"
@@ -13,26 +15,32 @@ import (
 
 // shiftSelect reads a shift with its period's name and its requester's and
 // approver's names in one query (no N+1).
-const shiftSelect = `SELECT s.id, s.schedule_period_id, p.name, s.requested_by_id, ru.first_name, ru.last_name, ru.email,
+const shiftSelect = shiftColumns + shiftFrom
+
+const (
+	shiftColumns = `SELECT s.id, s.schedule_period_id, p.name, s.requested_by_id, ru.first_name, ru.last_name, ru.email,
 	s.date, s.start_time, s.end_time, CAST(ROUND(s.duration_hours * 100) AS INTEGER), s.status,
 	s.notes, s.admin_notes, s.rejected_reason, s.created_at, s.updated_at, s.approved_at,
-	s.approved_by_id, au.first_name, au.last_name
+	s.approved_by_id, au.first_name, au.last_name`
+	shiftFrom = `
 	FROM shift_requests s
 	JOIN schedule_periods p ON p.id = s.schedule_period_id
 	JOIN users ru ON ru.id = s.requested_by_id
 	LEFT JOIN users au ON au.id = s.approved_by_id`
+)
 
-func scanShift(r rowScanner) (*pasched.Shift, error) {
+func scanShift(r rowScanner, extra ...any) (*pasched.Shift, error) {
 	var (
 		s             pasched.Shift
 		rFirst, rLast string
 		approvedBy    sql.NullInt64
 		aFirst, aLast sql.NullString
 	)
-	err := r.Scan(&s.ID, &s.PeriodID, &s.PeriodName, &s.RequestedByID, &rFirst, &rLast, &s.RequestedByMail,
-		schedDate{&s.Date}, schedTime{&s.Start}, schedTime{&s.End}, &s.DurationHundredths, &s.Status,
+	dest := append(make([]any, 0, 21+len(extra)), &s.ID, &s.PeriodID, &s.PeriodName, &s.RequestedByID, &rFirst, &rLast,
+		&s.RequestedByMail, schedDate{&s.Date}, schedTime{&s.Start}, schedTime{&s.End}, &s.DurationHundredths, &s.Status,
 		&s.Notes, &s.AdminNotes, &s.RejectedReason, schedTS{&s.CreatedAt}, schedTS{&s.UpdatedAt}, nullSchedTS{&s.ApprovedAt},
 		&approvedBy, &aFirst, &aLast)
+	err := r.Scan(append(dest, extra...)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, pasched.Errorf(pasched.ENOTFOUND, "No ShiftRequest matches the given query.")
 	}
@@ -134,6 +142,73 @@ func FindShifts(ctx context.Context, q querier, f ShiftFilter) ([]*pasched.Shift
 		return nil, fmt.Errorf("find shifts: %w", err)
 	}
 	return out, nil
+}
+
+// ShiftPage is one page of a paginated list of shifts.
+type ShiftPage struct {
+	Shifts []*pasched.Shift
+	// Count is how many shifts the filter selects in all.
+	Count int
+	// Offset is where the page starts (for a last page, as computed).
+	Offset int
+	// Beyond is set when a page past the first has no shift: it is past
+	// the end and Count is unknown.
+	Beyond bool
+}
+
+// FindShiftPage returns, in one query, the page of f (its Order, Limit >
+// 0 and Offset) with the count of the whole filter; with last set, the last
+// page of that size instead (offset worked out from the count in the same
+// query, the first page when there is no shift).
+func FindShiftPage(ctx context.Context, q querier, f ShiftFilter, last bool) (ShiftPage, error) {
+	if f.Limit <= 0 {
+		return ShiftPage{}, errors.New("find shift page: no page size")
+	}
+	var a sqlArgs
+	where := f.where(&a)
+	// One WHERE for the page and the count (its placeholders used twice).
+	// The count is an uncorrelated subquery: both engines run it once.
+	count := `(SELECT COUNT(*) FROM shift_requests s` + where + `)`
+	query := shiftColumns + `, ` + count + shiftFrom + where
+	if f.Order == "date" {
+		query += ` ORDER BY s.date, s.start_time, s.id`
+	} else {
+		query += ` ORDER BY s.created_at DESC, s.id DESC`
+	}
+	size := a.add(f.Limit)
+	if last {
+		query += ` LIMIT ` + size + ` OFFSET (SELECT CASE WHEN COUNT(*) = 0 THEN 0 ELSE (COUNT(*) - 1) / ` + size + ` * ` + size +
+			` END FROM shift_requests s` + where + `)`
+	} else {
+		query += ` LIMIT ` + size + ` OFFSET ` + a.add(f.Offset)
+	}
+	rows, err := q.QueryContext(ctx, query, a.vals...)
+	if err != nil {
+		return ShiftPage{}, fmt.Errorf("find shift page: %w", err)
+	}
+	defer rows.Close()
+	p := ShiftPage{Shifts: make([]*pasched.Shift, 0, f.Limit), Offset: f.Offset}
+	for rows.Next() {
+		var total int64
+		s, err := scanShift(rows, &total)
+		if err != nil {
+			return ShiftPage{}, err
+		}
+		p.Count = int(total)
+		p.Shifts = append(p.Shifts, s)
+	}
+	if err := rows.Err(); err != nil {
+		return ShiftPage{}, fmt.Errorf("find shift page: %w", err)
+	}
+	switch {
+	case len(p.Shifts) == 0 && (last || f.Offset == 0):
+		p.Offset = 0 // nothing at all
+	case len(p.Shifts) == 0:
+		p.Beyond = true
+	case last:
+		p.Offset = (p.Count - 1) / f.Limit * f.Limit
+	}
+	return p, nil
 }
 
 // CreateShift inserts s (its ID, created_at and updated_at are set from
@@ -239,7 +314,7 @@ func FindSlots(ctx context.Context, db querier, q SlotQuery) ([]*pasched.Shift, 
 	}
 	rows, err := db.QueryContext(ctx, `SELECT s.id, s.schedule_period_id, s.requested_by_id,
 		s.date, s.start_time, s.end_time, s.status
-		FROM shift_requests s WHERE `+strings.Join(conds, " OR ")+` ORDER BY s.id`, a.vals...)
+		FROM shift_requests s WHERE `+strings.Join(conds, " OR "), a.vals...)
 	if err != nil {
 		return nil, fmt.Errorf("find shifts around: %w", err)
 	}
@@ -256,6 +331,7 @@ func FindSlots(ctx context.Context, db querier, q SlotQuery) ([]*pasched.Shift, 
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("find shifts around: %w", err)
 	}
+	slices.SortFunc(out, func(x, y *pasched.Shift) int { return cmp.Compare(x.ID, y.ID) })
 	return out, nil
 }
 

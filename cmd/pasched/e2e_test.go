@@ -57,9 +57,10 @@ func binary(t *testing.T) string {
 
 // instance is one running `pasched serve`.
 type instance struct {
-	base string
-	addr string // host:port
-	cmd  *exec.Cmd
+	base      string
+	addr      string // host:port
+	pprofAddr string // with PPROF_ADDR
+	cmd       *exec.Cmd
 
 	exited chan struct{} // closed once the process has exited
 	err    error         // cmd.Wait's answer, once exited is closed
@@ -126,11 +127,11 @@ func baseEnv(dir, databaseURL string) []string {
 // startServe runs `pasched serve --addr 127.0.0.1:0` and waits for its
 // "pasched ready" log line, which carries the bound address. The process is
 // stopped with SIGTERM when the test ends, and must exit 0.
-func startServe(t *testing.T, dir, databaseURL string) *instance {
+func startServe(t *testing.T, dir, databaseURL string, env ...string) *instance {
 	t.Helper()
 	cmd := exec.Command(binary(t), "serve", "--addr", "127.0.0.1:0")
 	cmd.Dir = dir
-	cmd.Env = baseEnv(dir, databaseURL)
+	cmd.Env = append(baseEnv(dir, databaseURL), env...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -153,8 +154,11 @@ func startServe(t *testing.T, dir, databaseURL string) *instance {
 			in.mu.Lock()
 			in.logs = append(in.logs, line)
 			in.mu.Unlock()
-			if line.Msg == "pasched ready" {
+			switch line.Msg {
+			case "pasched ready":
 				ready <- line.Addr
+			case "pprof listening":
+				in.pprofAddr = line.Addr // before "pasched ready"
 			}
 		}
 		in.err = cmd.Wait()
@@ -226,12 +230,42 @@ func TestServeSQLite(t *testing.T) {
 	dir := t.TempDir()
 	dbURL := "sqlite:///" + filepath.Join(dir, "pasched.db")
 	createAdminCmd(t, dir, dbURL)
-	a := startServe(t, dir, dbURL)
+	a := startServe(t, dir, dbURL, "PPROF_ADDR=127.0.0.1:0")
 	call(t, "GET", a.base+"/healthz", "", nil, 200)
 	tok := loginAs(t, a.base, "admin@example.com", "Adm1n-Pass-2030!")
 	me := call(t, "GET", a.base+"/api/auth/me/", tok, nil, 200)
 	if me["role"] != "ADMIN" || me["email"] != "admin@example.com" {
 		t.Fatalf("me = %v", me)
+	}
+	// Profiling is on its own loopback listener, never on the API's.
+	if a.pprofAddr == "" {
+		t.Fatal("no pprof listener with PPROF_ADDR set")
+	}
+	res, err := http.Get("http://" + a.pprofAddr + "/debug/pprof/")
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("pprof index: %v %v", res, err)
+	}
+	res.Body.Close()
+	if res, err := http.Get(a.base + "/debug/pprof/"); err != nil || res.StatusCode != 404 {
+		t.Fatalf("pprof on the API port: %v %v", res, err)
+	} else {
+		res.Body.Close()
+	}
+}
+
+// TestPprofRefusesPublicAddress: PPROF_ADDR on a non-loopback address stops
+// serve before it starts.
+func TestPprofRefusesPublicAddress(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and starts the binary")
+	}
+	dir := t.TempDir()
+	cmd := exec.Command(binary(t), "serve", "--addr", "127.0.0.1:0")
+	cmd.Dir = dir
+	cmd.Env = append(baseEnv(dir, "sqlite:///"+filepath.Join(dir, "pasched.db")), "PPROF_ADDR=0.0.0.0:0")
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "only a loopback address is allowed") {
+		t.Fatalf("serve with PPROF_ADDR=0.0.0.0:0: %v\n%s", err, out)
 	}
 }
 

@@ -233,8 +233,8 @@ func serve(ctx context.Context, cfg *config, addr string) error {
 			cleanup()
 		}
 	}()
-	if err := waitBroker(ctx, a.broker); err != nil {
-		return err
+	if !waitBroker(ctx, a.broker) {
+		return nil // stopped while starting
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -247,20 +247,24 @@ func serve(ctx context.Context, cfg *config, addr string) error {
 	}
 	defer stopPprof()
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
-	if err := a.jobs.Start(ctx); err != nil {
+	// Not ctx: River soft-stops when its Start context ends, and the
+	// workers must stop only after the HTTP server and the sockets.
+	if err := a.jobs.Start(context.WithoutCancel(ctx)); err != nil {
 		ln.Close()
 		return fmt.Errorf("start workers: %w", err)
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	slog.Info("pasched ready", "addr", ln.Addr().String(), "database", string(a.db.Dialect), "startup_ms", time.Since(start).Milliseconds())
+	var serveErr error
 	select {
-	case err := <-errc:
-		return err
+	case serveErr = <-errc:
+		slog.Error("http server", "err", serveErr)
 	case <-ctx.Done():
 	}
 	cleanup = nil
-	return shutdown(a, hs, stopBroker, brokerDone)
+	shutdown(a, hs, stopBroker, brokerDone)
+	return serveErr
 }
 
 // shutdownTimeout bounds the whole shutdown sequence.
@@ -272,7 +276,7 @@ const shutdownTimeout = 15 * time.Second
 // feeding the hub; the job workers stop; the database closes. Each step is
 // bounded by what is left of shutdownTimeout; a step that overruns is
 // logged and the sequence goes on, so serve always exits.
-func shutdown(a *app, hs *http.Server, stopBroker func(), brokerDone <-chan struct{}) error {
+func shutdown(a *app, hs *http.Server, stopBroker func(), brokerDone <-chan struct{}) {
 	slog.Info("shutting down")
 	began := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
@@ -296,7 +300,6 @@ func shutdown(a *app, hs *http.Server, stopBroker func(), brokerDone <-chan stru
 	slog.Info("shutdown: workers stopped")
 	a.close()
 	slog.Info("shutdown: database closed", "shutdown_ms", time.Since(began).Milliseconds())
-	return nil
 }
 
 // brokerReadyTimeout bounds how long serve waits for the PostgreSQL
@@ -305,11 +308,12 @@ func shutdown(a *app, hs *http.Server, stopBroker func(), brokerDone <-chan stru
 const brokerReadyTimeout = 30 * time.Second
 
 // waitBroker waits until a PostgreSQL broker LISTENs, so that an instance
-// reported ready receives every event committed from then on.
-func waitBroker(ctx context.Context, b realtime.Broker) error {
+// reported ready receives every event committed from then on. It reports
+// false when ctx ended first.
+func waitBroker(ctx context.Context, b realtime.Broker) bool {
 	pg, ok := b.(*realtime.PGBroker)
 	if !ok {
-		return nil
+		return true
 	}
 	t := time.NewTimer(brokerReadyTimeout)
 	defer t.Stop()
@@ -318,9 +322,9 @@ func waitBroker(ctx context.Context, b realtime.Broker) error {
 	case <-t.C:
 		slog.Warn("realtime: PostgreSQL listener not ready; serving without it until it connects", "waited", brokerReadyTimeout)
 	case <-ctx.Done():
-		return ctx.Err()
+		return false
 	}
-	return nil
+	return true
 }
 
 // startPprof serves net/http/pprof on addr when it is set. addr must be a
@@ -396,7 +400,9 @@ func worker(ctx context.Context, cfg *config) error {
 		return err
 	}
 	defer a.close()
-	if err := a.jobs.Start(ctx); err != nil {
+	// Stopped explicitly below (a cancelled Start context would stop River
+	// on its own, without the bound).
+	if err := a.jobs.Start(context.WithoutCancel(ctx)); err != nil {
 		return err
 	}
 	slog.Info("pasched worker ready", "database", string(a.db.Dialect))

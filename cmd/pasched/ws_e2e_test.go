@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -26,10 +27,11 @@ import (
 //
 // Absence is proved without sleeping. The service hands an event to the
 // hub before its HTTP response is written (LocalBroker delivers in the
-// transaction's AfterCommit, which runs before WriteTx returns), and a socket
-// sends its messages in the order they were queued. So once a call has
-// answered, a ping sent on a socket is answered after every event the call
-// queued for it: what has not arrived before the pong was not sent
+// transaction's AfterCommit, which runs before WriteTx returns); the hub's
+// dispatcher queues events and replies to client messages in the order it
+// got them, and a socket sends its messages in queue order. So once a call
+// has answered, a ping sent on a socket is answered after every event the
+// call raised for it: what has not arrived before the pong was not sent
 // (wsClient.drain).
 
 // obj is a JSON object as the tests write expected messages.
@@ -648,6 +650,9 @@ func TestWebSocketShutdownSQLite(t *testing.T) {
 
 	var steps []string
 	for _, l := range f.in.lines() {
+		if l.Msg == "River client stopped" && !slices.Contains(steps, "shutdown: websockets closed") {
+			t.Errorf("the job workers stopped before the sockets were closed")
+		}
 		if l.Msg == "shutting down" || strings.HasPrefix(l.Msg, "shutdown: ") {
 			steps = append(steps, l.Msg)
 			if l.Msg == "shutdown: websockets closed" && (l.Sockets == nil || *l.Sockets != len(socks)) {
