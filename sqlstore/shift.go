@@ -319,18 +319,31 @@ func FindSlots(ctx context.Context, db querier, q SlotQuery) ([]*pasched.Shift, 
 		return nil, fmt.Errorf("find shifts around: %w", err)
 	}
 	defer rows.Close()
-	var out []*pasched.Shift
+	// A change reads tens to hundreds of these: the rows are scanned into
+	// one scratch shift and kept in slabs, not allocated one by one.
+	var (
+		out  []*pasched.Shift
+		slab []pasched.Shift
+		cur  pasched.Shift
+	)
+	dest := []any{&cur.ID, &cur.PeriodID, &cur.RequestedByID,
+		schedDate{&cur.Date}, schedTime{&cur.Start}, schedTime{&cur.End}, &cur.Status}
 	for rows.Next() {
-		var s pasched.Shift
-		if err := rows.Scan(&s.ID, &s.PeriodID, &s.RequestedByID,
-			schedDate{&s.Date}, schedTime{&s.Start}, schedTime{&s.End}, &s.Status); err != nil {
+		cur = pasched.Shift{}
+		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("find shifts around: %w", err)
 		}
-		out = append(out, &s)
+		if len(slab) == cap(slab) {
+			slab = make([]pasched.Shift, 0, 32)
+		}
+		slab = append(slab, cur)
+		out = append(out, &slab[len(slab)-1])
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("find shifts around: %w", err)
 	}
+	// Sorted here rather than by SQL: with the OR of index ranges SQLite
+	// would sort the rows in a temporary b-tree.
 	slices.SortFunc(out, func(x, y *pasched.Shift) int { return cmp.Compare(x.ID, y.ID) })
 	return out, nil
 }
