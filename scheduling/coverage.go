@@ -26,6 +26,17 @@ type effect struct {
 	added   []*pasched.Shift
 	// periodID is the room of the coverage alerts.
 	periodID int64
+	// oldPeriodID, when an edit moved the shift to another period, is the
+	// room it left: its sockets hear of the change too.
+	oldPeriodID int64
+}
+
+// rooms are the periods whose sockets hear of the effect.
+func (e *effect) rooms() []int64 {
+	if e.oldPeriodID != 0 && e.oldPeriodID != e.periodID {
+		return []int64{e.periodID, e.oldPeriodID}
+	}
+	return []int64{e.periodID}
 }
 
 func (e *effect) empty() bool { return len(e.removed) == 0 && len(e.added) == 0 }
@@ -198,7 +209,7 @@ func (s *Service) recompute(ctx context.Context, tx *wtx, sn *snapshot, e *effec
 	if e.empty() {
 		return nil
 	}
-	if err := s.recomputeCoverage(ctx, tx, sn, s.coverageDates(e), e.periodID); err != nil {
+	if err := s.recomputeCoverage(ctx, tx, sn, s.coverageDates(e), e.rooms()); err != nil {
 		return err
 	}
 	return s.recomputeWeeks(ctx, tx, sn, weeksByPA(e))
@@ -221,7 +232,7 @@ func (s *Service) uncovered(d schedule.Date) *pasched.DayCoverage {
 	return s.computeCoverage(d, nil)
 }
 
-func (s *Service) recomputeCoverage(ctx context.Context, tx *wtx, sn *snapshot, dates []schedule.Date, periodID int64) error {
+func (s *Service) recomputeCoverage(ctx context.Context, tx *wtx, sn *snapshot, dates []schedule.Date, rooms []int64) error {
 	if len(dates) == 0 {
 		return nil
 	}
@@ -246,8 +257,10 @@ func (s *Service) recomputeCoverage(ctx context.Context, tx *wtx, sn *snapshot, 
 			continue
 		}
 		msg := coverageMessage{Type: EventCoverageAlert, Date: d.String(), Coverage: NewCoverageJSON(now), Message: "Coverage status updated"}
-		if err := s.stage(ctx, tx, periodID, 0, msg, nil); err != nil {
-			return err
+		for _, room := range rooms {
+			if err := s.stage(ctx, tx, room, 0, msg, nil); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

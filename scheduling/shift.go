@@ -353,7 +353,7 @@ func (s *Service) UpdateShift(ctx context.Context, u *pasched.User, id int64, in
 				sh.RejectedReason = *in.RejectedReason
 			}
 		}
-		eff := &effect{periodID: sh.PeriodID}
+		eff := &effect{periodID: sh.PeriodID, oldPeriodID: old.PeriodID}
 		var sn *snapshot
 		if in.PeriodID != nil || in.Date != nil || in.Start != nil || in.End != nil {
 			p := newPeriod
@@ -428,6 +428,12 @@ func (s *Service) stageUpdated(ctx context.Context, tx *wtx, old, sh *pasched.Sh
 		changes["admin_notes"] = Change{Old: old.AdminNotes, New: sh.AdminNotes}
 	}
 	full := shiftUpdatedMessage{Type: EventShiftUpdated, Shift: NewShiftJSON(sh), Changes: changes, Message: msg}
+	if old.PeriodID != sh.PeriodID {
+		// The period it left must hear that it moved away.
+		if err := s.stage(ctx, tx, old.PeriodID, sh.RequestedByID, full, public); err != nil {
+			return err
+		}
+	}
 	return s.stage(ctx, tx, sh.PeriodID, sh.RequestedByID, full, public)
 }
 
