@@ -167,13 +167,7 @@ func (sb *schedBench) run(fn func(i int64) error) {
 	})
 	sb.b.ReportMetric(float64(sb.b.N)/time.Since(start).Seconds(), "req/s")
 	sb.b.ReportMetric(float64((cpuTime()-cpu).Microseconds())/float64(sb.b.N), "cpu-µs/op")
-	if n := scheduling.BatchOps.Load(); n > 0 {
-		sb.b.ReportMetric(float64(scheduling.BatchNanos.Load())/1e3/float64(n), "serial-µs/op")
-		sb.b.ReportMetric(float64(n)/float64(scheduling.BatchCount.Load()), "ops/batch")
-		scheduling.BatchOps.Store(0)
-		scheduling.BatchNanos.Store(0)
-		scheduling.BatchCount.Store(0)
-	}
+
 }
 
 // BenchmarkShiftList is page 1 of /api/shifts/ as the admin (50 of 620

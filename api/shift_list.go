@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strconv"
 	"sync"
@@ -214,10 +215,19 @@ func (l *shiftListAPI) cached(ctx context.Context, k listKey, gen uint64, load f
 			return nil, ctx.Err()
 		}
 	}
+	finished := false
+	defer func() {
+		if !finished { // load panicked: let the waiters load for themselves
+			l.cache.finish(k, mine, nil, errListLoad)
+		}
+	}()
 	p, err := load()
+	finished = true
 	l.cache.finish(k, mine, p, err)
 	return p, err
 }
+
+var errListLoad = errors.New("list page load failed")
 
 // load reads and renders page n (0: the last) of f for u.
 func (l *shiftListAPI) load(ctx context.Context, u *pasched.User, f sqlstore.ShiftFilter, n int, gen uint64) (*listPage, error) {

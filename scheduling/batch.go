@@ -7,16 +7,12 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"sync"
-	"sync/atomic"
-	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/riverqueue/river"
 
 	"pasched/sqlstore"
 )
-
-var BatchNanos, BatchOps, BatchCount atomic.Int64
 
 // maxBatch bounds how many changes share one database transaction.
 const maxBatch = 32
@@ -87,11 +83,7 @@ func (s *Service) write(ctx context.Context, fn func(ctx context.Context, tx *wt
 	b.queue = append([]*writeOp(nil), b.queue[n:]...)
 	b.mu.Unlock()
 
-	t0 := time.Now()
 	s.runBatch(ops)
-	BatchNanos.Add(int64(time.Since(t0)))
-	BatchOps.Add(int64(len(ops)))
-	BatchCount.Add(1)
 
 	for _, o := range ops {
 		if o != op {
