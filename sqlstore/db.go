@@ -52,6 +52,8 @@ type DB struct {
 	read *sql.DB
 	// DSN is the connection string as given to the driver.
 	DSN string
+	// path is the SQLite file ("" on PostgreSQL).
+	path string
 
 	queries atomic.Int64
 	// readStmts and writeStmts cache prepared statements (stmtcache.go).
@@ -79,6 +81,7 @@ func Open(ctx context.Context, databaseURL string) (*DB, error) {
 			}
 		}
 		db.Dialect = SQLite
+		db.path = path
 		pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
 		db.DSN = "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + pragmas + "&_txlock=immediate"
 		w, err := sql.Open("sqlite", db.DSN)
@@ -293,9 +296,17 @@ func (db *DB) Migrate(ctx context.Context, river func(ctx context.Context) error
 		return fmt.Errorf("migrate: %w", err)
 	}
 	if db.Dialect == SQLite {
-		// SQLite's writer pool has one connection, which River needs next;
-		// BEGIN IMMEDIATE already serialises concurrent migrators.
-		err := db.migrateSchema(ctx, conn)
+		// SQLite has no advisory locks and River's migrator takes none: a
+		// lock file serialises processes (a serve and a worker starting
+		// together). The writer pool's one connection is released before
+		// River needs it.
+		unlock, err := lockFile(ctx, db.path+".migrate-lock")
+		if err != nil {
+			conn.Close()
+			return fmt.Errorf("migrate: %w", err)
+		}
+		defer unlock()
+		err = db.migrateSchema(ctx, conn)
 		conn.Close()
 		if err != nil {
 			return err
