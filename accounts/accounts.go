@@ -19,6 +19,7 @@ import (
 	"pasched/jobs"
 	"pasched/mail"
 	"pasched/password"
+	"pasched/realtime"
 	"pasched/sqlstore"
 	"pasched/token"
 )
@@ -40,6 +41,10 @@ type Service struct {
 	// PostgreSQL; negative turns the cache off. Changes made through this
 	// Service are seen at once.
 	UserCacheTTL time.Duration
+	// Broker, when set, carries the revocation of a user's live sockets
+	// (realtime.Event.RevokeUserID) to every instance when a password reset
+	// commits (see RevokeLiveSessions). nil: no live channel to tell.
+	Broker realtime.Broker
 
 	cacheOnce sync.Once
 	users     *userCache
@@ -391,7 +396,10 @@ func (s *Service) ConfirmPasswordReset(ctx context.Context, tok, plain string) e
 		if err := sqlstore.BlacklistAllForUser(ctx, tx, t.UserID); err != nil {
 			return err
 		}
-		return sqlstore.SetTokensValidAfter(ctx, tx, t.UserID, tx.Now)
+		if err := sqlstore.SetTokensValidAfter(ctx, tx, t.UserID, tx.Now); err != nil {
+			return err
+		}
+		return s.RevokeLiveSessions(ctx, tx, t.UserID)
 	})
 }
 
@@ -414,10 +422,26 @@ func (s *Service) UpdateProfile(ctx context.Context, id int64, up pasched.Profil
 // Authenticate resolves an access token to an active user, with simplejwt's
 // failure reasons.
 func (s *Service) Authenticate(ctx context.Context, raw string) (*pasched.User, error) {
+	u, _, err := s.AuthenticateWithExpiry(ctx, raw)
+	return u, err
+}
+
+// AuthenticateWithExpiry is Authenticate that also returns when the access
+// token expires (its exp claim), for connections that outlive the request,
+// such as the live channel's sockets.
+func (s *Service) AuthenticateWithExpiry(ctx context.Context, raw string) (*pasched.User, time.Time, error) {
 	c, err := s.Signer.Parse(raw, token.Access)
 	if err != nil {
-		return nil, err
+		return nil, time.Time{}, err
 	}
+	u, err := s.authenticateClaims(ctx, c)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	return u, c.ExpiresAt(), nil
+}
+
+func (s *Service) authenticateClaims(ctx context.Context, c token.Claims) (*pasched.User, error) {
 	u, err := s.cache().user(ctx, s.DB, int64(c.UserID))
 	if err != nil && pasched.ErrorCode(err) == pasched.ENOTFOUND {
 		return nil, ErrUserNotFound

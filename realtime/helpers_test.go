@@ -45,6 +45,8 @@ type setupOpts struct {
 	hub          HubOpts
 	pingInterval time.Duration
 	periodErr    error
+	// authenticate, when set, replaces the test Authenticate.
+	authenticate func(ctx context.Context, token string) (User, error)
 }
 
 func setup(t testing.TB, o setupOpts) *testBundle {
@@ -57,17 +59,12 @@ func setup(t testing.TB, o setupOpts) *testBundle {
 
 func setupWithHub(t testing.TB, hub *Hub, o setupOpts) *testBundle {
 	t.Helper()
+	auth := o.authenticate
+	if auth == nil {
+		auth = testAuthenticate
+	}
 	h := NewHandler(hub, HandlerOpts{
-		Authenticate: func(_ context.Context, token string) (User, error) {
-			if u, ok := testUsers[token]; ok {
-				return u, nil
-			}
-			// "pa<id>": a PA with that id (benchmarks).
-			if id, err := strconv.ParseInt(strings.TrimPrefix(token, "pa"), 10, 64); err == nil && strings.HasPrefix(token, "pa") {
-				return User{ID: id, Email: token + "@example.com", Role: "PA"}, nil
-			}
-			return User{}, errBadToken
-		},
+		Authenticate: auth,
 		PeriodExists: func(_ context.Context, id int64) (bool, error) {
 			if o.periodErr != nil {
 				return false, o.periodErr
@@ -87,6 +84,18 @@ func setupWithHub(t testing.TB, hub *Hub, o setupOpts) *testBundle {
 		srv.Close()
 	})
 	return &testBundle{hub: hub, srv: srv}
+}
+
+// testAuthenticate knows testUsers and "pa<id>" tokens (benchmarks), whose
+// tokens expire in an hour, so that the expiry heap's cost is measured.
+func testAuthenticate(_ context.Context, token string) (User, error) {
+	if u, ok := testUsers[token]; ok {
+		return u, nil
+	}
+	if id, err := strconv.ParseInt(strings.TrimPrefix(token, "pa"), 10, 64); err == nil && strings.HasPrefix(token, "pa") {
+		return User{ID: id, Email: token + "@example.com", Role: "PA", Expires: time.Now().Add(time.Hour)}, nil
+	}
+	return User{}, errBadToken
 }
 
 func quietLogger() *slog.Logger {

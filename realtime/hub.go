@@ -22,6 +22,9 @@ type HubOpts struct {
 	QueueSize int
 	// Logger receives connection-level diagnostics; default slog.Default().
 	Logger *slog.Logger
+	// Now is the clock that User.Expires is compared with; default
+	// time.Now. (Tests inject a fake one.)
+	Now func() time.Time
 }
 
 // jobQueueSize bounds the events and replies waiting for the dispatcher;
@@ -47,10 +50,19 @@ type Hub struct {
 	queueSize int
 	logger    *slog.Logger
 
-	mu      sync.Mutex // guards periods, count and closed
+	mu      sync.Mutex // guards periods, count, closed and expiry
 	periods map[int64]map[*client]struct{}
 	count   int
 	closed  bool
+
+	// expiry holds the sockets whose token expires (User.Expires set),
+	// soonest first; one goroutine, expireLoop, closes them when due.
+	expiry     expiryHeap
+	now        func() time.Time
+	wakeExpiry chan struct{} // cap 1: the soonest expiry changed
+	stopExpiry chan struct{} // closed by Close
+	stopOnce   sync.Once
+	expiryDone chan struct{} // closed when expireLoop has returned
 
 	jobsMu     sync.RWMutex // jobs is closed under the write lock
 	jobs       chan job
@@ -91,14 +103,22 @@ func NewHub(opts HubOpts) *Hub {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
 	h := &Hub{
 		queueSize:  opts.QueueSize,
 		logger:     opts.Logger,
 		periods:    make(map[int64]map[*client]struct{}),
+		now:        opts.Now,
+		wakeExpiry: make(chan struct{}, 1),
+		stopExpiry: make(chan struct{}),
+		expiryDone: make(chan struct{}),
 		jobs:       make(chan job, jobQueueSize),
 		dispatched: make(chan struct{}),
 	}
 	go h.dispatch()
+	go h.expireLoop()
 	return h
 }
 
@@ -120,8 +140,11 @@ func (h *Hub) Count() int {
 // reply to any message it sends after Deliver returned. The message bytes
 // are shared, not copied; the caller must not modify them afterwards. After
 // Close, Deliver does nothing.
+//
+// An event with RevokeUserID set is not a message: it closes every socket
+// of that user with CloseUnauthorized, after the events delivered before it.
 func (h *Hub) Deliver(ev Event) {
-	if len(ev.Full) == 0 && len(ev.Public) == 0 {
+	if ev.RevokeUserID == 0 && len(ev.Full) == 0 && len(ev.Public) == 0 {
 		return
 	}
 	h.submit(job{ev: ev})
@@ -151,6 +174,10 @@ func (h *Hub) dispatch() {
 				h.fanOut(run)
 				run = run[:0]
 				h.enqueueReply(j.reply, j.msg)
+			} else if j.ev.RevokeUserID != 0 {
+				h.fanOut(run)
+				run = run[:0]
+				h.revoke(j.ev.RevokeUserID)
 			} else {
 				run = append(run, j.ev)
 				if len(run) == maxRun {
@@ -260,6 +287,8 @@ func (h *Hub) Close(ctx context.Context) error {
 	}
 	h.jobsMu.Unlock()
 	<-h.dispatched
+	h.stopOnce.Do(func() { close(h.stopExpiry) })
+	<-h.expiryDone
 
 	h.mu.Lock()
 	h.closed = true
@@ -271,6 +300,7 @@ func (h *Hub) Close(ctx context.Context) error {
 	}
 	clear(h.periods)
 	h.count = 0
+	h.expiry = nil
 	h.mu.Unlock()
 
 	for _, c := range all {
@@ -309,6 +339,7 @@ func (h *Hub) register(c *client, pingInterval time.Duration) bool {
 	}
 	subs[c] = struct{}{}
 	h.count++
+	h.watchExpiryLocked(c)
 	h.writers.Add(1)
 	go c.writeLoop(pingInterval)
 	return true
@@ -328,6 +359,7 @@ func (h *Hub) dropLocked(c *client) {
 	}
 	delete(subs, c)
 	h.count--
+	h.unwatchExpiryLocked(c)
 	if len(subs) == 0 {
 		delete(h.periods, c.period)
 	}
@@ -342,6 +374,7 @@ type client struct {
 	out    *batchWriter // under conn's writer (see hijacker)
 	user   User
 	period int64
+	expIdx int // index in hub.expiry, -1 when not there
 
 	send chan *[]byte // bounded queue; messages are shared between sockets
 
@@ -375,6 +408,7 @@ func newClient(h *Hub, conn *websocket.Conn, out *batchWriter, u User, period in
 		out:    out,
 		user:   u,
 		period: period,
+		expIdx: -1,
 		send:   make(chan *[]byte, h.queueSize),
 		ctx:    ctx,
 		cancel: cancel,

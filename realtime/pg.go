@@ -132,6 +132,7 @@ type wireEvent struct {
 	OwnerID  int64           `json:"o,omitempty"`
 	Full     json.RawMessage `json:"f,omitempty"`
 	Public   json.RawMessage `json:"u,omitempty"`
+	Revoke   int64           `json:"r,omitempty"`
 	Ref      int64           `json:"ref,omitempty"`
 }
 
@@ -140,7 +141,7 @@ type wireEvent struct {
 // notification of its id, in one statement. Full and Public must be valid
 // JSON.
 func (b *PGBroker) Stage(ctx context.Context, tx Tx, ev Event) error {
-	payload, err := json.Marshal(wireEvent{PeriodID: ev.PeriodID, OwnerID: ev.OwnerID, Full: ev.Full, Public: ev.Public})
+	payload, err := json.Marshal(wireEvent{PeriodID: ev.PeriodID, OwnerID: ev.OwnerID, Full: ev.Full, Public: ev.Public, Revoke: ev.RevokeUserID})
 	if err != nil {
 		return fmt.Errorf("realtime: encode event for period %d: %w", ev.PeriodID, err)
 	}
@@ -268,7 +269,7 @@ func (b *PGBroker) handle(ctx context.Context, conn *pgx.Conn, payload string) e
 		}
 		defer b.cleanup(ctx, conn)
 	}
-	b.hub.Deliver(Event{PeriodID: w.PeriodID, OwnerID: w.OwnerID, Full: w.Full, Public: w.Public})
+	b.hub.Deliver(Event{PeriodID: w.PeriodID, OwnerID: w.OwnerID, Full: w.Full, Public: w.Public, RevokeUserID: w.Revoke})
 	return nil
 }
 

@@ -260,3 +260,29 @@ func TestPGBrokerRefusesInvalidJSON(t *testing.T) {
 		t.Error("Stage accepted invalid JSON")
 	}
 }
+
+// A revocation staged on instance A closes the user's sockets on instance B
+// (and A), and survives the JSON round trip as a revocation, not a message.
+func TestPGBrokerRevokeAcrossInstances(t *testing.T) {
+	t.Parallel()
+	p := setupPG(t)
+	a := setup(t, setupOpts{})
+	b := setup(t, setupOpts{})
+	brokerA := p.startBroker(t, a.hub, PGBrokerOpts{})
+	p.startBroker(t, b.hub, PGBrokerOpts{})
+	aliceOnA := a.connect(t, testPeriod, "alice")
+	aliceOnB := b.connect(t, otherPeriod, "alice")
+	bobOnB := b.connect(t, otherPeriod, "bob")
+
+	p.stage(t, brokerA, false, Event{RevokeUserID: 2}) // rolled back: nothing
+	p.stage(t, brokerA, true, Event{RevokeUserID: 2})
+	for name, c := range map[string]*websocket.Conn{"A": aliceOnA, "B": aliceOnB} {
+		if ce := closeErr(t, c); ce.Code != CloseUnauthorized || ce.Reason != "token revoked" {
+			t.Errorf("alice on %s: %v, want 4001 token revoked", name, ce)
+		}
+	}
+	p.stage(t, brokerA, true, Event{PeriodID: otherPeriod, Full: msg(`{"type":"n"}`)})
+	if got := readMsg(t, bobOnB); got != `{"type":"n"}` {
+		t.Errorf("bob on B: got %s", got)
+	}
+}

@@ -39,7 +39,10 @@
 //
 // Close codes the client can see:
 //
-//	4001 CloseUnauthorized    missing, invalid or expired token (sent after the upgrade)
+//	4001 CloseUnauthorized    missing, invalid or expired token (sent after the upgrade);
+//	                          later, "token expired" when the token expires
+//	                          (User.Expires) and "token revoked" on a
+//	                          revocation event (Event.RevokeUserID)
 //	4004 ClosePeriodNotFound  the period does not exist
 //	1001 going away           the server is shutting down (Hub.Close)
 //	1008 CloseTooSlow         the client did not keep up with its queue ("too slow")
@@ -60,6 +63,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"time"
 
 	"github.com/coder/websocket"
 )
@@ -69,6 +73,10 @@ type User struct {
 	ID    int64
 	Email string
 	Role  string // "ADMIN" or "PA"
+	// Expires is when the token the socket was opened with expires: the
+	// hub closes the socket then with CloseUnauthorized ("token expired").
+	// Zero means never.
+	Expires time.Time
 }
 
 // roleAdmin is the role that receives every event in full. Any other role is
@@ -88,6 +96,12 @@ type Event struct {
 	// Public is what other PAs may see (an approved calendar entry without
 	// admin_notes); nil means other PAs get nothing.
 	Public json.RawMessage
+	// RevokeUserID, when not 0, makes the event a revocation instead of a
+	// message: every socket of that user, in every period, is closed with
+	// CloseUnauthorized ("token revoked") after the messages queued before
+	// it. PeriodID, OwnerID, Full and Public are then ignored and nothing is
+	// sent as a message.
+	RevokeUserID int64
 }
 
 // Tx is the part of the caller's database transaction that a broker needs.

@@ -148,8 +148,6 @@ func openApp(ctx context.Context, cfg *config, work bool) (*app, error) {
 		db.Close()
 		return nil, err
 	}
-	acc := &accounts.Service{DB: db, Jobs: js.Client, Hasher: password.NewHasher(runtime.NumCPU()),
-		Signer: token.NewSigner(secret), FrontendURL: cfg.FrontendURL}
 	windows, err := schedule.ParseWindows(cfg.CriticalTimes)
 	if err != nil {
 		js.Close()
@@ -169,6 +167,10 @@ func openApp(ctx context.Context, cfg *config, work bool) (*app, error) {
 		}
 		broker = realtime.NewPGBrokerWithOpts(db.DSN, hub, slog.Default(), realtime.PGBrokerOpts{Channel: pgChannel(schema)})
 	}
+	// The broker also carries the revocation of a user's sockets when a
+	// password reset commits.
+	acc := &accounts.Service{DB: db, Jobs: js.Client, Hasher: password.NewHasher(runtime.NumCPU()),
+		Signer: token.NewSigner(secret), FrontendURL: cfg.FrontendURL, Broker: broker}
 	sched := &scheduling.Service{DB: db, Jobs: js.Client, Broker: broker, Windows: windows,
 		Location: cfg.TimeZone, FrontendURL: cfg.FrontendURL}
 	return &app{cfg: cfg, db: db, jobs: js, accounts: acc, scheduling: sched, hub: hub, broker: broker}, nil
@@ -384,11 +386,12 @@ func (a *app) socketHandler() http.Handler {
 	}
 	return realtime.NewHandler(a.hub, realtime.HandlerOpts{
 		Authenticate: func(ctx context.Context, tok string) (realtime.User, error) {
-			u, err := a.accounts.Authenticate(ctx, tok)
+			u, exp, err := a.accounts.AuthenticateWithExpiry(ctx, tok)
 			if err != nil {
 				return realtime.User{}, err
 			}
-			return realtime.User{ID: u.ID, Email: u.Email, Role: u.Role}, nil
+			// The hub closes the socket (4001) when the token expires.
+			return realtime.User{ID: u.ID, Email: u.Email, Role: u.Role, Expires: exp}, nil
 		},
 		PeriodExists: func(ctx context.Context, id int64) (bool, error) {
 			var n int
