@@ -92,7 +92,7 @@ func TestShiftLifecycle(t *testing.T) {
 			{"own overlap", "POST", "/api/shifts/", map[string]any{"schedule_period": mar, "date": "2030-03-02", "start_time": "07:00", "end_time": "08:00"}, f.alice, 400,
 				`{"time":["You already have a shift from 06:00 AM to 09:00 AM on this date."]}`},
 			{"own overlap from the day before, overnight", "POST", "/api/shifts/", map[string]any{"schedule_period": mar, "date": "2030-03-01", "start_time": "23:00", "end_time": "06:30"}, f.alice, 400,
-				`{"time":["You already have a shift from 06:00 AM to 09:00 AM on this date."]}`},
+				`{"time":["You already have a shift from 06:00 AM to 09:00 AM on 2030-03-02."]}`},
 			{"huge notes", "POST", "/api/shifts/", map[string]any{"schedule_period": mar, "date": "2030-03-20", "start_time": "10:00", "end_time": "11:00", "notes": strings.Repeat("n", 5001)}, f.alice, 400,
 				`{"notes":["Ensure this field has no more than 5000 characters."]}`},
 			{"admin_direct not a boolean", "POST", "/api/shifts/", map[string]any{"schedule_period": mar, "date": "2030-03-20", "start_time": "10:00", "end_time": "11:00", "admin_direct": "maybe"}, f.admin, 400,
@@ -126,7 +126,7 @@ func TestShiftLifecycle(t *testing.T) {
 			{"taken", "POST", "/api/shifts/", map[string]any{"schedule_period": mar, "date": "2030-03-02", "start_time": "08:30", "end_time": "10:00", "notes": ""}, f.bob, 400,
 				`{"time":["This time slot is already taken. Alicia Anderson has an approved shift from 06:00 AM to 09:00 AM on this date."]}`},
 			{"taken overnight", "POST", "/api/shifts/", map[string]any{"schedule_period": mar, "date": "2030-03-06", "start_time": "08:00", "end_time": "10:00"}, f.bob, 400,
-				`{"time":["This time slot is already taken. Alicia Anderson has an approved shift from 09:00 PM to 09:00 AM on this date."]}`},
+				`{"time":["This time slot is already taken. Alicia Anderson has an approved shift from 09:00 PM to 09:00 AM on 2030-03-05."]}`},
 			// Approve and reject: admins only, the seed's order of checks.
 			{"pa approves", "POST", shiftPath(bobX, "approve"), map[string]any{}, f.alice, 403, bodyForbidden},
 			{"pa rejects", "POST", shiftPath(bobX, "reject"), map[string]any{"rejected_reason": "x"}, f.bob, 403, bodyForbidden},
@@ -204,7 +204,7 @@ func TestShiftLifecycle(t *testing.T) {
 		wantM2.date = "2030-03-03"
 		runCalls(t, f.env, []call{
 			{"admin moves onto a clash", "PATCH", shiftPath(aliceM, ""), map[string]any{"date": "2030-03-06"}, f.admin, 400,
-				`{"time":["Alicia Anderson already has a shift from 09:00 PM to 09:00 AM on this date."]}`},
+				`{"time":["Alicia Anderson already has a shift from 09:00 PM to 09:00 AM on 2030-03-05."]}`},
 			{"admin moves onto another PA", "PATCH", shiftPath(aliceM, ""), map[string]any{"date": "2030-03-06", "start_time": "09:30"}, f.admin, 400,
 				`{"time":["This time slot is already taken. Bob Brown has an approved shift from 09:00 AM to 10:00 AM on this date."]}`},
 			{"admin moves", "PATCH", shiftPath(aliceM, ""), map[string]any{"date": "2030-03-03"}, f.admin, 200, wantM2.JSON()},

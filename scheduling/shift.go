@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"pasched"
 	"pasched/schedule"
@@ -256,14 +257,14 @@ func (s *Service) checkShift(ctx context.Context, tx *wtx, editor *pasched.User,
 		if err != nil {
 			return nil, err
 		}
-		return nil, pasched.Invalid("time", fmt.Sprintf(msgTaken, name, o.Start.Format12h(), o.End.Format12h()))
+		return nil, pasched.Invalid("time", onDay(fmt.Sprintf(msgTaken, name, o.Start.Format12h(), o.End.Format12h()), o, sh))
 	}
 	if c := schedule.Conflicts(cand, own); len(c) > 0 {
 		o := byID[c[0].ID]
 		if editor.ID == sh.RequestedByID {
-			return nil, pasched.Invalid("time", fmt.Sprintf(msgYouHave, o.Start.Format12h(), o.End.Format12h()))
+			return nil, pasched.Invalid("time", onDay(fmt.Sprintf(msgYouHave, o.Start.Format12h(), o.End.Format12h()), o, sh))
 		}
-		return nil, pasched.Invalid("time", fmt.Sprintf(msgTheyHave, sh.RequestedByName, o.Start.Format12h(), o.End.Format12h()))
+		return nil, pasched.Invalid("time", onDay(fmt.Sprintf(msgTheyHave, sh.RequestedByName, o.Start.Format12h(), o.End.Format12h()), o, sh))
 	}
 	if ot != nil {
 		if err := s.checkOvertime(ctx, tx, sn, sh, *ot, func(msg string) error { return pasched.Invalid("non_field_errors", msg) }); err != nil {
@@ -271,6 +272,16 @@ func (s *Service) checkShift(ctx context.Context, tx *wtx, editor *pasched.User,
 		}
 	}
 	return sn, nil
+}
+
+// onDay keeps the seed's "on this date." when the clashing shift is on the
+// candidate's date, and names the day when it is an overnight neighbour
+// from the day before or after (the seed never saw those clashes).
+func onDay(msg string, other, cand *pasched.Shift) string {
+	if other.Date == cand.Date {
+		return msg
+	}
+	return strings.TrimSuffix(msg, "this date.") + other.Date.String() + "."
 }
 
 // checkOvertime is SPEC §3 item 3: an approved shift may not take its PA
