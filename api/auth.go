@@ -8,6 +8,7 @@ import (
 
 	"pasched"
 	"pasched/accounts"
+	"pasched/internal/jsonenc"
 )
 
 func (s *Server) authRoutes() {
@@ -54,21 +55,21 @@ func (u userJSON) appendJSON(b []byte) []byte {
 	b = append(b, `{"id":`...)
 	b = strconv.AppendInt(b, u.ID, 10)
 	b = append(b, `,"email":`...)
-	b = appendJSONString(b, u.Email)
+	b = jsonenc.AppendString(b, u.Email)
 	b = append(b, `,"username":`...)
-	b = appendJSONString(b, u.Username)
+	b = jsonenc.AppendString(b, u.Username)
 	b = append(b, `,"first_name":`...)
-	b = appendJSONString(b, u.FirstName)
+	b = jsonenc.AppendString(b, u.FirstName)
 	b = append(b, `,"last_name":`...)
-	b = appendJSONString(b, u.LastName)
+	b = jsonenc.AppendString(b, u.LastName)
 	b = append(b, `,"phone_number":`...)
-	b = appendJSONString(b, u.PhoneNumber)
+	b = jsonenc.AppendString(b, u.PhoneNumber)
 	b = append(b, `,"role":`...)
-	b = appendJSONString(b, u.Role)
+	b = jsonenc.AppendString(b, u.Role)
 	b = append(b, `,"is_email_verified":`...)
 	b = strconv.AppendBool(b, u.IsEmailVerified)
 	b = append(b, `,"date_joined":`...)
-	b = appendJSONString(b, u.DateJoined)
+	b = jsonenc.AppendString(b, u.DateJoined)
 	return append(b, '}')
 }
 

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+
+	"pasched/internal/jsonenc"
 )
 
 // The calendar views write their JSON by hand: a month of 600 shifts is
@@ -40,19 +42,8 @@ func writeCalendarJSON(w http.ResponseWriter, v calendarJSON) {
 	}
 }
 
-// appendString appends s as a JSON string: plain ASCII directly, anything
-// that needs escaping as encoding/json escapes it.
-func appendString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			j, _ := json.Marshal(s)
-			return append(b, j...)
-		}
-	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
-}
+// appendString appends s as a JSON string, as encoding/json writes it.
+func appendString(b []byte, s string) []byte { return jsonenc.AppendString(b, s) }
 
 func appendKey(b []byte, comma bool, key string) []byte {
 	if comma {

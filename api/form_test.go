@@ -13,6 +13,7 @@ import (
 
 	"pasched"
 	"pasched/accounts"
+	"pasched/internal/jsonenc"
 )
 
 // Python's answers for these inputs were recorded with CPython 3.11's
@@ -205,8 +206,8 @@ func TestAppendJSONString(t *testing.T) {
 
 func checkAppendJSONString(t *testing.T, s string) {
 	want, _ := json.Marshal(s)
-	if got := appendJSONString(nil, s); string(got) != string(want) {
-		t.Fatalf("appendJSONString(%q) = %s, want %s", s, got, want)
+	if got := jsonenc.AppendString(nil, s); string(got) != string(want) {
+		t.Fatalf("jsonenc.AppendString(%q) = %s, want %s", s, got, want)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"pasched/internal/jsonenc"
 	"pasched/sqlstore"
 )
 
@@ -82,7 +83,7 @@ func TestMalformedBodies(t *testing.T) {
 }
 
 func jsonMarshalString(s string) (string, error) {
-	return string(appendJSONString(nil, s)), nil
+	return string(jsonenc.AppendString(nil, s)), nil
 }
 
 func TestMediaTypesAndSize(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"pasched"
+	"pasched/internal/jsonenc"
 	"pasched/schedule"
 	"pasched/scheduling"
 	"pasched/sqlstore"
@@ -261,7 +262,7 @@ func writeListPage(w http.ResponseWriter, r *http.Request, p *listPage) {
 		if link.url == nil {
 			b = append(b, "null"...)
 		} else {
-			b = scheduling.AppendJSONString(b, *link.url)
+			b = jsonenc.AppendString(b, *link.url)
 		}
 	}
 	b = append(b, `,"results":[`...)

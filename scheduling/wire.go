@@ -3,9 +3,9 @@ package scheduling
 import (
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"pasched"
+	"pasched/internal/jsonenc"
 	"pasched/schedule"
 )
 
@@ -147,11 +147,11 @@ func (j ShiftJSON) AppendJSON(b []byte) []byte {
 	b = append(b, `,"schedule_period":`...)
 	b = strconv.AppendInt(b, j.SchedulePeriod, 10)
 	b = append(b, `,"schedule_period_name":`...)
-	b = AppendJSONString(b, j.SchedulePeriodName)
+	b = jsonenc.AppendString(b, j.SchedulePeriodName)
 	b = append(b, `,"requested_by":`...)
 	b = strconv.AppendInt(b, j.RequestedBy, 10)
 	b = append(b, `,"requested_by_name":`...)
-	b = AppendJSONString(b, j.RequestedByName)
+	b = jsonenc.AppendString(b, j.RequestedByName)
 	b = append(b, `,"date":"`...)
 	b = appendDate(b, j.Date)
 	b = append(b, `","start_time":"`...)
@@ -159,24 +159,24 @@ func (j ShiftJSON) AppendJSON(b []byte) []byte {
 	b = append(b, `","end_time":"`...)
 	b = appendTime(b, j.EndTime)
 	b = append(b, `","duration_hours":`...)
-	b = AppendJSONString(b, j.DurationHours)
+	b = jsonenc.AppendString(b, j.DurationHours)
 	b = append(b, `,"status":`...)
-	b = AppendJSONString(b, j.Status)
+	b = jsonenc.AppendString(b, j.Status)
 	b = append(b, `,"notes":`...)
-	b = AppendJSONString(b, j.Notes)
+	b = jsonenc.AppendString(b, j.Notes)
 	if j.AdminNotes != nil {
 		b = append(b, `,"admin_notes":`...)
-		b = AppendJSONString(b, *j.AdminNotes)
+		b = jsonenc.AppendString(b, *j.AdminNotes)
 	}
 	b = append(b, `,"rejected_reason":`...)
-	b = AppendJSONString(b, j.RejectedReason)
+	b = jsonenc.AppendString(b, j.RejectedReason)
 	b = append(b, `,"created_at":`...)
-	b = AppendJSONString(b, j.CreatedAt)
+	b = jsonenc.AppendString(b, j.CreatedAt)
 	b = append(b, `,"updated_at":`...)
-	b = AppendJSONString(b, j.UpdatedAt)
+	b = jsonenc.AppendString(b, j.UpdatedAt)
 	b = append(b, `,"approved_at":`...)
 	if j.ApprovedAt != nil {
-		b = AppendJSONString(b, *j.ApprovedAt)
+		b = jsonenc.AppendString(b, *j.ApprovedAt)
 	} else {
 		b = append(b, "null"...)
 	}
@@ -188,7 +188,7 @@ func (j ShiftJSON) AppendJSON(b []byte) []byte {
 	}
 	if j.ApprovedByName != nil {
 		b = append(b, `,"approved_by_name":`...)
-		b = AppendJSONString(b, *j.ApprovedByName)
+		b = jsonenc.AppendString(b, *j.ApprovedByName)
 	}
 	return append(b, '}')
 }
@@ -202,11 +202,11 @@ func AppendShift(b []byte, sh *pasched.Shift, public bool) []byte {
 	b = append(b, `,"schedule_period":`...)
 	b = strconv.AppendInt(b, sh.PeriodID, 10)
 	b = append(b, `,"schedule_period_name":`...)
-	b = AppendJSONString(b, sh.PeriodName)
+	b = jsonenc.AppendString(b, sh.PeriodName)
 	b = append(b, `,"requested_by":`...)
 	b = strconv.AppendInt(b, sh.RequestedByID, 10)
 	b = append(b, `,"requested_by_name":`...)
-	b = AppendJSONString(b, sh.RequestedByName)
+	b = jsonenc.AppendString(b, sh.RequestedByName)
 	b = append(b, `,"date":"`...)
 	b = appendDate(b, sh.Date)
 	b = append(b, `","start_time":"`...)
@@ -216,15 +216,15 @@ func AppendShift(b []byte, sh *pasched.Shift, public bool) []byte {
 	b = append(b, `","duration_hours":"`...)
 	b = appendHours(b, sh.DurationHundredths)
 	b = append(b, `","status":`...)
-	b = AppendJSONString(b, sh.Status)
+	b = jsonenc.AppendString(b, sh.Status)
 	b = append(b, `,"notes":`...)
-	b = AppendJSONString(b, sh.Notes)
+	b = jsonenc.AppendString(b, sh.Notes)
 	if !public {
 		b = append(b, `,"admin_notes":`...)
-		b = AppendJSONString(b, sh.AdminNotes)
+		b = jsonenc.AppendString(b, sh.AdminNotes)
 	}
 	b = append(b, `,"rejected_reason":`...)
-	b = AppendJSONString(b, sh.RejectedReason)
+	b = jsonenc.AppendString(b, sh.RejectedReason)
 	b = append(b, `,"created_at":"`...)
 	b = AppendDateTime(b, sh.CreatedAt)
 	b = append(b, `","updated_at":"`...)
@@ -241,7 +241,7 @@ func AppendShift(b []byte, sh *pasched.Shift, public bool) []byte {
 	if sh.ApprovedByID != nil {
 		b = strconv.AppendInt(b, *sh.ApprovedByID, 10)
 		b = append(b, `,"approved_by_name":`...)
-		b = AppendJSONString(b, sh.ApprovedByName)
+		b = jsonenc.AppendString(b, sh.ApprovedByName)
 	} else {
 		b = append(b, "null"...)
 	}
@@ -313,61 +313,4 @@ func appendTime(b []byte, t schedule.TimeOfDay) []byte {
 		}
 	}
 	return b
-}
-
-const hexDigits = "0123456789abcdef"
-
-// AppendJSONString appends s as a JSON string exactly as encoding/json
-// does: HTML-safe (<, > and & escaped), U+2028 and U+2029 escaped, invalid
-// UTF-8 replaced by U+FFFD.
-func AppendJSONString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }
