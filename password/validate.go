@@ -259,19 +259,32 @@ var otherDigits = &unicode.RangeTable{
 //go:embed common-passwords.txt.gz
 var commonPasswordsGz []byte
 
+// commonPasswordsExtra completes Django's list past 20,000 entries: the 300
+// most common passwords of eight characters or more from zxcvbn's ranked
+// list (xato's, MIT-licensed in github.com/nbutton23/zxcvbn-go) that
+// Django's lacks. Shorter ones would already fail the length check.
+//
+//go:embed common-passwords-extra.txt
+var commonPasswordsExtra string
+
 // commonPasswords decompresses the list once, on first use.
 var commonPasswords = sync.OnceValue(func() map[string]struct{} {
 	zr, err := gzip.NewReader(bytes.NewReader(commonPasswordsGz))
 	if err != nil {
 		panic("password: embedded common-passwords.txt.gz: " + err.Error())
 	}
-	set := make(map[string]struct{}, 20000)
+	set := make(map[string]struct{}, 20100)
 	sc := bufio.NewScanner(zr)
 	for sc.Scan() {
 		set[pyStrip(sc.Text())] = struct{}{}
 	}
 	if err := sc.Err(); err != nil {
 		panic("password: embedded common-passwords.txt.gz: " + err.Error())
+	}
+	for _, w := range strings.Split(commonPasswordsExtra, "\n") {
+		if w = pyStrip(w); w != "" {
+			set[w] = struct{}{}
+		}
 	}
 	return set
 })
