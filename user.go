@@ -1,6 +1,9 @@
 package pasched
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Roles a user can have.
 const (
@@ -30,16 +33,13 @@ type User struct {
 	TokensValidAfter *time.Time
 }
 
-// FullName is Django's get_full_name: first and last name, trimmed.
-func (u *User) FullName() string {
-	switch {
-	case u.FirstName == "":
-		return u.LastName
-	case u.LastName == "":
-		return u.FirstName
-	}
-	return u.FirstName + " " + u.LastName
+// FullName is Django's get_full_name: f"{first} {last}".strip().
+func FullName(first, last string) string {
+	return strings.TrimSpace(first + " " + last)
 }
+
+// FullName is the user's full name (Django's get_full_name).
+func (u *User) FullName() string { return FullName(u.FirstName, u.LastName) }
 
 // DisplayName is the full name, or the email when there is none
 // (the seed's `user.get_full_name() or user.email`).

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"strings"
 
 	"pasched"
 	"pasched/mail"
@@ -126,7 +125,7 @@ func (s *Service) CreatePeriod(ctx context.Context, u *pasched.User, in PeriodIn
 		return nil, err
 	}
 	p := &pasched.Period{Name: *in.Name, StartDate: *in.StartDate, EndDate: *in.EndDate, Status: status,
-		CreatedByID: u.ID, CreatedByName: fullName(u.FirstName, u.LastName)}
+		CreatedByID: u.ID, CreatedByName: u.FullName()}
 	if err := validatePeriod(p); err != nil {
 		return nil, err
 	}
@@ -411,7 +410,3 @@ func cloneFE(fe *pasched.FieldErrors) *pasched.FieldErrors {
 	return &out
 }
 
-// fullName is Django's get_full_name.
-func fullName(first, last string) string {
-	return strings.TrimSpace(first + " " + last)
-}

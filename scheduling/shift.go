@@ -171,7 +171,7 @@ func (s *Service) CreateShift(ctx context.Context, u *pasched.User, in ShiftInpu
 			return errors.New("create shift: a required field is missing without a field error")
 		}
 		sh := &pasched.Shift{PeriodID: p.ID, PeriodName: p.Name, RequestedByID: u.ID,
-			RequestedByName: fullName(u.FirstName, u.LastName), RequestedByMail: u.Email,
+			RequestedByName: u.FullName(), RequestedByMail: u.Email,
 			Date: *in.Date, Start: *in.Start, End: *in.End, Status: pasched.ShiftPending,
 			DurationHundredths: schedule.DurationHundredths(*in.Start, *in.End)}
 		if in.Notes != nil {
@@ -398,7 +398,7 @@ func (s *Service) UpdateShift(ctx context.Context, u *pasched.User, id int64, in
 			return err
 		}
 		out = sh
-		if err := s.stageUpdated(ctx, tx, &old, sh, "Shift updated by "+fullName(u.FirstName, u.LastName)); err != nil {
+		if err := s.stageUpdated(ctx, tx, &old, sh, "Shift updated by "+u.FullName()); err != nil {
 			return err
 		}
 		if sn != nil && !eff.empty() {
@@ -474,7 +474,7 @@ func (s *Service) DeleteShift(ctx context.Context, u *pasched.User, id int64) (c
 				return err
 			}
 			cancelled = true
-			return s.stageDeleted(ctx, tx, &old, "Shift cancelled by "+fullName(u.FirstName, u.LastName))
+			return s.stageDeleted(ctx, tx, &old, "Shift cancelled by "+u.FullName())
 		}
 		eff := &effect{periodID: sh.PeriodID}
 		var sn *snapshot
@@ -536,7 +536,7 @@ func (s *Service) ApproveShift(ctx context.Context, u *pasched.User, id int64, i
 			return in.Invalid
 		}
 		now, by := tx.Now, u.ID
-		sh.Status, sh.ApprovedAt, sh.ApprovedByID, sh.ApprovedByName = pasched.ShiftApproved, &now, &by, fullName(u.FirstName, u.LastName)
+		sh.Status, sh.ApprovedAt, sh.ApprovedByID, sh.ApprovedByName = pasched.ShiftApproved, &now, &by, u.FullName()
 		if in.AdminNotes != nil && *in.AdminNotes != "" {
 			sh.AdminNotes = *in.AdminNotes
 		}
@@ -614,7 +614,7 @@ func (s *Service) RejectShift(ctx context.Context, u *pasched.User, id int64, re
 			return err
 		}
 		out = sh
-		return s.stageShift(ctx, tx, EventShiftRejected, sh, "Shift rejected by "+fullName(u.FirstName, u.LastName))
+		return s.stageShift(ctx, tx, EventShiftRejected, sh, "Shift rejected by "+u.FullName())
 	})
 	if err != nil {
 		return nil, fmt.Errorf("reject shift %d: %w", id, err)

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"pasched"
 	"pasched/schedule"
 )
 
@@ -142,29 +143,20 @@ func FindCalendarShifts(ctx context.Context, db *DB, from, to schedule.Date, bef
 	defer rows.Close()
 	out := make([]CalendarShift, 0, 64)
 	var (
-		st                            CalendarStamp
-		names                         = map[int64][2]string{}
-		first, last, date, start, end string
-		dur                           decimalHundredths
-		version                       int64
+		st          CalendarStamp
+		names       = map[int64][2]string{}
+		first, last string
+		dur         decimalHundredths
+		version     int64
 	)
 	for rows.Next() {
 		var c CalendarShift
-		if err := rows.Scan(&c.ID, &c.PAID, &first, &last, dateText{&date}, timeText{&start}, timeText{&end},
+		if err := rows.Scan(&c.ID, &c.PAID, &first, &last, schedDate{&c.Date}, schedTime{&c.Start}, schedTime{&c.End},
 			&dur, &c.Notes, &version); err != nil {
 			return nil, CalendarStamp{}, fmt.Errorf("find calendar shifts: scan: %w", err)
 		}
-		c.PAName = fullName(first, last)
+		c.PAName = pasched.FullName(first, last)
 		c.Duration = dur.v
-		if c.Date, err = parseStoredDate(date); err != nil {
-			return nil, CalendarStamp{}, fmt.Errorf("find calendar shifts: shift %d: %w", c.ID, err)
-		}
-		if c.Start, err = parseStoredTime(start); err != nil {
-			return nil, CalendarStamp{}, fmt.Errorf("find calendar shifts: shift %d: %w", c.ID, err)
-		}
-		if c.End, err = parseStoredTime(end); err != nil {
-			return nil, CalendarStamp{}, fmt.Errorf("find calendar shifts: shift %d: %w", c.ID, err)
-		}
 		st.count++
 		st.idSum += c.ID
 		st.xminSum += version
@@ -215,59 +207,6 @@ func clampDate(d schedule.Date) schedule.Date {
 		return maxDate
 	}
 	return d
-}
-
-// fullName is Django's get_full_name: f"{first} {last}".strip().
-func fullName(first, last string) string {
-	return strings.TrimSpace(first + " " + last)
-}
-
-// parseStoredDate reads a stored "YYYY-MM-DD" without the cost of the
-// DRF-compatible parser, falling back to it for anything unusual.
-func parseStoredDate(s string) (schedule.Date, error) {
-	if len(s) == 10 && s[4] == '-' && s[7] == '-' {
-		y, ok1 := atoiDigits(s[0:4])
-		m, ok2 := atoiDigits(s[5:7])
-		d, ok3 := atoiDigits(s[8:10])
-		if ok1 && ok2 && ok3 {
-			return schedule.NewDate(y, time.Month(m), d)
-		}
-	}
-	return schedule.ParseDate(s)
-}
-
-// parseStoredTime reads a stored "HH:MM:SS[.ffffff]" likewise.
-func parseStoredTime(s string) (schedule.TimeOfDay, error) {
-	if len(s) >= 8 && s[2] == ':' && s[5] == ':' {
-		h, ok1 := atoiDigits(s[0:2])
-		m, ok2 := atoiDigits(s[3:5])
-		sec, ok3 := atoiDigits(s[6:8])
-		us, ok4 := 0, true
-		switch {
-		case len(s) == 8:
-		case len(s) == 15 && s[8] == '.':
-			us, ok4 = atoiDigits(s[9:])
-		default:
-			ok4 = false
-		}
-		if ok1 && ok2 && ok3 && ok4 {
-			return schedule.NewTime(h, m, sec, us)
-		}
-	}
-	return schedule.ParseTime(s)
-}
-
-// atoiDigits parses a short run of ASCII digits.
-func atoiDigits(s string) (int, bool) {
-	n := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int(c-'0')
-	}
-	return n, len(s) > 0
 }
 
 // decimalHundredths scans a two-place decimal column in hundredths: SQLite's

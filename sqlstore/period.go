@@ -30,7 +30,7 @@ func scanPeriod(r rowScanner, extra ...any) (*pasched.Period, error) {
 	if err != nil {
 		return nil, fmt.Errorf("scan period: %w", err)
 	}
-	p.CreatedByName = schedFullName(first, last)
+	p.CreatedByName = pasched.FullName(first, last)
 	return &p, nil
 }
 
@@ -182,7 +182,7 @@ func FindPAPeriodStats(ctx context.Context, q querier, periodID int64) ([]PAPeri
 		if err := rows.Scan(&st.ID, &st.Email, &first, &last, &st.ApprovedShifts, &st.ApprovedHundredths); err != nil {
 			return nil, fmt.Errorf("find PA stats of period %d: %w", periodID, err)
 		}
-		st.Name = schedFullName(first, last)
+		st.Name = pasched.FullName(first, last)
 		out = append(out, st)
 	}
 	return out, rows.Err()

@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -59,59 +58,4 @@ func (s nullTimestamp) Scan(src any) error {
 	}
 	*s.t = &t
 	return nil
-}
-
-// dateText scans a DATE (PostgreSQL) or TEXT date (SQLite) as "YYYY-MM-DD".
-type dateText struct{ s *string }
-
-func (d dateText) Scan(src any) error {
-	switch v := src.(type) {
-	case time.Time:
-		*d.s = v.Format("2006-01-02")
-	case string:
-		*d.s = v[:min(len(v), 10)]
-	case []byte:
-		*d.s = string(v[:min(len(v), 10)])
-	case nil:
-		*d.s = ""
-	default:
-		return fmt.Errorf("scan date: unsupported %T", src)
-	}
-	return nil
-}
-
-// timeText scans a TIME (PostgreSQL) or TEXT time (SQLite) as "HH:MM:SS[.ffffff]".
-type timeText struct{ s *string }
-
-func (d timeText) Scan(src any) error {
-	switch v := src.(type) {
-	case time.Time:
-		if v.Nanosecond() != 0 {
-			*d.s = v.Format("15:04:05.000000")
-		} else {
-			*d.s = v.Format("15:04:05")
-		}
-	case string:
-		*d.s = normTime(v)
-	case []byte:
-		*d.s = normTime(string(v))
-	case nil:
-		*d.s = ""
-	default:
-		return fmt.Errorf("scan time: unsupported %T", src)
-	}
-	return nil
-}
-
-// normTime turns PostgreSQL's "06:00:00" / "06:00:00.5" into the
-// microsecond form the API prints.
-func normTime(v string) string {
-	if i := strings.IndexByte(v, '.'); i >= 0 {
-		frac := v[i+1:]
-		for len(frac) < 6 {
-			frac += "0"
-		}
-		return v[:i+1] + frac[:6]
-	}
-	return v
 }

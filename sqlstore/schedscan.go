@@ -9,11 +9,6 @@ import (
 	"pasched/schedule"
 )
 
-// schedFullName is Django's get_full_name: "first last", stripped.
-func schedFullName(first, last string) string {
-	return strings.TrimSpace(first + " " + last)
-}
-
 // schedDate scans a DATE (PostgreSQL) or TEXT date (SQLite) into a
 // schedule.Date.
 type schedDate struct{ d *schedule.Date }
@@ -32,32 +27,12 @@ func (s schedDate) Scan(src any) error {
 }
 
 func (s schedDate) parse(v string) error {
-	d, err := schedParseDate(v)
+	d, err := parseStoredDate(v)
 	if err != nil {
-		return err
+		return fmt.Errorf("scan date: %w", err)
 	}
 	*s.d = d
 	return nil
-}
-
-// schedParseDate reads "YYYY-MM-DD" (what the store writes) quickly, and
-// anything else through schedule.ParseDate.
-func schedParseDate(v string) (schedule.Date, error) {
-	if len(v) >= 10 && v[4] == '-' && v[7] == '-' {
-		y, e1 := strconv.Atoi(v[:4])
-		m, e2 := strconv.Atoi(v[5:7])
-		d, e3 := strconv.Atoi(v[8:10])
-		if e1 == nil && e2 == nil && e3 == nil {
-			if date, err := schedule.NewDate(y, time.Month(m), d); err == nil {
-				return date, nil
-			}
-		}
-	}
-	d, err := schedule.ParseDate(v)
-	if err != nil {
-		return schedule.Date{}, fmt.Errorf("scan date: %w", err)
-	}
-	return d, nil
 }
 
 // schedTime scans a TIME (PostgreSQL) or TEXT time (SQLite) into a
@@ -78,23 +53,60 @@ func (s schedTime) Scan(src any) error {
 }
 
 func (s schedTime) parse(v string) error {
-	if len(v) == 8 && v[2] == ':' && v[5] == ':' {
-		h, e1 := strconv.Atoi(v[:2])
-		m, e2 := strconv.Atoi(v[3:5])
-		sec, e3 := strconv.Atoi(v[6:8])
-		if e1 == nil && e2 == nil && e3 == nil {
-			if t, err := schedule.NewTime(h, m, sec, 0); err == nil {
-				*s.t = t
-				return nil
-			}
-		}
-	}
-	t, err := schedule.ParseTime(v)
+	t, err := parseStoredTime(v)
 	if err != nil {
 		return fmt.Errorf("scan time: %w", err)
 	}
 	*s.t = t
 	return nil
+}
+
+// parseStoredDate reads a stored "YYYY-MM-DD" without the cost of the
+// DRF-compatible parser, falling back to it for anything unusual.
+func parseStoredDate(s string) (schedule.Date, error) {
+	if len(s) == 10 && s[4] == '-' && s[7] == '-' {
+		y, ok1 := atoiDigits(s[0:4])
+		m, ok2 := atoiDigits(s[5:7])
+		d, ok3 := atoiDigits(s[8:10])
+		if ok1 && ok2 && ok3 {
+			return schedule.NewDate(y, time.Month(m), d)
+		}
+	}
+	return schedule.ParseDate(s)
+}
+
+// parseStoredTime reads a stored "HH:MM:SS[.ffffff]" likewise.
+func parseStoredTime(s string) (schedule.TimeOfDay, error) {
+	if len(s) >= 8 && s[2] == ':' && s[5] == ':' {
+		h, ok1 := atoiDigits(s[0:2])
+		m, ok2 := atoiDigits(s[3:5])
+		sec, ok3 := atoiDigits(s[6:8])
+		us, ok4 := 0, true
+		switch {
+		case len(s) == 8:
+		case len(s) == 15 && s[8] == '.':
+			us, ok4 = atoiDigits(s[9:])
+		default:
+			ok4 = false
+		}
+		if ok1 && ok2 && ok3 && ok4 {
+			return schedule.NewTime(h, m, sec, us)
+		}
+	}
+	return schedule.ParseTime(s)
+}
+
+// atoiDigits parses a short run of ASCII digits.
+func atoiDigits(s string) (int, bool) {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, len(s) > 0
 }
 
 // ShiftDates is a range of shift dates, both ends included.

@@ -47,11 +47,11 @@ func scanShift(r rowScanner, extra ...any) (*pasched.Shift, error) {
 	if err != nil {
 		return nil, fmt.Errorf("scan shift: %w", err)
 	}
-	s.RequestedByName = schedFullName(rFirst, rLast)
+	s.RequestedByName = pasched.FullName(rFirst, rLast)
 	if approvedBy.Valid {
 		id := approvedBy.Int64
 		s.ApprovedByID = &id
-		s.ApprovedByName = schedFullName(aFirst.String, aLast.String)
+		s.ApprovedByName = pasched.FullName(aFirst.String, aLast.String)
 	}
 	return &s, nil
 }
@@ -344,5 +344,5 @@ func FindUserName(ctx context.Context, q querier, id int64) (string, error) {
 	if err := q.QueryRowContext(ctx, `SELECT first_name, last_name FROM users WHERE id = $1`, id).Scan(&first, &last); err != nil {
 		return "", fmt.Errorf("find name of user %d: %w", id, err)
 	}
-	return schedFullName(first, last), nil
+	return pasched.FullName(first, last), nil
 }
