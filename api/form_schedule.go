@@ -32,29 +32,17 @@ const (
 
 // schedDate reads a DRF DateField (ISO 8601 input, as DRF parses it).
 func (f *form) schedDate(name string, required bool) *schedule.Date {
-	v, ok := f.raw(name, required)
-	if !ok {
-		return nil
-	}
-	if isNull(v) {
-		f.fe.Add(name, msgNull)
-		return nil
-	}
-	var s string
-	if v[0] != '"' || json.Unmarshal(v, &s) != nil {
-		f.fe.Add(name, msgDateFormat)
-		return nil
-	}
-	d, err := schedule.ParseDate(s)
-	if err != nil {
-		f.fe.Add(name, msgDateFormat)
-		return nil
-	}
-	return &d
+	return parsedString(f, name, required, msgDateFormat, schedule.ParseDate)
 }
 
 // schedTime reads a DRF TimeField.
 func (f *form) schedTime(name string, required bool) *schedule.TimeOfDay {
+	return parsedString(f, name, required, msgTimeFormat, schedule.ParseTime)
+}
+
+// parsedString reads a field that must be a string parse accepts; anything
+// else (a number, a string parse refuses) gets badFormat, null DRF's null message.
+func parsedString[T any](f *form, name string, required bool, badFormat string, parse func(string) (T, error)) *T {
 	v, ok := f.raw(name, required)
 	if !ok {
 		return nil
@@ -65,15 +53,15 @@ func (f *form) schedTime(name string, required bool) *schedule.TimeOfDay {
 	}
 	var s string
 	if v[0] != '"' || json.Unmarshal(v, &s) != nil {
-		f.fe.Add(name, msgTimeFormat)
+		f.fe.Add(name, badFormat)
 		return nil
 	}
-	t, err := schedule.ParseTime(s)
+	x, err := parse(s)
 	if err != nil {
-		f.fe.Add(name, msgTimeFormat)
+		f.fe.Add(name, badFormat)
 		return nil
 	}
-	return &t
+	return &x
 }
 
 // choice reads a DRF ChoiceField (no blank, no null).

@@ -131,14 +131,8 @@ func (s *Server) createPeriod(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) updatePeriod(partial bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		u := userFrom(r)
-		if !u.IsAdmin() {
-			writeError(w, r, errPermission)
-			return
-		}
-		id, ok := pathID(r)
+		u, id, ok := adminObject(w, r)
 		if !ok {
-			writeError(w, r, errNotFound)
 			return
 		}
 		f, err := decodeForm(w, r)
@@ -161,14 +155,8 @@ func (s *Server) updatePeriod(partial bool) http.HandlerFunc {
 }
 
 func (s *Server) deletePeriod(w http.ResponseWriter, r *http.Request) {
-	u := userFrom(r)
-	if !u.IsAdmin() {
-		writeError(w, r, errPermission)
-		return
-	}
-	id, ok := pathID(r)
+	u, id, ok := adminObject(w, r)
 	if !ok {
-		writeError(w, r, errNotFound)
 		return
 	}
 	if err := s.Scheduling.DeletePeriod(r.Context(), u, id); err != nil {
@@ -179,14 +167,8 @@ func (s *Server) deletePeriod(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) finalizePeriod(w http.ResponseWriter, r *http.Request) {
-	u := userFrom(r)
-	if !u.IsAdmin() {
-		writeError(w, r, errPermission)
-		return
-	}
-	id, ok := pathID(r)
+	u, id, ok := adminObject(w, r)
 	if !ok {
-		writeError(w, r, errNotFound)
 		return
 	}
 	res, err := s.Scheduling.FinalizePeriod(r.Context(), u, id)

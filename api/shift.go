@@ -293,6 +293,23 @@ type shiftResultMessage struct {
 	Message string `json:"message"`
 }
 
+// adminObject is the start of an admin-only view on /…/{id}/: the seed's
+// permission check (403), then the id (404 when it isn't one). ok is false
+// when the answer has been written.
+func adminObject(w http.ResponseWriter, r *http.Request) (*pasched.User, int64, bool) {
+	u := userFrom(r)
+	if !u.IsAdmin() {
+		writeError(w, r, errPermission)
+		return nil, 0, false
+	}
+	id, ok := pathID(r)
+	if !ok {
+		writeError(w, r, errNotFound)
+		return nil, 0, false
+	}
+	return u, id, true
+}
+
 // shiftResult is the approve and reject answers.
 type shiftResult struct {
 	Message string               `json:"message"`
@@ -300,14 +317,8 @@ type shiftResult struct {
 }
 
 func (s *Server) approveShift(w http.ResponseWriter, r *http.Request) {
-	u := userFrom(r)
-	if !u.IsAdmin() {
-		writeError(w, r, errPermission)
-		return
-	}
-	id, ok := pathID(r)
+	u, id, ok := adminObject(w, r)
 	if !ok {
-		writeError(w, r, errNotFound)
 		return
 	}
 	var in scheduling.ApproveInput
@@ -325,14 +336,8 @@ func (s *Server) approveShift(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) rejectShift(w http.ResponseWriter, r *http.Request) {
-	u := userFrom(r)
-	if !u.IsAdmin() {
-		writeError(w, r, errPermission)
-		return
-	}
-	id, ok := pathID(r)
+	u, id, ok := adminObject(w, r)
 	if !ok {
-		writeError(w, r, errNotFound)
 		return
 	}
 	var (

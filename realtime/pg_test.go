@@ -7,13 +7,14 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
 	_ "github.com/jackc/pgx/v5/stdlib"
+
+	"pasched/sqlstore/sqltest"
 )
 
 // pgBundle is a private PostgreSQL schema and NOTIFY channel for one test.
@@ -25,10 +26,7 @@ type pgBundle struct {
 
 func setupPG(t *testing.T) *pgBundle {
 	t.Helper()
-	base := os.Getenv("TEST_DATABASE_URL")
-	if base == "" {
-		t.Skip("TEST_DATABASE_URL not set")
-	}
+	base := sqltest.PostgresURL(t)
 	var rnd [6]byte
 	rand.Read(rnd[:])
 	name := "rt_test_" + hex.EncodeToString(rnd[:])

@@ -409,4 +409,3 @@ func cloneFE(fe *pasched.FieldErrors) *pasched.FieldErrors {
 	}
 	return &out
 }
-

@@ -522,18 +522,9 @@ func (s *Service) ApproveShift(ctx context.Context, u *pasched.User, id int64, i
 	}
 	var out *pasched.Shift
 	err := s.write(ctx, func(ctx context.Context, tx *wtx) error {
-		if err := tx.LockSchedule(ctx); err != nil {
-			return err
-		}
-		sh, err := sqlstore.FindShiftByID(ctx, tx, id)
+		sh, err := pendingForDecision(ctx, tx, id, "approve", in.Invalid)
 		if err != nil {
 			return err
-		}
-		if sh.Status != pasched.ShiftPending {
-			return pasched.ViewError(pasched.EINVALID, fmt.Sprintf("Cannot approve %s request.", sh.Status))
-		}
-		if in.Invalid != nil {
-			return in.Invalid
 		}
 		now, by := tx.Now, u.ID
 		sh.Status, sh.ApprovedAt, sh.ApprovedByID, sh.ApprovedByName = pasched.ShiftApproved, &now, &by, u.FullName()
@@ -580,6 +571,26 @@ func (s *Service) ApproveShift(ctx context.Context, u *pasched.User, id int64, i
 	return out, nil
 }
 
+// pendingForDecision takes the schedule lock and loads the shift an admin
+// approves or rejects (verb): it must be pending; the body's error (invalid)
+// is reported only after that check, in the seed's order.
+func pendingForDecision(ctx context.Context, tx *wtx, id int64, verb string, invalid error) (*pasched.Shift, error) {
+	if err := tx.LockSchedule(ctx); err != nil {
+		return nil, err
+	}
+	sh, err := sqlstore.FindShiftByID(ctx, tx, id)
+	if err != nil {
+		return nil, err
+	}
+	if sh.Status != pasched.ShiftPending {
+		return nil, pasched.ViewError(pasched.EINVALID, fmt.Sprintf("Cannot %s %s request.", verb, sh.Status))
+	}
+	if invalid != nil {
+		return nil, invalid
+	}
+	return sh, nil
+}
+
 // RejectShift rejects a pending request with a reason (admins only), emails
 // the PA and announces it. invalid is the body's error, reported after the
 // status check as the seed does. Codes: EFORBIDDEN, ENOTFOUND, EINVALID.
@@ -589,18 +600,9 @@ func (s *Service) RejectShift(ctx context.Context, u *pasched.User, id int64, re
 	}
 	var out *pasched.Shift
 	err := s.write(ctx, func(ctx context.Context, tx *wtx) error {
-		if err := tx.LockSchedule(ctx); err != nil {
-			return err
-		}
-		sh, err := sqlstore.FindShiftByID(ctx, tx, id)
+		sh, err := pendingForDecision(ctx, tx, id, "reject", invalid)
 		if err != nil {
 			return err
-		}
-		if sh.Status != pasched.ShiftPending {
-			return pasched.ViewError(pasched.EINVALID, fmt.Sprintf("Cannot reject %s request.", sh.Status))
-		}
-		if invalid != nil {
-			return invalid
 		}
 		sh.Status, sh.RejectedReason = pasched.ShiftRejected, reason
 		if err := sqlstore.UpdateShift(ctx, tx.Tx, sh); err != nil {

@@ -63,9 +63,9 @@ func Open(t testing.TB, d sqlstore.Dialect) *sqlstore.DB {
 	return db
 }
 
-// PostgresSchemaURL creates a schema of its own for the test in
-// TEST_DATABASE_URL's database and returns a URL whose search_path is it.
-func PostgresSchemaURL(t testing.TB) string {
+// PostgresURL returns TEST_DATABASE_URL. Without it the test is skipped,
+// except in CI (CI set), where the PostgreSQL suites must run: it fails.
+func PostgresURL(t testing.TB) string {
 	t.Helper()
 	base := os.Getenv("TEST_DATABASE_URL")
 	if base == "" {
@@ -74,6 +74,14 @@ func PostgresSchemaURL(t testing.TB) string {
 		}
 		t.Skip("TEST_DATABASE_URL not set")
 	}
+	return base
+}
+
+// PostgresSchemaURL creates a schema of its own for the test in
+// TEST_DATABASE_URL's database and returns a URL whose search_path is it.
+func PostgresSchemaURL(t testing.TB) string {
+	t.Helper()
+	base := PostgresURL(t)
 	admin, err := sql.Open("pgx", base)
 	if err != nil {
 		t.Fatalf("postgres: %v", err)
