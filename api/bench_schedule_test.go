@@ -50,7 +50,7 @@ func newSchedBench(b *testing.B) *schedBench {
 	hub := realtime.NewHub(realtime.HubOpts{})
 	srv := New(Deps{
 		Accounts: &accounts.Service{DB: db, Signer: signer},
-		Scheduling: &scheduling.Service{DB: db, Jobs: js.Client, Broker: realtime.NewLocalBroker(hub),
+		Scheduling: &scheduling.Service{DB: db, Jobs: js.Client, Events: realtime.NewPublisher(realtime.NewLocalBroker(hub)),
 			Windows: schedule.DefaultWindows(), Location: time.UTC, FrontendURL: "http://frontend.test"},
 		DB:     db,
 		Config: Config{AllowedHosts: []string{"127.0.0.1"}},

@@ -129,7 +129,7 @@ func newEnv(t *testing.T, d sqlstore.Dialect, opts ...envOpts) *env {
 		cfg = *o.config
 	}
 	rec := &eventRecorder{}
-	sched := &scheduling.Service{DB: db, Jobs: js.Client, Broker: rec, Windows: schedule.DefaultWindows(),
+	sched := &scheduling.Service{DB: db, Jobs: js.Client, Events: realtime.NewPublisher(rec), Windows: schedule.DefaultWindows(),
 		Location: time.UTC, FrontendURL: "http://frontend.test"}
 	srv := New(Deps{Accounts: acc, Scheduling: sched, DB: db, Config: cfg})
 	hs := httptest.NewServer(srv.Handler())

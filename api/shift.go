@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"pasched"
+	"pasched/api/wire"
 	"pasched/schedule"
 	"pasched/scheduling"
 	"pasched/sqlstore"
@@ -163,7 +164,7 @@ func schedAppendShifts(b []byte, shifts []*pasched.Shift) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = scheduling.AppendShift(b, sh, false)
+		b = wire.AppendShift(b, sh, false)
 	}
 	return b
 }
@@ -236,7 +237,7 @@ func (s *Server) getShift(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, scheduling.NewShiftJSON(sh))
+	writeJSON(w, http.StatusOK, wire.NewShift(sh, false))
 }
 
 func (s *Server) createShift(w http.ResponseWriter, r *http.Request) {
@@ -258,7 +259,7 @@ func (s *Server) createShift(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, shiftFieldErrors(nil, err, pk, shiftCreateFields))
 		return
 	}
-	writeJSON(w, http.StatusCreated, scheduling.NewShiftJSON(sh))
+	writeJSON(w, http.StatusCreated, wire.NewShift(sh, false))
 }
 
 func (s *Server) updateShift(partial bool) http.HandlerFunc {
@@ -295,7 +296,7 @@ func (s *Server) updateShift(partial bool) http.HandlerFunc {
 			writeError(w, r, asViewError(shiftFieldErrors(nil, err, pk, shiftUpdateFields), pasched.EINVALID))
 			return
 		}
-		writeJSON(w, http.StatusOK, scheduling.NewShiftJSON(sh))
+		writeJSON(w, http.StatusOK, wire.NewShift(sh, false))
 	}
 }
 
@@ -341,8 +342,8 @@ func adminObject(w http.ResponseWriter, r *http.Request) (*pasched.User, int64, 
 
 // shiftResult is the approve and reject answers.
 type shiftResult struct {
-	Message string               `json:"message"`
-	Shift   scheduling.ShiftJSON `json:"shift"`
+	Message string     `json:"message"`
+	Shift   wire.Shift `json:"shift"`
 }
 
 // decision reads the body of an approval or a rejection with decode. The
@@ -384,7 +385,7 @@ func (s *Server) approveShift(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, asViewError(err, pasched.EINVALID, pasched.ECONFLICT))
 		return
 	}
-	writeJSON(w, http.StatusOK, shiftResult{"Shift approved successfully.", scheduling.NewShiftJSON(sh)})
+	writeJSON(w, http.StatusOK, shiftResult{"Shift approved successfully.", wire.NewShift(sh, false)})
 }
 
 func (s *Server) rejectShift(w http.ResponseWriter, r *http.Request) {
@@ -404,5 +405,5 @@ func (s *Server) rejectShift(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, asViewError(err, pasched.EINVALID))
 		return
 	}
-	writeJSON(w, http.StatusOK, shiftResult{"Shift rejected.", scheduling.NewShiftJSON(sh)})
+	writeJSON(w, http.StatusOK, shiftResult{"Shift rejected.", wire.NewShift(sh, false)})
 }

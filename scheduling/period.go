@@ -345,7 +345,7 @@ func (s *Service) FinalizePeriod(ctx context.Context, u *pasched.User, id int64)
 				return err
 			}
 			msgs, events = append(msgs, m), append(events, fmt.Sprintf("shift_rejected:%d", sh.ID))
-			if err := s.stageShift(ctx, tx, EventShiftRejected, sh, FinalizedReason); err != nil {
+			if err := s.stageShift(ctx, tx, pasched.EventShiftRejected, sh, FinalizedReason); err != nil {
 				return err
 			}
 		}
@@ -369,8 +369,7 @@ func (s *Service) FinalizePeriod(ctx context.Context, u *pasched.User, id int64)
 		if err := s.enqueueMany(ctx, tx, msgs, events); err != nil {
 			return err
 		}
-		msg := periodMessage{Type: EventPeriodFinalized, Period: NewPeriodJSON(p), Message: p.Name + " has been finalized"}
-		return s.stage(ctx, tx, p.ID, 0, msg, nil)
+		return s.stage(ctx, tx, pasched.Event{Kind: pasched.EventPeriodFinalized, PeriodID: p.ID, Period: p, Message: p.Name + " has been finalized"})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("finalize period %d: %w", id, err)

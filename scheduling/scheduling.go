@@ -12,9 +12,9 @@
 //   - critical_time_coverage and weekly_coverage are recomputed in the same
 //     transaction for every date and week a change reaches (old and new
 //     sides of an edit), from the shifts read under the lock.
-//   - Emails are River jobs inserted in that transaction; events are staged
-//     with the realtime.Broker in it and published only after commit. A
-//     change that fails leaves neither.
+//   - Emails are River jobs inserted in that transaction; events (domain
+//     values, pasched.Event) are staged with Events in it and published
+//     only after commit. A change that fails leaves neither.
 //   - Concurrent changes share transactions (group commit, batch.go), each
 //     inside its own savepoint, so a batch behaves as the changes run one
 //     after another.
@@ -26,8 +26,8 @@ package scheduling
 import (
 	"time"
 
+	"pasched"
 	"pasched/jobs"
-	"pasched/realtime"
 	"pasched/schedule"
 	"pasched/sqlstore"
 )
@@ -36,8 +36,9 @@ import (
 type Service struct {
 	DB   *sqlstore.DB
 	Jobs *jobs.Client
-	// Broker carries live events from the transaction that caused them.
-	Broker realtime.Broker
+	// Events carries live events from the transaction that caused them
+	// (realtime.Publisher renders them for the WebSocket); nil: none.
+	Events pasched.Events
 	// Windows are the critical times of every day (CRITICAL_TIMES).
 	Windows []schedule.Window
 	// Location is TIME_ZONE: what "today" means.

@@ -97,8 +97,8 @@ func newEnv(t *testing.T, d sqlstore.Dialect, opts ...envOpts) *env {
 	go func() { defer close(done); broker.Run(bctx) }()
 	t.Cleanup(func() { stop(); <-done })
 	e.signer = token.NewSigner("test-secret-key")
-	e.accounts = &accounts.Service{DB: db, Jobs: js.Client, Hasher: password.NewHasher(2), Signer: e.signer, UserCacheTTL: -1, Broker: broker}
-	e.sched = &scheduling.Service{DB: db, Jobs: js.Client, Broker: broker, Windows: schedule.DefaultWindows(), Location: time.UTC}
+	e.accounts = &accounts.Service{DB: db, Jobs: js.Client, Hasher: password.NewHasher(2), Signer: e.signer, UserCacheTTL: -1, Events: realtime.NewPublisher(broker)}
+	e.sched = &scheduling.Service{DB: db, Jobs: js.Client, Events: realtime.NewPublisher(broker), Windows: schedule.DefaultWindows(), Location: time.UTC}
 	hosts := []string{"127.0.0.1", "localhost"}
 	e.web, err = New(Deps{Accounts: e.accounts, Scheduling: e.sched, Config: Config{
 		HostAllowed: func(h string) bool { return api.HostAllowed(hosts, h) }, Location: time.UTC}})

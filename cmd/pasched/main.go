@@ -178,8 +178,8 @@ func openApp(ctx context.Context, cfg *config, work bool) (*app, error) {
 	// The broker also carries the revocation of a user's sockets when a
 	// password reset commits.
 	acc := &accounts.Service{DB: db, Jobs: js.Client, Hasher: password.NewHasher(runtime.NumCPU()),
-		Signer: token.NewSigner(secret), FrontendURL: cfg.FrontendURL, Broker: broker}
-	sched := &scheduling.Service{DB: db, Jobs: js.Client, Broker: broker, Windows: windows,
+		Signer: token.NewSigner(secret), FrontendURL: cfg.FrontendURL, Events: realtime.NewPublisher(broker)}
+	sched := &scheduling.Service{DB: db, Jobs: js.Client, Events: realtime.NewPublisher(broker), Windows: windows,
 		Location: cfg.TimeZone, FrontendURL: cfg.FrontendURL}
 	return &app{cfg: cfg, db: db, jobs: js, accounts: acc, scheduling: sched, hub: hub, broker: broker}, nil
 }

@@ -1,4 +1,8 @@
-package scheduling
+// Package wire defines the seed's JSON shapes of the schedule — a shift, a
+// period, a date's coverage — once, for the two front ends that speak the
+// seed's contract: the JSON API (api) and the live channel (realtime). The
+// use cases know nothing of it.
+package wire
 
 import (
 	"strconv"
@@ -9,9 +13,9 @@ import (
 	"pasched/schedule"
 )
 
-// ShiftJSON is a shift as the seed's ShiftRequestSerializer renders it. The
+// Shift is a shift as the seed's ShiftRequestSerializer renders it. The
 // API answers with it and the live events carry it, so both always agree.
-type ShiftJSON struct {
+type Shift struct {
 	ID                 int64              `json:"id"`
 	SchedulePeriod     int64              `json:"schedule_period"`
 	SchedulePeriodName string             `json:"schedule_period_name"`
@@ -36,10 +40,11 @@ type ShiftJSON struct {
 	ApprovedByName *string `json:"approved_by_name,omitempty"`
 }
 
-// NewShiftJSON renders s in full.
-func NewShiftJSON(s *pasched.Shift) ShiftJSON {
+// NewShift renders s: in full, or, when public, as other PAs may see an
+// approved shift (no admin_notes, SPEC §3 item 14).
+func NewShift(s *pasched.Shift, public bool) Shift {
 	notes := s.AdminNotes
-	j := ShiftJSON{
+	j := Shift{
 		ID:                 s.ID,
 		SchedulePeriod:     s.PeriodID,
 		SchedulePeriodName: s.PeriodName,
@@ -65,19 +70,14 @@ func NewShiftJSON(s *pasched.Shift) ShiftJSON {
 		n := s.ApprovedByName
 		j.ApprovedByName = &n
 	}
+	if public {
+		j.AdminNotes = nil
+	}
 	return j
 }
 
-// publicShiftJSON is what other PAs may see of an approved shift: no
-// admin_notes.
-func publicShiftJSON(s *pasched.Shift) ShiftJSON {
-	j := NewShiftJSON(s)
-	j.AdminNotes = nil
-	return j
-}
-
-// PeriodJSON is a period as the seed's SchedulePeriodSerializer renders it.
-type PeriodJSON struct {
+// Period is a period as the seed's SchedulePeriodSerializer renders it.
+type Period struct {
 	ID            int64         `json:"id"`
 	Name          string        `json:"name"`
 	StartDate     schedule.Date `json:"start_date"`
@@ -90,9 +90,9 @@ type PeriodJSON struct {
 	UpdatedAt     string        `json:"updated_at"`
 }
 
-// NewPeriodJSON renders p.
-func NewPeriodJSON(p *pasched.Period) PeriodJSON {
-	return PeriodJSON{ID: p.ID, Name: p.Name, StartDate: p.StartDate, EndDate: p.EndDate, Status: p.Status,
+// NewPeriod renders p.
+func NewPeriod(p *pasched.Period) Period {
+	return Period{ID: p.ID, Name: p.Name, StartDate: p.StartDate, EndDate: p.EndDate, Status: p.Status,
 		CreatedBy: p.CreatedByID, CreatedByName: p.CreatedByName, ShiftCount: p.ShiftCount,
 		CreatedAt: FormatDateTime(p.CreatedAt), UpdatedAt: FormatDateTime(p.UpdatedAt)}
 }
@@ -107,29 +107,29 @@ func FormatDateTime(t time.Time) string {
 	return t.Format("2006-01-02T15:04:05.000000Z")
 }
 
-// CoverageJSON is a date's coverage in a coverage.alert event: the seed's
+// Coverage is a date's coverage in a coverage.alert event: the seed's
 // morning/evening flags and status, and every configured window.
-type CoverageJSON struct {
-	MorningCovered bool                 `json:"morning_covered"`
-	EveningCovered bool                 `json:"evening_covered"`
-	Status         string               `json:"status"`
-	Windows        []CoverageWindowJSON `json:"windows"`
+type Coverage struct {
+	MorningCovered bool             `json:"morning_covered"`
+	EveningCovered bool             `json:"evening_covered"`
+	Status         string           `json:"status"`
+	Windows        []CoverageWindow `json:"windows"`
 }
 
-// CoverageWindowJSON is one critical window of a date.
-type CoverageWindowJSON struct {
+// CoverageWindow is one critical window of a date.
+type CoverageWindow struct {
 	Start   schedule.TimeOfDay `json:"start"`
 	End     schedule.TimeOfDay `json:"end"`
 	Covered bool               `json:"covered"`
 	ShiftID *int64             `json:"shift_id"`
 }
 
-// NewCoverageJSON renders c.
-func NewCoverageJSON(c *pasched.DayCoverage) CoverageJSON {
-	j := CoverageJSON{MorningCovered: c.Morning().Covered, EveningCovered: c.Evening().Covered, Status: c.Status(),
-		Windows: make([]CoverageWindowJSON, len(c.Windows))}
+// NewCoverage renders c.
+func NewCoverage(c *pasched.DayCoverage) Coverage {
+	j := Coverage{MorningCovered: c.Morning().Covered, EveningCovered: c.Evening().Covered, Status: c.Status(),
+		Windows: make([]CoverageWindow, len(c.Windows))}
 	for i, w := range c.Windows {
-		j.Windows[i] = CoverageWindowJSON{Start: w.Window.Start, End: w.Window.End, Covered: w.Covered}
+		j.Windows[i] = CoverageWindow{Start: w.Window.Start, End: w.Window.End, Covered: w.Covered}
 		if w.ShiftID != 0 {
 			id := w.ShiftID
 			j.Windows[i].ShiftID = &id
@@ -141,7 +141,7 @@ func NewCoverageJSON(c *pasched.DayCoverage) CoverageJSON {
 // AppendJSON appends j's JSON to b: the bytes encoding/json gives for the
 // struct (field order, HTML-safe string escaping), without reflection, as
 // list pages render fifty of them per request.
-func (j ShiftJSON) AppendJSON(b []byte) []byte {
+func (j Shift) AppendJSON(b []byte) []byte {
 	b = append(b, `{"id":`...)
 	b = strconv.AppendInt(b, j.ID, 10)
 	b = append(b, `,"schedule_period":`...)
@@ -194,7 +194,7 @@ func (j ShiftJSON) AppendJSON(b []byte) []byte {
 }
 
 // AppendShift appends sh's JSON, the same bytes as
-// NewShiftJSON(sh).AppendJSON (or publicShiftJSON's when public), without
+// NewShift(sh, public).AppendJSON, without
 // building the intermediate strings: list pages render fifty per request.
 func AppendShift(b []byte, sh *pasched.Shift, public bool) []byte {
 	b = append(b, `{"id":`...)
@@ -287,7 +287,7 @@ func AppendDateTime(b []byte, t time.Time) []byte {
 }
 
 // MarshalJSON renders j with AppendJSON.
-func (j ShiftJSON) MarshalJSON() ([]byte, error) { return j.AppendJSON(make([]byte, 0, 512)), nil }
+func (j Shift) MarshalJSON() ([]byte, error) { return j.AppendJSON(make([]byte, 0, 512)), nil }
 
 // appendDate appends d as "2030-03-02" (years 1..9999).
 func appendDate(b []byte, d schedule.Date) []byte {

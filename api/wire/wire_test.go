@@ -1,4 +1,4 @@
-package scheduling
+package wire
 
 import (
 	"bytes"
@@ -10,9 +10,9 @@ import (
 	"pasched/schedule"
 )
 
-// plainShiftJSON is ShiftJSON without its methods: what encoding/json
+// plainShiftJSON is Shift without its methods: what encoding/json
 // renders by reflection.
-type plainShiftJSON ShiftJSON
+type plainShiftJSON Shift
 
 // FuzzShiftJSON checks that the hand-written encoder gives exactly the
 // bytes of encoding/json, whatever the text fields hold.
@@ -33,10 +33,7 @@ func FuzzShiftJSON(f *testing.F) {
 			by := int64(1)
 			sh.Status, sh.ApprovedAt, sh.ApprovedByID, sh.ApprovedByName = pasched.ShiftApproved, &now, &by, admin
 		}
-		j := NewShiftJSON(sh)
-		if public {
-			j = publicShiftJSON(sh)
-		}
+		j := NewShift(sh, public)
 		want, err := json.Marshal(plainShiftJSON(j))
 		if err != nil {
 			t.Fatal(err)
