@@ -150,7 +150,8 @@ func openApp(ctx context.Context, cfg *config, work bool) (*app, error) {
 		db.Close()
 		return nil, err
 	}
-	js, err := jobs.New(ctx, jobs.Opts{DB: db, Sender: sender, FrontendURL: cfg.FrontendURL, Work: work, Logger: slog.Default()})
+	js, err := jobs.New(ctx, jobs.Opts{DB: db, Sender: sender, FrontendURL: cfg.FrontendURL, Work: work, Logger: slog.Default(),
+		MessageIDDomain: mailDomain(cfg.DefaultFromEmail)})
 	if err != nil {
 		db.Close()
 		return nil, err
