@@ -111,6 +111,7 @@ func New(ctx context.Context, o Opts) (*System, error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &EmailWorker{Sender: o.Sender})
 	river.AddWorker(workers, &PasswordResetWorker{DB: o.DB, FrontendURL: o.FrontendURL})
+	river.AddWorker(workers, &WebSessionCleanupWorker{DB: o.DB})
 	if o.Register != nil {
 		o.Register(workers)
 	}
@@ -122,7 +123,7 @@ func New(ctx context.Context, o Opts) (*System, error) {
 		FetchCooldown:     min(o.PollInterval, 100*time.Millisecond),
 		MaxAttempts:       EmailMaxAttempts,
 		JobTimeout:        time.Minute,
-		PeriodicJobs:      o.Periodic,
+		PeriodicJobs:      append([]*river.PeriodicJob{webSessionCleanup()}, o.Periodic...),
 	}
 	if o.Work {
 		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 8}}

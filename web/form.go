@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"pasched"
@@ -198,3 +199,5 @@ func newField(f *Form, name, label, typ string, opts ...string) Field {
 	}
 	return fd
 }
+
+func itoa(n int) string { return strconv.Itoa(n) }
