@@ -96,8 +96,7 @@ func (s *Server) signUp(w http.ResponseWriter, r *http.Request) {
 		}
 		in := accounts.RegisterInput{Email: &email, Username: &username, Password: &pw, PasswordConfirm: &pw,
 			FirstName: &first, LastName: &last, PhoneNumber: &phone}
-		var fe pasched.FieldErrors
-		_, err := s.Accounts.Register(r.Context(), in, &fe)
+		_, err := s.Accounts.Register(r.Context(), in)
 		if err == nil {
 			s.redirectFlash(w, r, "/signin", "signed-up")
 			return
