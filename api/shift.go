@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"pasched"
+	"pasched/api/pyparse"
 	"pasched/api/wire"
 	"pasched/schedule"
 	"pasched/scheduling"
@@ -138,7 +139,7 @@ func shiftFilter(r *http.Request) (sqlstore.ShiftFilter, error) {
 		if v == "" {
 			return nil
 		}
-		d, err := schedule.ParseDate(v)
+		d, err := pyparse.Date(v)
 		if err != nil {
 			fe.Add(name, msgQueryDate)
 			return nil
