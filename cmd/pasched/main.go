@@ -41,6 +41,7 @@ import (
 	"pasched/scheduling"
 	"pasched/sqlstore"
 	"pasched/token"
+	"pasched/web"
 )
 
 func main() {
@@ -225,6 +226,13 @@ func serve(ctx context.Context, cfg *config, addr string) error {
 	}
 	srv := api.New(api.Deps{Accounts: a.accounts, Scheduling: a.scheduling, DB: a.db, Config: cfg.API})
 	srv.Mux().Handle("GET /ws/schedule/{period_id}/{$}", a.socketHandler())
+	webSrv, err := web.New(web.Deps{Accounts: a.accounts, Scheduling: a.scheduling, Config: web.Config{
+		HostAllowed:    func(h string) bool { return api.HostAllowed(cfg.AllowedHosts, h) },
+		TrustedProxies: cfg.TrustedProxies, Location: cfg.TimeZone, Logger: slog.Default()}})
+	if err != nil {
+		a.close()
+		return err
+	}
 	bctx, stopBroker := context.WithCancel(context.Background())
 	brokerDone := make(chan struct{})
 	go func() {
@@ -254,7 +262,7 @@ func serve(ctx context.Context, cfg *config, addr string) error {
 		return err
 	}
 	defer stopPprof()
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+	hs := &http.Server{Handler: rootHandler(srv.Handler(), webSrv.Handler()), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
 	// Not ctx: River soft-stops when its Start context ends, and the
 	// workers must stop only after the HTTP server and the sockets.
 	if err := a.jobs.Start(context.WithoutCancel(ctx)); err != nil {
@@ -273,6 +281,17 @@ func serve(ctx context.Context, cfg *config, addr string) error {
 	cleanup = nil
 	shutdown(a, hs, stopBroker, brokerDone)
 	return serveErr
+}
+
+// rootHandler sends the JSON API's paths (and the live channel's) to the
+// API, and every other path to the web app.
+func rootHandler(apiH, webH http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/api/", apiH)
+	mux.Handle("/ws/", apiH)
+	mux.Handle("/healthz", apiH)
+	mux.Handle("/", webH)
+	return mux
 }
 
 // shutdownTimeout bounds the whole shutdown sequence.
