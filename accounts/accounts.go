@@ -349,7 +349,14 @@ func (s *Service) Logout(ctx context.Context, caller *pasched.User, raw string) 
 		} else if black {
 			return invalid
 		}
-		return sqlstore.Blacklist(ctx, tx, caller.ID, c.JTI, raw, c.IssuedAt(), c.ExpiresAt())
+		// The check above is only the common case: a concurrent logout
+		// may blacklist the token between it and this insert.
+		if added, err := sqlstore.Blacklist(ctx, tx, caller.ID, c.JTI, raw, c.IssuedAt(), c.ExpiresAt()); err != nil {
+			return err
+		} else if !added {
+			return invalid
+		}
+		return nil
 	})
 }
 

@@ -6,6 +6,9 @@
 //	pasched migrate
 //	pasched worker
 //	pasched createadmin --email E --password P [--username U --first-name F --last-name L --phone N]
+//
+// and the operations commands of commands.go (import, demo, backup,
+// restore, healthcheck).
 package main
 
 import (
@@ -47,7 +50,7 @@ import (
 func main() {
 	if err := run(os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "pasched:", err)
-		os.Exit(1)
+		os.Exit(exitCode(err))
 	}
 }
 
@@ -55,7 +58,7 @@ const usage = `usage:
   pasched serve [--addr :8000]
   pasched migrate
   pasched worker
-  pasched createadmin --email E --password P [--username U --first-name F --last-name L --phone N]`
+  pasched createadmin --email E --password P [--username U --first-name F --last-name L --phone N]` + opsUsage
 
 func run(args []string) error {
 	if len(args) == 0 {
@@ -91,6 +94,9 @@ func run(args []string) error {
 	case "help", "-h", "--help":
 		fmt.Println(usage)
 		return nil
+	}
+	if cmd, ok := opsCommands[args[0]]; ok {
+		return cmd(ctx, cfg, args[1:])
 	}
 	return fmt.Errorf("unknown command %q\n%s", args[0], usage)
 }
@@ -144,7 +150,8 @@ func openApp(ctx context.Context, cfg *config, work bool) (*app, error) {
 		db.Close()
 		return nil, err
 	}
-	js, err := jobs.New(ctx, jobs.Opts{DB: db, Sender: sender, FrontendURL: cfg.FrontendURL, Work: work, Logger: slog.Default()})
+	js, err := jobs.New(ctx, jobs.Opts{DB: db, Sender: sender, FrontendURL: cfg.FrontendURL, Work: work, Logger: slog.Default(),
+		MessageIDDomain: mailDomain(cfg.DefaultFromEmail)})
 	if err != nil {
 		db.Close()
 		return nil, err
