@@ -116,6 +116,11 @@ func TestReadSideOutlivesOtherCommits(t *testing.T) {
 			}
 		}
 		expect(t, f.do("POST", shiftPath(m, "approve"), map[string]any{}, f.admin), 200, "")
+		select { // the approval's email
+		case <-completed:
+		case <-ctx.Done():
+			t.Fatal("approval email not sent")
+		}
 		for _, p := range paths {
 			before := f.db.Queries()
 			r := f.do("GET", p, nil, f.admin)
