@@ -65,7 +65,7 @@ type span struct {
 // loadSpan returns the dates first..last for a request. A given ?pa_id=
 // must name a user.
 func (c *calendarAPI) loadSpan(ctx context.Context, first, last schedule.Date, pa int64, paGiven bool) (span, error) {
-	noUser := pasched.ViewError(pasched.EINVALID, fmt.Sprintf("Invalid pa_id: no user with id %d", pa))
+	noUser := newViewError(pasched.EINVALID, fmt.Sprintf("Invalid pa_id: no user with id %d", pa))
 	if paGiven && pa <= 0 {
 		return span{}, noUser // ids start at 1
 	}
