@@ -338,6 +338,19 @@ func validAfterSecond(t time.Time) time.Time {
 	return s
 }
 
+// revokeAllTokensAt is the tokens_valid_after that refuses every token of u
+// issued so far, now included: issueTime may have dated a token issued
+// just after an earlier revocation at that revocation's next whole second,
+// which can be later than now.
+func revokeAllTokensAt(u *pasched.User, now time.Time) time.Time {
+	if u.TokensValidAfter != nil {
+		if bumped := validAfterSecond(*u.TokensValidAfter); !now.After(bumped) {
+			return bumped.Add(time.Microsecond)
+		}
+	}
+	return now
+}
+
 // TokenRevoked reports whether claims were issued before the user's last
 // password reset.
 func TokenRevoked(u *pasched.User, c token.Claims) bool {
@@ -442,13 +455,26 @@ func (s *Service) ConfirmPasswordReset(ctx context.Context, tok, plain string) e
 		if err := sqlstore.UseAllOneTimeTokens(ctx, tx, sqlstore.PasswordResetTokens, t.UserID); err != nil {
 			return err
 		}
+		u, err := sqlstore.FindUserByID(ctx, tx, t.UserID)
+		if err != nil {
+			return err
+		}
 		if err := sqlstore.SetPassword(ctx, tx, t.UserID, hash); err != nil {
 			return err
 		}
 		if err := sqlstore.BlacklistAllForUser(ctx, tx, t.UserID); err != nil {
 			return err
 		}
-		if err := sqlstore.SetTokensValidAfter(ctx, tx, t.UserID, tx.Now); err != nil {
+		// An account an admin added has no usable password until its
+		// owner chooses one through the invitation's link (AddUser): that
+		// link reached their inbox, so the address is confirmed too. A
+		// reset of a registered account leaves verification as it was.
+		if strings.HasPrefix(u.PasswordHash, unusablePasswordPrefix) {
+			if err := sqlstore.MarkEmailVerified(ctx, tx, t.UserID); err != nil {
+				return err
+			}
+		}
+		if err := sqlstore.SetTokensValidAfter(ctx, tx, t.UserID, revokeAllTokensAt(u, tx.Now)); err != nil {
 			return err
 		}
 		// Whoever reset the password may be recovering a stolen account:
