@@ -151,3 +151,28 @@ func digestFacts(r *Report, plain string) DigestFacts {
 	}
 	return f
 }
+
+// Defaults of the optional language model (OPENAI_BASE_URL, OPENAI_MODEL).
+const (
+	DefaultOpenAIBaseURL = "https://api.openai.com/v1"
+	DefaultOpenAIModel   = "gpt-4o-mini"
+)
+
+// NewWording returns the chat-completions writer for OPENAI_API_KEY,
+// OPENAI_BASE_URL and OPENAI_MODEL, or nil without a key: the digest then
+// uses its plain text and makes no network call.
+func NewWording(apiKey, baseURL, model string, timeout time.Duration) Wording {
+	if apiKey == "" {
+		return nil
+	}
+	if baseURL == "" {
+		baseURL = DefaultOpenAIBaseURL
+	}
+	if model == "" {
+		model = DefaultOpenAIModel
+	}
+	if timeout <= 0 {
+		timeout = DefaultLLMTimeout
+	}
+	return &ChatCompletions{BaseURL: baseURL, APIKey: apiKey, Model: model, Timeout: timeout}
+}
