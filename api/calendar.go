@@ -99,18 +99,24 @@ const (
 	maxCalendarYear = schedule.MaxYear - 1
 )
 
-var errCalendarYear = pasched.ViewError(pasched.EINVALID,
-	fmt.Sprintf("Year must be between %d and %d", minCalendarYear, maxCalendarYear))
+// The seed's words for a year its views cannot show: its datetime() raises
+// ValueError for year 0 and years past 9999, answered with these bodies. The
+// years where it failed with a 500 instead (the grid running past 9999, a
+// year too big for a C int) get the same words.
+var (
+	errMonthYear = newViewError(pasched.EINVALID, "Invalid year or month")
+	errWeekYear  = newViewError(pasched.EINVALID, "Invalid year or week")
+)
 
 // monthParams validates the month view's path as the seed does (month
 // first, with its words), then the year.
 func monthParams(yearSeg, monthSeg string) (year int, month time.Month, err error) {
 	y, m := pathInt(yearSeg), pathInt(monthSeg)
 	if m < 1 || m > 12 {
-		return 0, 0, pasched.ViewError(pasched.EINVALID, "Month must be between 1 and 12")
+		return 0, 0, newViewError(pasched.EINVALID, "Month must be between 1 and 12")
 	}
 	if y < minCalendarYear || y > maxCalendarYear {
-		return 0, 0, errCalendarYear
+		return 0, 0, errMonthYear
 	}
 	return y, time.Month(m), nil
 }
@@ -120,23 +126,23 @@ func monthParams(yearSeg, monthSeg string) (year int, month time.Month, err erro
 func weekParams(yearSeg, weekSeg string) (year, week int, monday schedule.Date, err error) {
 	y, wk := pathInt(yearSeg), pathInt(weekSeg)
 	if wk < 1 || wk > 53 {
-		return 0, 0, schedule.Date{}, pasched.ViewError(pasched.EINVALID, "Week must be between 1 and 53")
+		return 0, 0, schedule.Date{}, newViewError(pasched.EINVALID, "Week must be between 1 and 53")
 	}
 	if y < minCalendarYear || y > maxCalendarYear {
-		return 0, 0, schedule.Date{}, errCalendarYear
+		return 0, 0, schedule.Date{}, errWeekYear
 	}
 	if n := schedule.WeeksInISOYear(y); wk > n {
-		return 0, 0, schedule.Date{}, pasched.ViewError(pasched.EINVALID,
+		return 0, 0, schedule.Date{}, newViewError(pasched.EINVALID,
 			fmt.Sprintf("Week must be between 1 and %d: ISO year %d has no week %d", n, y, wk))
 	}
 	monday, err = schedule.ISOWeekStart(y, wk)
 	if err != nil {
-		return 0, 0, schedule.Date{}, pasched.ViewError(pasched.EINVALID, "Invalid year or week")
+		return 0, 0, schedule.Date{}, errWeekYear
 	}
 	return y, wk, monday, nil
 }
 
-var errDayFormat = pasched.ViewError(pasched.EINVALID, "Invalid date format. Use YYYY-MM-DD")
+var errDayFormat = newViewError(pasched.EINVALID, "Invalid date format. Use YYYY-MM-DD")
 
 // dayParam reads the day view's date as the seed's
 // datetime.strptime(date, '%Y-%m-%d') does on CPython 3.11: the pattern
@@ -250,7 +256,7 @@ func paFilter(r *http.Request) (id int64, given bool, err error) {
 	}
 	id, ok := pyIntID(vs[len(vs)-1])
 	if !ok {
-		return 0, false, pasched.ViewError(pasched.EINVALID, "Invalid pa_id: must be a user id (a whole number)")
+		return 0, false, newViewError(pasched.EINVALID, "Invalid pa_id: must be a user id (a whole number)")
 	}
 	return id, true, nil
 }

@@ -208,7 +208,9 @@ func (s *Server) coverageGaps(w http.ResponseWriter, r *http.Request) {
 		}
 		n, err := coverage.ParseDays(q.Get("days"))
 		if err != nil {
-			writeError(w, r, err)
+			// A view's own refusal of a query parameter, in the seed's
+			// {"error": …} body (as the calendar views answer).
+			writeError(w, r, asViewError(err, pasched.EINVALID))
 			return
 		}
 		days = n
@@ -324,9 +326,13 @@ func (s *Server) createOffer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in := decodeOffer(f)
-	o, err := s.Coverage.CreateOffer(r.Context(), u, in, &f.fe)
+	if !f.fe.Empty() {
+		writeError(w, r, drfFields(&f.fe, nil, offerFields...))
+		return
+	}
+	o, err := s.Coverage.CreateOffer(r.Context(), u, in)
 	if err != nil {
-		writeError(w, r, orderFields(err, offerFields...))
+		writeError(w, r, drfFields(nil, err, offerFields...))
 		return
 	}
 	writeJSON(w, http.StatusCreated, s.newOfferJSON(o, true))

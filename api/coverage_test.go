@@ -117,7 +117,7 @@ func TestCoverOffersAPI(t *testing.T) {
 		expect(t, f.do("POST", "/api/coverage/offers/", map[string]any{"date": "2030-03-05", "start_time": "06:00", "end_time": "09:00",
 			"pa_ids": []any{true}}, f.admin), 400, `{"pa_ids":["Incorrect type. Expected pk value, received bool."]}`)
 		expect(t, f.do("POST", "/api/coverage/offers/", map[string]any{"date": "2030-03-05", "start_time": "06:00", "end_time": "09:00",
-			"pa_ids": []any{999}}, f.admin), 400, `{"pa_ids":["Invalid pk \"999\" - object does not exist."]}`)
+			"pa_ids": []any{999}}, f.admin), 400, `{"pa_ids":["No active PA has the id 999."]}`)
 		expect(t, f.do("POST", "/api/coverage/offers/", map[string]any{"date": "2031-03-05", "start_time": "06:00", "end_time": "09:00"}, f.admin),
 			400, `{"date":["No schedule period includes 2031-03-05: create one first."]}`)
 		r := f.do("POST", "/api/coverage/offers/", map[string]any{"date": "2030-03-05", "start_time": "06:00", "end_time": "09:00",

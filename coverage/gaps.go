@@ -42,7 +42,7 @@ type SlotView struct {
 }
 
 // ParseDays reads a horizon in days: a whole number from 1 to MaxDays.
-// Codes: EINVALID (with the {"error"} body).
+// Codes: EINVALID (a message, no fields).
 func ParseDays(raw string) (int, error) {
 	n := 0
 	if raw == "" || len(raw) > 3 {
@@ -61,7 +61,7 @@ func ParseDays(raw string) (int, error) {
 }
 
 func errDays(raw string) error {
-	return pasched.ViewError(pasched.EINVALID, fmt.Sprintf("days must be a whole number from 1 to %d, got %q.", MaxDays, raw))
+	return pasched.Errorf(pasched.EINVALID, "%s", fmt.Sprintf("days must be a whole number from 1 to %d, got %q.", MaxDays, raw))
 }
 
 // Gaps reports the gaps of the next days (0: the configured horizon) with

@@ -134,7 +134,7 @@ func (b *bundle) period(from, to string) *pasched.Period {
 	b.t.Helper()
 	name := "P " + from
 	s, e := date(from), date(to)
-	p, err := b.sched.CreatePeriod(b.ctx, b.admin, scheduling.PeriodInput{Name: &name, StartDate: &s, EndDate: &e}, &pasched.FieldErrors{})
+	p, err := b.sched.CreatePeriod(b.ctx, b.admin, scheduling.PeriodInput{Name: &name, StartDate: &s, EndDate: &e})
 	if err != nil {
 		b.t.Fatal(err)
 	}
@@ -155,7 +155,7 @@ func (b *bundle) approved(pa *pasched.User, p *pasched.Period, d, start, end str
 func (b *bundle) request(pa *pasched.User, p *pasched.Period, d, start, end string) *pasched.Shift {
 	b.t.Helper()
 	dd, s, e := date(d), clock(start), clock(end)
-	sh, err := b.sched.CreateShift(b.ctx, pa, scheduling.ShiftInput{PeriodID: &p.ID, PeriodPK: fmt.Sprint(p.ID), Date: &dd, Start: &s, End: &e}, &pasched.FieldErrors{})
+	sh, err := b.sched.CreateShift(b.ctx, pa, scheduling.ShiftInput{PeriodID: &p.ID, Date: &dd, Start: &s, End: &e})
 	if err != nil {
 		b.t.Fatalf("request %s %s-%s: %v", d, start, end, err)
 	}

@@ -24,8 +24,7 @@ const DefaultOfferRecipients = 3
 // MaxOfferRecipients bounds the PAs one offer goes to.
 const MaxOfferRecipients = 50
 
-// OfferInput is a new offer after decoding: nil fields are absent or failed
-// to decode (their messages are in the caller's FieldErrors).
+// OfferInput is a new offer after decoding; the date and times are required.
 type OfferInput struct {
 	Date       *schedule.Date
 	Start, End *schedule.TimeOfDay
@@ -39,15 +38,18 @@ type OfferInput struct {
 // the future, lie in a schedule period, and overlap no approved shift; each
 // PA named must be an active PA free at that time within their weekly
 // limit. Codes: EFORBIDDEN, EINVALID.
-func (s *Service) CreateOffer(ctx context.Context, u *pasched.User, in OfferInput, fe *pasched.FieldErrors) (*pasched.CoverOffer, error) {
+func (s *Service) CreateOffer(ctx context.Context, u *pasched.User, in OfferInput) (*pasched.CoverOffer, error) {
 	if err := requireAdmin(u); err != nil {
 		return nil, err
 	}
+	var fe pasched.FieldErrors
+	for field, missing := range map[string]bool{"date": in.Date == nil, "start_time": in.Start == nil, "end_time": in.End == nil} {
+		if missing {
+			fe.Add(field, "This field is required.")
+		}
+	}
 	if err := fe.Err(); err != nil {
 		return nil, err
-	}
-	if in.Date == nil || in.Start == nil || in.End == nil {
-		return nil, errors.New("create offer: a required field is missing without a field error")
 	}
 	slot := schedule.Shift{Date: *in.Date, Start: *in.Start, End: *in.End}
 	if schedule.ValidateTimes(slot.Start, slot.End) != nil {
@@ -56,7 +58,7 @@ func (s *Service) CreateOffer(ctx context.Context, u *pasched.User, in OfferInpu
 	now := s.now()
 	startsAt, _ := intel.RealSpan(slot, s.loc())
 	if !startsAt.After(now) {
-		return nil, pasched.Invalid("non_field_errors", "This slot has already started; only a slot still to come can be offered.")
+		return nil, pasched.Invalid(pasched.NonField, "This slot has already started; only a slot still to come can be offered.")
 	}
 	period, err := sqlstore.FindPeriodFor(ctx, s.DB, slot.Date)
 	if pasched.ErrorCode(err) == pasched.ENOTFOUND {
@@ -77,7 +79,7 @@ func (s *Service) CreateOffer(ctx context.Context, u *pasched.User, in OfferInpu
 		}
 	}
 	if c := schedule.Conflicts(slot, approved); len(c) > 0 {
-		return nil, pasched.Invalid("non_field_errors", fmt.Sprintf("An approved shift (%s %s–%s) already covers part of this slot: offer only the uncovered time.",
+		return nil, pasched.Invalid(pasched.NonField, fmt.Sprintf("An approved shift (%s %s–%s) already covers part of this slot: offer only the uncovered time.",
 			c[0].Date, intel.HM(c[0].Start), intel.HM(c[0].End)))
 	}
 	chosen, err := s.recipients(ctx, now, slot, in.PAIDs)
@@ -148,7 +150,7 @@ func (s *Service) recipients(ctx context.Context, now time.Time, slot schedule.S
 			fe.Add("pa_ids", fmt.Sprintf("%s cannot take this slot: %s.", excluded[i].Name, excluded[i].Reason))
 			continue
 		}
-		fe.Add("pa_ids", fmt.Sprintf("Invalid pk \"%d\" - object does not exist.", id))
+		fe.Add("pa_ids", fmt.Sprintf("No active PA has the id %d.", id))
 	}
 	if err := fe.Err(); err != nil {
 		return nil, err
@@ -334,8 +336,13 @@ func firstMessage(err error) string {
 	if e.Message != "" {
 		return e.Message
 	}
-	for _, f := range e.SortedFields() {
-		if ms := e.Fields[f]; len(ms) > 0 {
+	keys := make([]string, 0, len(e.Fields))
+	for k := range e.Fields {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if ms := e.Fields[k]; len(ms) > 0 {
 			return ms[0]
 		}
 	}
