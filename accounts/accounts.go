@@ -338,6 +338,19 @@ func validAfterSecond(t time.Time) time.Time {
 	return s
 }
 
+// revokeAllTokensAt is the tokens_valid_after that refuses every token of u
+// issued so far, now included: issueTime may have dated a token issued
+// just after an earlier revocation at that revocation's next whole second,
+// which can be later than now.
+func revokeAllTokensAt(u *pasched.User, now time.Time) time.Time {
+	if u.TokensValidAfter != nil {
+		if bumped := validAfterSecond(*u.TokensValidAfter); !now.After(bumped) {
+			return bumped.Add(time.Microsecond)
+		}
+	}
+	return now
+}
+
 // TokenRevoked reports whether claims were issued before the user's last
 // password reset.
 func TokenRevoked(u *pasched.User, c token.Claims) bool {
@@ -445,10 +458,19 @@ func (s *Service) ConfirmPasswordReset(ctx context.Context, tok, plain string) e
 		if err := sqlstore.SetPassword(ctx, tx, t.UserID, hash); err != nil {
 			return err
 		}
+		// The link reached its owner's inbox: the address is confirmed
+		// (how a person an admin added confirms theirs, see AddUser).
+		if err := sqlstore.MarkEmailVerified(ctx, tx, t.UserID); err != nil {
+			return err
+		}
 		if err := sqlstore.BlacklistAllForUser(ctx, tx, t.UserID); err != nil {
 			return err
 		}
-		if err := sqlstore.SetTokensValidAfter(ctx, tx, t.UserID, tx.Now); err != nil {
+		u, err := sqlstore.FindUserByID(ctx, tx, t.UserID)
+		if err != nil {
+			return err
+		}
+		if err := sqlstore.SetTokensValidAfter(ctx, tx, t.UserID, revokeAllTokensAt(u, tx.Now)); err != nil {
 			return err
 		}
 		// Whoever reset the password may be recovering a stolen account:
