@@ -22,7 +22,9 @@ func TestPAProfileValidate(t *testing.T) {
 			func(p *pasched.PAProfile) bool { return strings.Join(p.PreferredDays, ",") == "monday,friday" }},
 		{"unknown day", PAProfileInput{PreferredDays: []string{"funday"}}, false, []string{FieldPreferredDays}, nil},
 		{"times normalised", PAProfileInput{PreferredStart: "8:00", PreferredEnd: "16:30:00"}, false, nil,
-			func(p *pasched.PAProfile) bool { return *p.PreferredStartTime == "08:00:00" && *p.PreferredEndTime == "16:30:00" }},
+			func(p *pasched.PAProfile) bool {
+				return *p.PreferredStartTime == "08:00:00" && *p.PreferredEndTime == "16:30:00"
+			}},
 		{"bad time", PAProfileInput{PreferredStart: "25:00", PreferredEnd: "soon"}, false, []string{FieldPreferredStart, FieldPreferredEnd}, nil},
 		{"a PA cannot change the limit or notes", PAProfileInput{MaxHoursPerWeek: 99, Notes: "mine"}, false, nil,
 			func(p *pasched.PAProfile) bool { return p.MaxHoursPerWeek == 40 && p.Notes == "kept" }},
