@@ -140,10 +140,15 @@ func (t *TimeOfDay) UnmarshalText(b []byte) error {
 
 // ParseTime parses an ISO 8601 time of day, "hh:mm", "hh:mm:ss" or
 // "hh:mm:ss.f" with one to six fraction digits, the forms String writes and
-// the databases store. Out-of-range fields (25:00, 06:60) and any other form
+// the databases store; the hour may have one digit ("8:00"), as people
+// write it. Out-of-range fields (25:00, 06:60) and any other form
 // are errors wrapping ErrInvalidTime. Front ends that accept more (the api's
 // DRF fields, see api/pyparse) read it themselves.
 func ParseTime(s string) (TimeOfDay, error) {
+	in := s
+	if len(s) > 1 && s[1] == ':' {
+		s = "0" + s
+	}
 	if len(s) == 5 || len(s) == 8 || (len(s) >= 10 && len(s) <= 15 && s[8] == '.') {
 		h, ok1 := asciiDigits(s[0:2])
 		m, ok2 := asciiDigits(s[3:5])
@@ -162,10 +167,10 @@ func ParseTime(s string) (TimeOfDay, error) {
 		if ok1 && ok2 && ok3 && ok4 && s[2] == ':' {
 			t, err := NewTime(h, m, sec, us)
 			if err != nil {
-				return TimeOfDay{}, fmt.Errorf("parse time %q: %w", s, err)
+				return TimeOfDay{}, fmt.Errorf("parse time %q: %w", in, err)
 			}
 			return t, nil
 		}
 	}
-	return TimeOfDay{}, fmt.Errorf("parse time %q: want hh:mm[:ss[.uuuuuu]]: %w", s, ErrInvalidTime)
+	return TimeOfDay{}, fmt.Errorf("parse time %q: want hh:mm[:ss[.uuuuuu]]: %w", in, ErrInvalidTime)
 }
