@@ -31,6 +31,7 @@ type schedBench struct {
 	b      *testing.B
 	db     *sqlstore.DB
 	hs     *httptest.Server
+	srv    *Server
 	client *http.Client
 	admin  *pasched.User
 	pas    []*pasched.User
@@ -57,7 +58,7 @@ func newSchedBench(b *testing.B) *schedBench {
 	})
 	hs := httptest.NewServer(srv.Handler())
 	b.Cleanup(hs.Close)
-	sb := &schedBench{b: b, db: db, hs: hs, tokens: map[int64]string{},
+	sb := &schedBench{b: b, db: db, hs: hs, srv: srv, tokens: map[int64]string{},
 		client: &http.Client{Transport: &http.Transport{MaxIdleConns: 64, MaxIdleConnsPerHost: 64}}}
 	b.Cleanup(sb.client.CloseIdleConnections)
 	err = db.WriteTx(ctx, func(tx *sqlstore.Tx) error {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -159,26 +160,23 @@ func schedPut(b *[]byte) {
 	}
 }
 
-// schedAppendShifts appends the shifts' JSON, comma-separated.
-func schedAppendShifts(b []byte, shifts []*pasched.Shift) []byte {
+// shiftsJSON renders shifts in full as a JSON array.
+func shiftsJSON(shifts []*pasched.Shift) ([]byte, error) {
+	out := make([]wire.Shift, len(shifts))
 	for i, sh := range shifts {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = wire.AppendShift(b, sh, false)
+		out[i] = wire.NewShift(sh, false)
 	}
-	return b
+	return json.Marshal(out)
 }
 
 // writeShiftList writes a plain JSON list of shifts (pending, my_schedule).
-func writeShiftList(w http.ResponseWriter, shifts []*pasched.Shift) {
-	buf := schedBufs.Get().(*[]byte)
-	defer schedPut(buf)
-	b := append((*buf)[:0], '[')
-	b = schedAppendShifts(b, shifts)
-	b = append(b, ']')
+func writeShiftList(w http.ResponseWriter, r *http.Request, shifts []*pasched.Shift) {
+	b, err := shiftsJSON(shifts)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
 	schedWriteRaw(w, http.StatusOK, b)
-	*buf = b
 }
 
 // schedWriteRaw writes an already encoded JSON body.
@@ -205,7 +203,7 @@ func (s *Server) pendingShifts(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, asViewError(err, pasched.EFORBIDDEN))
 		return
 	}
-	writeShiftList(w, shifts)
+	writeShiftList(w, r, shifts)
 }
 
 func (s *Server) mySchedule(w http.ResponseWriter, r *http.Request) {
@@ -224,7 +222,7 @@ func (s *Server) mySchedule(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, asViewError(err, pasched.EFORBIDDEN))
 		return
 	}
-	writeShiftList(w, shifts)
+	writeShiftList(w, r, shifts)
 }
 
 func (s *Server) getShift(w http.ResponseWriter, r *http.Request) {
