@@ -269,7 +269,7 @@ func serve(ctx context.Context, cfg *config, addr string) error {
 		return err
 	}
 	defer stopPprof()
-	hs := &http.Server{Handler: rootHandler(srv.Handler(), webSrv.Handler()), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+	hs := httpServer(rootHandler(srv.Handler(), webSrv.Handler()), bodyTimeout)
 	// Not ctx: River soft-stops when its Start context ends, and the
 	// workers must stop only after the HTTP server and the sockets.
 	if err := a.jobs.Start(context.WithoutCancel(ctx)); err != nil {
