@@ -35,6 +35,9 @@ type config struct {
 	CriticalTimes    string
 	OpenAIKey        string
 	LogLevel         string
+	// LogFormat is LOG_FORMAT: "json" (one JSON object a line, the
+	// default) or "text" (slog's key=value).
+	LogFormat string
 	// PprofAddr, when set (PPROF_ADDR), serves net/http/pprof on that
 	// loopback address, for profiling; never on a public interface.
 	PprofAddr string
@@ -75,6 +78,7 @@ func loadConfig() (*config, error) {
 		CriticalTimes:    env("CRITICAL_TIMES", "06:00-09:00,21:00-22:00"),
 		OpenAIKey:        env("OPENAI_API_KEY", ""),
 		LogLevel:         env("LOG_LEVEL", "INFO"),
+		LogFormat:        env("LOG_FORMAT", "json"),
 		PprofAddr:        env("PPROF_ADDR", ""),
 	}
 	var err error

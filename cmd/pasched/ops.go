@@ -1,11 +1,19 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	netmail "net/mail"
+	"os"
+	"strconv"
 	"strings"
 	"time"
+
+	"pasched/jobs"
+	"pasched/observe"
 )
 
 // mailDomain is the domain of DEFAULT_FROM_EMAIL ("PA <noreply@example.com>"
@@ -88,4 +96,71 @@ func (b *deadlineBody) Read(p []byte) (int, error) {
 		b.rc.SetReadDeadline(time.Time{})
 	}
 	return n, err
+}
+
+// newMetrics registers the process's series over what a holds.
+func newMetrics(a *app) *observe.Metrics {
+	return observe.New(observe.Sources{
+		Sockets: a.hub.Count,
+		Events: func() (uint64, uint64) {
+			s := a.hub.Stats()
+			return s.Messages, s.Dropped
+		},
+		Emails: func() (uint64, uint64) { return a.jobs.Emails.Sent.Load(), a.jobs.Emails.Failed.Load() },
+		Jobs: func(ctx context.Context) ([]observe.JobCount, error) {
+			ks, err := jobs.CountJobs(ctx, a.db)
+			out := make([]observe.JobCount, len(ks))
+			for i, k := range ks {
+				out[i] = observe.JobCount{Kind: k.Kind, State: k.State, N: k.N}
+			}
+			return out, err
+		},
+		Pools: a.db.PoolStats,
+	})
+}
+
+// opsHandler serves /metrics (Prometheus text format) and /readyz beside
+// next, everything instrumented. /healthz (the API's) stays liveness.
+func opsHandler(a *app, m *observe.Metrics, next http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.Handler())
+	mux.HandleFunc("GET /readyz", a.readyz)
+	mux.Handle("/", next)
+	return m.Instrument(mux)
+}
+
+// readiness is /readyz's body.
+type readiness struct {
+	Status     string `json:"status"`
+	Database   string `json:"database"`
+	Migrations string `json:"migrations"`
+}
+
+// readyz answers 200 only when the database answers and every migration
+// of this binary is applied, else 503: a load balancer sends traffic only
+// to an instance that can serve it.
+func (a *app) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	body, status := readiness{"ready", "ok", "applied"}, http.StatusOK
+	if pending, err := a.db.PendingMigrations(ctx); err != nil {
+		body, status = readiness{"unavailable", "unreachable", "unknown"}, http.StatusServiceUnavailable
+	} else if pending > 0 {
+		body, status = readiness{"unavailable", "ok", strconv.Itoa(pending) + " pending"}, http.StatusServiceUnavailable
+	}
+	b, _ := json.Marshal(body)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(b)
+}
+
+// logHandler is LOG_FORMAT's handler on stderr, adding each record's
+// request id.
+func logHandler(format string, level slog.Level) slog.Handler {
+	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewJSONHandler(os.Stderr, opts)
+	if strings.EqualFold(format, "text") {
+		h = slog.NewTextHandler(os.Stderr, opts)
+	}
+	return observe.LogHandler(h)
 }
