@@ -63,12 +63,14 @@ func loadConfig() (*config, error) {
 		return def
 	}
 	c := &config{
-		SecretKey:        env("SECRET_KEY", ""),
-		Debug:            env("DEBUG", "False") == "True",
-		AllowedHosts:     splitList(env("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")),
-		DatabaseURL:      env("DATABASE_URL", "sqlite:///pasched.db"),
-		CORSOrigins:      splitList(env("CORS_ALLOWED_ORIGINS", "http://localhost:3000")),
-		FrontendURL:      strings.TrimRight(env("FRONTEND_URL", "http://localhost:3000"), "/"),
+		SecretKey:    env("SECRET_KEY", ""),
+		Debug:        env("DEBUG", "False") == "True",
+		AllowedHosts: splitList(env("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")),
+		DatabaseURL:  env("DATABASE_URL", "sqlite:///pasched.db"),
+		CORSOrigins:  splitList(env("CORS_ALLOWED_ORIGINS", "http://localhost:3000")),
+		// Unset, email links open this server's own pages (serve fills it
+		// in with the address it listens on).
+		FrontendURL:      strings.TrimRight(env("FRONTEND_URL", ""), "/"),
 		DefaultFromEmail: env("DEFAULT_FROM_EMAIL", "noreply@example.com"),
 		EmailBackend:     env("EMAIL_BACKEND", "console"),
 		EmailHost:        env("EMAIL_HOST", "localhost"),
