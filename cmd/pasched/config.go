@@ -11,6 +11,7 @@ import (
 	"github.com/joho/godotenv"
 
 	"pasched/api"
+	coveragesvc "pasched/coverage"
 )
 
 // config is every setting, from the environment and a .env file, with the
@@ -34,7 +35,11 @@ type config struct {
 	TimeZone         *time.Location
 	CriticalTimes    string
 	OpenAIKey        string
-	LogLevel         string
+	OpenAIBaseURL    string
+	OpenAIModel      string
+	// CoverageCheckDays is the daily coverage digest's horizon.
+	CoverageCheckDays int
+	LogLevel          string
 	// PprofAddr, when set (PPROF_ADDR), serves net/http/pprof on that
 	// loopback address, for profiling; never on a public interface.
 	PprofAddr string
@@ -76,6 +81,8 @@ func loadConfig() (*config, error) {
 		EmailFilePath:    env("EMAIL_FILE_PATH", "sent_emails"),
 		CriticalTimes:    env("CRITICAL_TIMES", "06:00-09:00,21:00-22:00"),
 		OpenAIKey:        env("OPENAI_API_KEY", ""),
+		OpenAIBaseURL:    env("OPENAI_BASE_URL", coveragesvc.DefaultOpenAIBaseURL),
+		OpenAIModel:      env("OPENAI_MODEL", coveragesvc.DefaultOpenAIModel),
 		LogLevel:         env("LOG_LEVEL", "INFO"),
 		PprofAddr:        env("PPROF_ADDR", ""),
 	}
@@ -88,6 +95,9 @@ func loadConfig() (*config, error) {
 	}
 	if c.EmailUseSSL, err = parseBool(env("EMAIL_USE_SSL", "False")); err != nil {
 		return nil, fmt.Errorf("EMAIL_USE_SSL: %w", err)
+	}
+	if c.CoverageCheckDays, err = coveragesvc.ParseDays(env("COVERAGE_CHECK_DAYS", strconv.Itoa(coveragesvc.DefaultDays))); err != nil {
+		return nil, fmt.Errorf("COVERAGE_CHECK_DAYS: %w", err)
 	}
 	if c.TimeZone, err = time.LoadLocation(env("TIME_ZONE", "UTC")); err != nil {
 		return nil, fmt.Errorf("TIME_ZONE: %w", err)

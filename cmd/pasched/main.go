@@ -38,6 +38,7 @@ import (
 	"pasched"
 	"pasched/accounts"
 	"pasched/api"
+	coveragesvc "pasched/coverage"
 	"pasched/jobs"
 	"pasched/mail"
 	"pasched/password"
@@ -121,6 +122,7 @@ type app struct {
 	jobs       *jobs.System
 	accounts   *accounts.Service
 	scheduling *scheduling.Service
+	coverage   *coveragesvc.Service
 	hub        *realtime.Hub
 	broker     realtime.Broker
 }
@@ -152,17 +154,22 @@ func openApp(ctx context.Context, cfg *config, work bool) (*app, error) {
 		db.Close()
 		return nil, err
 	}
+	windows, err := schedule.ParseWindows(cfg.CriticalTimes)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("CRITICAL_TIMES: %w", err)
+	}
+	// Coverage intelligence's periodic jobs run in the workers; the
+	// service's clients are filled in once they exist.
+	cov := &coveragesvc.Service{DB: db, Windows: windows, Location: cfg.TimeZone, FrontendURL: cfg.FrontendURL,
+		Days: cfg.CoverageCheckDays, Wording: coveragesvc.NewWording(cfg.OpenAIKey, cfg.OpenAIBaseURL, cfg.OpenAIModel, 0),
+		Logger: slog.Default()}
 	js, err := jobs.New(ctx, jobs.Opts{DB: db, Sender: sender, FrontendURL: cfg.FrontendURL, Work: work, Logger: slog.Default(),
-		MessageIDDomain: mailDomain(cfg.DefaultFromEmail)})
+		MessageIDDomain: mailDomain(cfg.DefaultFromEmail),
+		Periodic:        cov.PeriodicJobs(cov.DefaultSchedules()), Register: cov.Register})
 	if err != nil {
 		db.Close()
 		return nil, err
-	}
-	windows, err := schedule.ParseWindows(cfg.CriticalTimes)
-	if err != nil {
-		js.Close()
-		db.Close()
-		return nil, fmt.Errorf("CRITICAL_TIMES: %w", err)
 	}
 	hub := realtime.NewHub(realtime.HubOpts{Logger: slog.Default()})
 	var broker realtime.Broker = realtime.NewLocalBroker(hub)
@@ -183,7 +190,8 @@ func openApp(ctx context.Context, cfg *config, work bool) (*app, error) {
 		Signer: token.NewSigner(secret), FrontendURL: cfg.FrontendURL, Broker: broker}
 	sched := &scheduling.Service{DB: db, Jobs: js.Client, Broker: broker, Windows: windows,
 		Location: cfg.TimeZone, FrontendURL: cfg.FrontendURL}
-	return &app{cfg: cfg, db: db, jobs: js, accounts: acc, scheduling: sched, hub: hub, broker: broker}, nil
+	cov.Jobs, cov.Scheduling = js.Client, sched
+	return &app{cfg: cfg, db: db, jobs: js, accounts: acc, scheduling: sched, coverage: cov, hub: hub, broker: broker}, nil
 }
 
 // pgChannel is the NOTIFY channel of the deployment whose tables live in
@@ -250,7 +258,7 @@ func serve(ctx context.Context, cfg *config, addr string) error {
 		a.close()
 		return err
 	}
-	srv := api.New(api.Deps{Accounts: a.accounts, Scheduling: a.scheduling, DB: a.db, Config: cfg.API})
+	srv := api.New(api.Deps{Accounts: a.accounts, Scheduling: a.scheduling, Coverage: a.coverage, DB: a.db, Config: cfg.API})
 	srv.Mux().Handle("GET /ws/schedule/{period_id}/{$}", a.socketHandler())
 	webSrv, err := web.New(web.Deps{Accounts: a.accounts, Scheduling: a.scheduling, Config: web.Config{
 		HostAllowed:    func(h string) bool { return api.HostAllowed(cfg.AllowedHosts, h) },
