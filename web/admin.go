@@ -388,4 +388,4 @@ func (s *Server) periodOptions(r *http.Request, chosen int64, any string) ([]Opt
 var _ = sqlstore.ShiftFilter{}
 
 func asOvertime(err error, oe **scheduling.OvertimeError) bool { return errors.As(err, oe) }
-func asPasched(err error, pe **pasched.Error) bool            { return errors.As(err, pe) }
+func asPasched(err error, pe **pasched.Error) bool             { return errors.As(err, pe) }

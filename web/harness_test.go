@@ -17,8 +17,8 @@ import (
 
 	"pasched"
 	"pasched/accounts"
-	"pasched/coverage"
 	"pasched/api"
+	"pasched/coverage"
 	"pasched/jobs"
 	"pasched/mail"
 	"pasched/password"

@@ -55,7 +55,7 @@ type Deps struct {
 	// jobs page) are optional: without them those pages answer 404.
 	Coverage *coverage.Service
 	Jobs     *jobs.Admin
-	Config     Config
+	Config   Config
 }
 
 // Server serves the web app.
