@@ -22,19 +22,14 @@ import (
 
 // consoleFuncs are the template functions the console's pages use.
 var consoleFuncs = map[string]any{
-	"dateWords":  scheduling.DateWords,
-	"timesWords": scheduling.TimesWords,
-	"shiftWords": scheduling.ShiftWords,
-	"hours":      func(h int64) string { return schedule.FormatHours(h) },
-	"isoDate":    func(d schedule.Date) string { return d.String() },
-	"hm":         func(t schedule.TimeOfDay) string { return fmt.Sprintf("%02d:%02d", t.Hour(), t.Minute()) },
-	"statusWord": statusWord,
-	"lower":      strings.ToLower,
-	"selectField": func(f *Form, name, label string, opts []Option, extra ...string) Field {
-		fd := newField(f, name, label, "select", extra...)
-		fd.Options = opts
-		return fd
-	},
+	"dateWords":   scheduling.DateWords,
+	"timesWords":  scheduling.TimesWords,
+	"shiftWords":  scheduling.ShiftWords,
+	"hours":       func(h int64) string { return schedule.FormatHours(h) },
+	"isoDate":     func(d schedule.Date) string { return d.String() },
+	"hm":          func(t schedule.TimeOfDay) string { return fmt.Sprintf("%02d:%02d", t.Hour(), t.Minute()) },
+	"statusLabel": statusLabel,
+	"lower":       strings.ToLower,
 	"deref": func(p *int64) int64 {
 		if p == nil {
 			return 0
@@ -43,8 +38,8 @@ var consoleFuncs = map[string]any{
 	},
 }
 
-// statusWord is a shift or period status as people say it.
-func statusWord(s string) string {
+// statusLabel is a shift or period status as people say it.
+func statusLabel(s string) string {
 	switch s {
 	case pasched.ShiftPending:
 		return "Pending"
@@ -368,8 +363,8 @@ func (s *Server) paOptions(r *http.Request, chosen int64, any string) ([]Option,
 	return opts, pas, nil
 }
 
-// periodOptions are the periods as select options, chosen marked.
-func (s *Server) periodOptions(r *http.Request, chosen int64, any string) ([]Option, error) {
+// adminPeriodOptions are the periods as select options, chosen marked.
+func (s *Server) adminPeriodOptions(r *http.Request, chosen int64, any string) ([]Option, error) {
 	ps, err := s.Scheduling.FindPeriods(r.Context(), 0, 1000)
 	if err != nil {
 		return nil, err
@@ -380,7 +375,7 @@ func (s *Server) periodOptions(r *http.Request, chosen int64, any string) ([]Opt
 	}
 	for _, p := range ps {
 		opts = append(opts, Option{Value: strconv.FormatInt(p.ID, 10),
-			Label: fmt.Sprintf("%s (%s to %s, %s)", p.Name, p.StartDate, p.EndDate, strings.ToLower(statusWord(p.Status))), Selected: p.ID == chosen})
+			Label: fmt.Sprintf("%s (%s to %s, %s)", p.Name, p.StartDate, p.EndDate, strings.ToLower(statusLabel(p.Status))), Selected: p.ID == chosen})
 	}
 	return opts, nil
 }

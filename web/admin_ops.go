@@ -300,7 +300,7 @@ func (s *Server) auditTrail(w http.ResponseWriter, r *http.Request) {
 			s.serverError(w, r, err)
 			return
 		}
-		if pg.Periods, err = s.periodOptions(r, f.PeriodID, "Any period"); err != nil {
+		if pg.Periods, err = s.adminPeriodOptions(r, f.PeriodID, "Any period"); err != nil {
 			s.serverError(w, r, err)
 			return
 		}

@@ -120,7 +120,7 @@ func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, status int
 	s.render(w, r, status, "admin_person", v)
 }
 
-var profileFields = fieldMap{scheduling.FieldPreferredDays: "preferred_days", scheduling.FieldPreferredStart: "preferred_start_time",
+var adminProfileFields = fieldMap{scheduling.FieldPreferredDays: "preferred_days", scheduling.FieldPreferredStart: "preferred_start_time",
 	scheduling.FieldPreferredEnd: "preferred_end_time", scheduling.FieldMaxHours: "max_hours_per_week", scheduling.FieldNotes: "notes"}
 
 func (s *Server) adminUpdateProfile(w http.ResponseWriter, r *http.Request) {
@@ -143,7 +143,7 @@ func (s *Server) adminUpdateProfile(w http.ResponseWriter, r *http.Request) {
 			s.redirectFlash(w, r, "/admin/people/"+itoa64(id), "profile-updated")
 			return
 		}
-		if !f.addError(err, profileFields) || pasched.ErrorCode(err) == pasched.ENOTFOUND {
+		if !f.addError(err, adminProfileFields) || pasched.ErrorCode(err) == pasched.ENOTFOUND {
 			s.useCaseError(w, r, err)
 			return
 		}

@@ -88,7 +88,7 @@ func (s *Server) adminShifts(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	var err error
-	if pg.PeriodOptions, err = s.periodOptions(r, filter.PeriodID, "Any period"); err != nil {
+	if pg.PeriodOptions, err = s.adminPeriodOptions(r, filter.PeriodID, "Any period"); err != nil {
 		s.serverError(w, r, err)
 		return
 	}
@@ -98,7 +98,7 @@ func (s *Server) adminShifts(w http.ResponseWriter, r *http.Request) {
 	}
 	pg.StatusOptions = []Option{{Value: "", Label: "Any status"}}
 	for _, st := range shiftStatuses {
-		pg.StatusOptions = append(pg.StatusOptions, Option{Value: st, Label: statusWord(st), Selected: st == filter.Status})
+		pg.StatusOptions = append(pg.StatusOptions, Option{Value: st, Label: statusLabel(st), Selected: st == filter.Status})
 	}
 	v := newView("Shifts", "shifts")
 	v.Form = f
@@ -106,8 +106,8 @@ func (s *Server) adminShifts(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, status, "admin_shifts", v)
 }
 
-// ShiftFormPage is the form to create a shift for a PA, or edit one.
-type ShiftFormPage struct {
+// AdminShiftFormPage is the form to create a shift for a PA, or edit one.
+type AdminShiftFormPage struct {
 	Shift         *pasched.Shift // nil: a new shift
 	PeriodOptions []Option
 	PAOptions     []Option
@@ -115,15 +115,15 @@ type ShiftFormPage struct {
 	Overtime string
 }
 
-var shiftFields = fieldMap{scheduling.FieldPeriod: "period", scheduling.FieldDate: "date", scheduling.FieldStart: "start_time",
+var adminShiftFields = fieldMap{scheduling.FieldPeriod: "period", scheduling.FieldDate: "date", scheduling.FieldStart: "start_time",
 	scheduling.FieldEnd: "end_time", scheduling.FieldTime: "start_time", scheduling.FieldPA: "pa", pasched.NonField: ""}
 
-func (s *Server) renderShiftForm(w http.ResponseWriter, r *http.Request, status int, f *Form, sh *pasched.Shift, overtime string) {
+func (s *Server) renderAdminShiftForm(w http.ResponseWriter, r *http.Request, status int, f *Form, sh *pasched.Shift, overtime string) {
 	period, _ := strconv.ParseInt(f.Value("period"), 10, 64)
 	pa, _ := strconv.ParseInt(f.Value("pa"), 10, 64)
-	pg := ShiftFormPage{Shift: sh, Overtime: overtime}
+	pg := AdminShiftFormPage{Shift: sh, Overtime: overtime}
 	var err error
-	if pg.PeriodOptions, err = s.periodOptions(r, period, "Choose a period"); err != nil {
+	if pg.PeriodOptions, err = s.adminPeriodOptions(r, period, "Choose a period"); err != nil {
 		s.serverError(w, r, err)
 		return
 	}
@@ -145,7 +145,7 @@ func (s *Server) adminNewShift(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := &Form{Values: url.Values{"period": {q.Get("period")}, "pa": {q.Get("pa")}, "date": {q.Get("date")},
 		"start_time": {q.Get("start")}, "end_time": {q.Get("end")}}}
-	s.renderShiftForm(w, r, http.StatusOK, f, nil, "")
+	s.renderAdminShiftForm(w, r, http.StatusOK, f, nil, "")
 }
 
 // shiftFormInput reads the shift form.
@@ -188,13 +188,13 @@ func (s *Server) adminCreateShift(w http.ResponseWriter, r *http.Request) {
 		var oe *scheduling.OvertimeError
 		if asOvertime(err, &oe) {
 			overtime = errorWords(err)
-		} else if !f.addError(err, shiftFields) {
+		} else if !f.addError(err, adminShiftFields) {
 			s.useCaseError(w, r, err)
 			return
 		}
 	}
 	f.sortErrors("pa", "period", "date", "start_time", "end_time")
-	s.renderShiftForm(w, r, http.StatusUnprocessableEntity, f, nil, overtime)
+	s.renderAdminShiftForm(w, r, http.StatusUnprocessableEntity, f, nil, overtime)
 }
 
 func (s *Server) adminEditShift(w http.ResponseWriter, r *http.Request) {
@@ -211,7 +211,7 @@ func (s *Server) adminEditShift(w http.ResponseWriter, r *http.Request) {
 	f := &Form{Values: url.Values{"period": {itoa64(sh.PeriodID)}, "pa": {itoa64(sh.RequestedByID)}, "date": {sh.Date.String()},
 		"start_time": {fmt.Sprintf("%02d:%02d", sh.Start.Hour(), sh.Start.Minute())}, "end_time": {fmt.Sprintf("%02d:%02d", sh.End.Hour(), sh.End.Minute())},
 		"notes": {sh.Notes}, "admin_notes": {sh.AdminNotes}}}
-	s.renderShiftForm(w, r, http.StatusOK, f, sh, "")
+	s.renderAdminShiftForm(w, r, http.StatusOK, f, sh, "")
 }
 
 func (s *Server) adminUpdateShift(w http.ResponseWriter, r *http.Request) {
@@ -237,13 +237,13 @@ func (s *Server) adminUpdateShift(w http.ResponseWriter, r *http.Request) {
 		var oe *scheduling.OvertimeError
 		if asOvertime(err, &oe) {
 			overtime = errorWords(err)
-		} else if !f.addError(err, shiftFields) {
+		} else if !f.addError(err, adminShiftFields) {
 			s.useCaseError(w, r, err)
 			return
 		}
 	}
 	f.sortErrors("period", "date", "start_time", "end_time")
-	s.renderShiftForm(w, r, http.StatusUnprocessableEntity, f, sh, overtime)
+	s.renderAdminShiftForm(w, r, http.StatusUnprocessableEntity, f, sh, overtime)
 }
 
 // DeleteShiftPage asks to confirm a deletion.
