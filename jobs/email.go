@@ -22,6 +22,12 @@ type EmailArgs struct {
 	Text    string   `json:"text"`
 	HTML    string   `json:"html"`
 	Event   string   `json:"event"`
+	// Notify (the kind), UserID and ShiftStart are set on notification emails (one
+	// recipient each): the recipient's settings are applied when it is sent
+	// (Policy). Account emails have no kind and are always sent.
+	Notify     string     `json:"notify,omitempty"`
+	UserID     int64      `json:"user_id,omitempty"`
+	ShiftStart *time.Time `json:"shift_start,omitempty"`
 }
 
 // Kind names the job in River.
@@ -37,12 +43,22 @@ func (EmailArgs) InsertOpts() river.InsertOpts {
 type EmailWorker struct {
 	river.WorkerDefaults[EmailArgs]
 	Sender mail.Sender
+	// Policy applies the recipient's notification settings; nil sends all.
+	Policy *Policy
 }
 
 // Work sends the message.
 func (w *EmailWorker) Work(ctx context.Context, job *river.Job[EmailArgs]) error {
 	a := job.Args
-	err := w.Sender.Send(ctx, mail.Message{To: a.To, Subject: a.Subject, Text: a.Text, HTML: a.HTML})
+	m := mail.Message{To: a.To, Subject: a.Subject, Text: a.Text, HTML: a.HTML}
+	if w.Policy != nil {
+		var send bool
+		var err error
+		if m, send, err = w.Policy.Apply(ctx, a, m); err != nil || !send {
+			return err
+		}
+	}
+	err := w.Sender.Send(ctx, m)
 	if err != nil && mail.IsPermanent(err) {
 		return river.JobCancel(fmt.Errorf("email %s refused: %w", a.Event, err))
 	}

@@ -50,6 +50,13 @@ type Opts struct {
 	Periodic []*river.PeriodicJob
 	// Register adds workers of other packages.
 	Register func(w *river.Workers)
+	// Policy applies notification settings to emails when they are sent
+	// (nil: every email is sent as queued).
+	Policy *Policy
+	// Location is TIME_ZONE (reminders); nil means UTC.
+	Location *time.Location
+	// Now is the reminders' clock; nil means time.Now (tests fix it).
+	Now func() time.Time
 }
 
 // retryPolicy is exponential backoff from a base.
@@ -109,7 +116,8 @@ func New(ctx context.Context, o Opts) (*System, error) {
 		sys.listener = pool
 	}
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &EmailWorker{Sender: o.Sender})
+	river.AddWorker(workers, &EmailWorker{Sender: o.Sender, Policy: o.Policy})
+	river.AddWorker(workers, &ReminderWorker{DB: o.DB, Location: o.Location, FrontendURL: o.FrontendURL, Now: o.Now})
 	river.AddWorker(workers, &PasswordResetWorker{DB: o.DB, FrontendURL: o.FrontendURL})
 	if o.Register != nil {
 		o.Register(workers)

@@ -38,6 +38,9 @@ type Message struct {
 	Subject string
 	Text    string
 	HTML    string
+	// ListUnsubscribe, when set, is the one-click unsubscribe URL sent in
+	// the RFC 8058 headers (List-Unsubscribe and List-Unsubscribe-Post).
+	ListUnsubscribe string
 }
 
 // Sender delivers messages. Implementations are safe for concurrent use.
@@ -155,6 +158,10 @@ func buildMsg(from string, m Message, enc gomail.Encoding) (*gomail.Msg, error) 
 	msg.SetMessageID()
 	// RFC 3834: tells autoresponders not to answer (the bodies say "do not reply").
 	msg.SetGenHeader(gomail.Header("Auto-Submitted"), "auto-generated")
+	if m.ListUnsubscribe != "" {
+		msg.SetGenHeader(gomail.Header("List-Unsubscribe"), "<"+cleanHeader(m.ListUnsubscribe)+">")
+		msg.SetGenHeader(gomail.Header("List-Unsubscribe-Post"), "List-Unsubscribe=One-Click")
+	}
 	msg.SetBodyString(gomail.TypeTextPlain, m.Text)
 	msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML)
 	return msg, nil

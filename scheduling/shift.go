@@ -197,6 +197,9 @@ func (s *Service) CreateShift(ctx context.Context, u *pasched.User, in ShiftInpu
 			if err := s.stageShift(ctx, tx, EventShiftApproved, sh, "Admin created shift directly"); err != nil {
 				return err
 			}
+			if err := s.scheduleReminder(ctx, tx, sh); err != nil {
+				return err
+			}
 			sn.apply(eff)
 			return s.recompute(ctx, tx, sn, eff)
 		}
@@ -401,6 +404,9 @@ func (s *Service) UpdateShift(ctx context.Context, u *pasched.User, id int64, in
 		if err := s.stageUpdated(ctx, tx, &old, sh, "Shift updated by "+u.FullName()); err != nil {
 			return err
 		}
+		if err := s.emailChanged(ctx, tx, &old, sh); err != nil {
+			return err
+		}
 		if sn != nil && !eff.empty() {
 			sn.apply(eff)
 			return s.recompute(ctx, tx, sn, eff)
@@ -488,6 +494,9 @@ func (s *Service) DeleteShift(ctx context.Context, u *pasched.User, id int64) (c
 			return err
 		}
 		if err := s.stageDeleted(ctx, tx, &old, "Shift deleted by admin"); err != nil {
+			return err
+		}
+		if err := s.emailCancelled(tx, &old, u); err != nil {
 			return err
 		}
 		if sn != nil {
@@ -608,11 +617,7 @@ func (s *Service) RejectShift(ctx context.Context, u *pasched.User, id int64, re
 		if err := sqlstore.UpdateShift(ctx, tx.Tx, sh); err != nil {
 			return err
 		}
-		m, err := s.rejectedEmail(sh)
-		if err != nil {
-			return err
-		}
-		if err := s.enqueue(ctx, tx, m, fmt.Sprintf("shift_rejected:%d", sh.ID)); err != nil {
+		if err := s.emailRejected(tx, sh); err != nil {
 			return err
 		}
 		out = sh
