@@ -19,6 +19,7 @@ import (
 
 	"pasched"
 	"pasched/accounts"
+	"pasched/notify"
 	"pasched/scheduling"
 	"pasched/sqlstore"
 	"pasched/token"
@@ -49,8 +50,11 @@ func DefaultRates(c *Config) {
 type Deps struct {
 	Accounts   *accounts.Service
 	Scheduling *scheduling.Service
-	DB         *sqlstore.DB
-	Config     Config
+	// Notify serves notification settings, calendar feeds and unsubscribe
+	// links (issue 14); nil leaves those routes out.
+	Notify *notify.Service
+	DB     *sqlstore.DB
+	Config Config
 }
 
 // Server serves the API.
@@ -320,6 +324,9 @@ func (s *Server) routes() {
 	s.periodRoutes()
 	s.shiftRoutes()
 	s.calendarRoutes()
+	if s.Notify != nil {
+		s.notifyRoutes()
+	}
 }
 
 // health is /healthz's body.

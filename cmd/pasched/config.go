@@ -15,12 +15,15 @@ import (
 // config is every setting, from the environment and a .env file, with the
 // seed's names where it has them.
 type config struct {
-	SecretKey        string
-	Debug            bool
-	AllowedHosts     []string
-	DatabaseURL      string
-	CORSOrigins      []string
-	FrontendURL      string
+	SecretKey    string
+	Debug        bool
+	AllowedHosts []string
+	DatabaseURL  string
+	CORSOrigins  []string
+	FrontendURL  string
+	// PublicURL is where this server is reached from outside (PUBLIC_URL):
+	// the base of calendar feed and unsubscribe links.
+	PublicURL        string
 	DefaultFromEmail string
 	EmailBackend     string
 	EmailHost        string
@@ -61,6 +64,7 @@ func loadConfig() (*config, error) {
 		DatabaseURL:      env("DATABASE_URL", "sqlite:///pasched.db"),
 		CORSOrigins:      splitList(env("CORS_ALLOWED_ORIGINS", "http://localhost:3000")),
 		FrontendURL:      strings.TrimRight(env("FRONTEND_URL", "http://localhost:3000"), "/"),
+		PublicURL:        strings.TrimRight(env("PUBLIC_URL", "http://localhost:8000"), "/"),
 		DefaultFromEmail: env("DEFAULT_FROM_EMAIL", "noreply@example.com"),
 		EmailBackend:     env("EMAIL_BACKEND", "console"),
 		EmailHost:        env("EMAIL_HOST", "localhost"),

@@ -35,6 +35,7 @@ import (
 	"pasched/api"
 	"pasched/jobs"
 	"pasched/mail"
+	"pasched/notify"
 	"pasched/password"
 	"pasched/realtime"
 	"pasched/schedule"
@@ -112,6 +113,7 @@ type app struct {
 	jobs       *jobs.System
 	accounts   *accounts.Service
 	scheduling *scheduling.Service
+	notify     *notify.Service
 	hub        *realtime.Hub
 	broker     realtime.Broker
 }
@@ -143,7 +145,10 @@ func openApp(ctx context.Context, cfg *config, work bool) (*app, error) {
 		db.Close()
 		return nil, err
 	}
-	js, err := jobs.New(ctx, jobs.Opts{DB: db, Sender: sender, FrontendURL: cfg.FrontendURL, Work: work, Logger: slog.Default()})
+	signer := token.NewSigner(secret)
+	policy := &jobs.Policy{DB: db, Location: cfg.TimeZone, Signer: signer, BaseURL: cfg.PublicURL}
+	js, err := jobs.New(ctx, jobs.Opts{DB: db, Sender: sender, FrontendURL: cfg.FrontendURL, Work: work, Logger: slog.Default(),
+		Policy: policy, Location: cfg.TimeZone})
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -170,10 +175,11 @@ func openApp(ctx context.Context, cfg *config, work bool) (*app, error) {
 	// The broker also carries the revocation of a user's sockets when a
 	// password reset commits.
 	acc := &accounts.Service{DB: db, Jobs: js.Client, Hasher: password.NewHasher(runtime.NumCPU()),
-		Signer: token.NewSigner(secret), FrontendURL: cfg.FrontendURL, Broker: broker}
+		Signer: signer, FrontendURL: cfg.FrontendURL, Broker: broker}
 	sched := &scheduling.Service{DB: db, Jobs: js.Client, Broker: broker, Windows: windows,
 		Location: cfg.TimeZone, FrontendURL: cfg.FrontendURL}
-	return &app{cfg: cfg, db: db, jobs: js, accounts: acc, scheduling: sched, hub: hub, broker: broker}, nil
+	nt := &notify.Service{DB: db, Jobs: js.Client, Signer: signer, Location: cfg.TimeZone, Windows: windows, BaseURL: cfg.PublicURL}
+	return &app{cfg: cfg, db: db, jobs: js, accounts: acc, scheduling: sched, notify: nt, hub: hub, broker: broker}, nil
 }
 
 // pgChannel is the NOTIFY channel of the deployment whose tables live in
@@ -223,7 +229,7 @@ func serve(ctx context.Context, cfg *config, addr string) error {
 	if err != nil {
 		return err
 	}
-	srv := api.New(api.Deps{Accounts: a.accounts, Scheduling: a.scheduling, DB: a.db, Config: cfg.API})
+	srv := api.New(api.Deps{Accounts: a.accounts, Scheduling: a.scheduling, Notify: a.notify, DB: a.db, Config: cfg.API})
 	srv.Mux().Handle("GET /ws/schedule/{period_id}/{$}", a.socketHandler())
 	bctx, stopBroker := context.WithCancel(context.Background())
 	brokerDone := make(chan struct{})
