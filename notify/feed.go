@@ -23,8 +23,8 @@ const (
 	// CancelledKeep is how long a withdrawn or deleted shift stays in a
 	// feed marked cancelled, so subscribed calendars drop it.
 	CancelledKeep = 30 * 24 * time.Hour
-	// GapDays ahead are searched for uncovered critical windows.
-	GapDays = 90
+	// DefaultGapDays ahead are searched for uncovered critical windows.
+	DefaultGapDays = 90
 	// FeedRefresh is the polling interval suggested to calendars.
 	FeedRefresh = time.Hour
 )
@@ -190,7 +190,11 @@ func (s *Service) shiftFeed(ctx context.Context, u *pasched.User, pending bool) 
 // of schedule periods, that approved shifts do not cover.
 func (s *Service) gapFeed(ctx context.Context) (*FeedDoc, error) {
 	today, midnight := s.today()
-	to := today.AddDays(GapDays)
+	days := s.GapDays
+	if days <= 0 {
+		days = DefaultGapDays
+	}
+	to := today.AddDays(days)
 	periods, err := sqlstore.FindPeriodSpans(ctx, s.DB, today, to)
 	if err != nil {
 		return nil, err

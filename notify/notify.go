@@ -42,6 +42,9 @@ type Service struct {
 	// BaseURL is where this server is reached (PUBLIC_URL): feed URLs
 	// start with it.
 	BaseURL string
+	// GapDays is how many days ahead the uncovered-windows feed looks
+	// (DefaultGapDays when 0).
+	GapDays int
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
