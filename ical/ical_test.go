@@ -20,7 +20,9 @@ func mustLoad(t testing.TB, name string) *time.Location {
 	return loc
 }
 
-func wall(y int, m time.Month, d, h, min int) time.Time { return time.Date(y, m, d, h, min, 0, 0, time.UTC) }
+func wall(y int, m time.Month, d, h, min int) time.Time {
+	return time.Date(y, m, d, h, min, 0, 0, time.UTC)
+}
 
 // TestCalendarAcrossDST writes events on both sides of London's 2026 clock
 // changes and an overnight one, then reads them with the parser, resolving
