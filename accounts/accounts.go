@@ -45,6 +45,10 @@ type Service struct {
 	// (realtime.Event.RevokeUserID) to every instance when a password reset
 	// commits (see RevokeLiveSessions). nil: no live channel to tell.
 	Broker realtime.Broker
+	// WebSessionIdle and WebSessionMax end a web session after that long
+	// unused, and after that long whatever its use (0: the defaults,
+	// DefaultWebSessionIdle and DefaultWebSessionMax).
+	WebSessionIdle, WebSessionMax time.Duration
 
 	cacheOnce sync.Once
 	users     *userCache
@@ -361,7 +365,7 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string) error 
 
 // ConfirmPasswordReset sets a new password with a reset token. It makes
 // every other reset token of the user unusable, blacklists its refresh
-// tokens and refuses every token issued before now (SPEC §3 items 8, 12).
+// tokens, refuses every token issued before now, ends the user's web sessions (SPEC §3 items 8, 12).
 // The password was validated by the caller (validators need no user here,
 // as the seed's serializer runs them without one).
 func (s *Service) ConfirmPasswordReset(ctx context.Context, tok, plain string) error {
@@ -397,6 +401,11 @@ func (s *Service) ConfirmPasswordReset(ctx context.Context, tok, plain string) e
 			return err
 		}
 		if err := sqlstore.SetTokensValidAfter(ctx, tx, t.UserID, tx.Now); err != nil {
+			return err
+		}
+		// Whoever reset the password may be recovering a stolen account:
+		// every browser signed in as the user is signed out.
+		if _, err := sqlstore.DeleteUserWebSessions(ctx, tx, t.UserID, 0); err != nil {
 			return err
 		}
 		return s.RevokeLiveSessions(ctx, tx, t.UserID)

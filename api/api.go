@@ -320,6 +320,7 @@ func (s *Server) appendSlash(next http.Handler) http.Handler {
 func (s *Server) routes() {
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("/", s.fallback)
+	s.rootRoutes()
 	s.authRoutes()
 	s.periodRoutes()
 	s.shiftRoutes()

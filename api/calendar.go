@@ -99,8 +99,14 @@ const (
 	maxCalendarYear = schedule.MaxYear - 1
 )
 
-var errCalendarYear = pasched.ViewError(pasched.EINVALID,
-	fmt.Sprintf("Year must be between %d and %d", minCalendarYear, maxCalendarYear))
+// The seed's words for a year its views cannot show: its datetime() raises
+// ValueError for year 0 and years past 9999, answered with these bodies. The
+// years where it failed with a 500 instead (the grid running past 9999, a
+// year too big for a C int) get the same words.
+var (
+	errMonthYear = pasched.ViewError(pasched.EINVALID, "Invalid year or month")
+	errWeekYear  = pasched.ViewError(pasched.EINVALID, "Invalid year or week")
+)
 
 // monthParams validates the month view's path as the seed does (month
 // first, with its words), then the year.
@@ -110,7 +116,7 @@ func monthParams(yearSeg, monthSeg string) (year int, month time.Month, err erro
 		return 0, 0, pasched.ViewError(pasched.EINVALID, "Month must be between 1 and 12")
 	}
 	if y < minCalendarYear || y > maxCalendarYear {
-		return 0, 0, errCalendarYear
+		return 0, 0, errMonthYear
 	}
 	return y, time.Month(m), nil
 }
@@ -123,7 +129,7 @@ func weekParams(yearSeg, weekSeg string) (year, week int, monday schedule.Date, 
 		return 0, 0, schedule.Date{}, pasched.ViewError(pasched.EINVALID, "Week must be between 1 and 53")
 	}
 	if y < minCalendarYear || y > maxCalendarYear {
-		return 0, 0, schedule.Date{}, errCalendarYear
+		return 0, 0, schedule.Date{}, errWeekYear
 	}
 	if n := schedule.WeeksInISOYear(y); wk > n {
 		return 0, 0, schedule.Date{}, pasched.ViewError(pasched.EINVALID,
@@ -131,7 +137,7 @@ func weekParams(yearSeg, weekSeg string) (year, week int, monday schedule.Date, 
 	}
 	monday, err = schedule.ISOWeekStart(y, wk)
 	if err != nil {
-		return 0, 0, schedule.Date{}, pasched.ViewError(pasched.EINVALID, "Invalid year or week")
+		return 0, 0, schedule.Date{}, errWeekYear
 	}
 	return y, wk, monday, nil
 }
