@@ -18,6 +18,7 @@ import (
 	"pasched/scheduling"
 	"pasched/sqlstore"
 	"pasched/sqlstore/sqltest"
+	"pasched/token"
 )
 
 // notifyEnv is an env whose API also serves issue 14's routes.
@@ -352,6 +353,173 @@ func TestFeeds(t *testing.T) {
 		e.exec(`UPDATE users SET is_active = $1 WHERE id = $2`, false, alice.ID)
 		if r := e.get("GET", nf.ShiftsURL, nil); r.Status != http.StatusNotFound {
 			t.Errorf("inactive user's feed: %d", r.Status)
+		}
+	})
+}
+
+// settingsOf reads u's settings from the store.
+func (e *notifyEnv) settingsOf(u *pasched.User) *pasched.NotificationSettings {
+	e.t.Helper()
+	s, err := sqlstore.FindNotificationSettings(context.Background(), e.db, u.ID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return s
+}
+
+func TestNotificationSettingsAPI(t *testing.T) {
+	loc, _ := time.LoadLocation("Europe/London")
+	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
+		e := newNotifyEnv(t, d, loc)
+		admin := e.admin("ada@example.com")
+		pa := e.pa("pat@example.com", "Pat", "Smith")
+		const path = "/api/notifications/settings/"
+		if r := e.do("GET", path, nil, nil); r.Status != http.StatusUnauthorized {
+			t.Fatalf("anonymous: %d", r.Status)
+		}
+		expect(t, e.do("GET", path, nil, pa), 200, `{"email": {"shift_approved": true, "shift_rejected": true, "shift_changed": true,
+			"shift_cancelled": true, "period_finalized": true, "reminder": true, "cover_offer": true},
+			"quiet_hours": null, "reminder_lead_hours": 12, "reminder_lead_choices": [0, 1, 3, 12, 24],
+			"feed_include_pending": false, "time_zone": "Europe/London"}`)
+		expect(t, e.do("GET", path, nil, admin), 200, `{"email": {"new_request": true, "daily_digest": true},
+			"quiet_hours": null, "reminder_lead_hours": 12, "reminder_lead_choices": [0, 1, 3, 12, 24],
+			"feed_include_pending": false, "time_zone": "Europe/London"}`)
+
+		// A PA with an approved shift ahead: a new lead time queues its
+		// reminder for that lead, in the same transaction.
+		D := schedule.DateOf(time.Now().In(loc)).AddDays(5)
+		p := e.period(admin, D, D.AddDays(1))
+		sh := e.shift(pa, p, D, "09:00", "17:00")
+		e.approve(admin, sh)
+		reminders := func() int64 { return e.count(`SELECT COUNT(*) FROM river_job WHERE kind = 'shift_reminder'`) }
+		before := reminders()
+		expect(t, e.do("PATCH", path, map[string]any{"email": map[string]any{"shift_approved": false, "reminder": false},
+			"quiet_hours": map[string]any{"start": "22:00", "end": "07:30"}, "reminder_lead_hours": 24}, pa), 200,
+			`{"email": {"shift_approved": false, "shift_rejected": true, "shift_changed": true, "shift_cancelled": true,
+			"period_finalized": true, "reminder": false, "cover_offer": true}, "quiet_hours": {"start": "22:00", "end": "07:30"},
+			"reminder_lead_hours": 24, "reminder_lead_choices": [0, 1, 3, 12, 24], "feed_include_pending": false, "time_zone": "Europe/London"}`)
+		if n := reminders() - before; n != 1 {
+			t.Errorf("a new lead time queued %d reminders, want 1", n)
+		}
+		// PUT takes the same fields; unknown fields are ignored.
+		expect(t, e.do("PUT", path, map[string]any{"email": map[string]any{"reminder": true}, "quiet_hours": nil, "colour": "blue"}, pa), 200,
+			`{"email": {"shift_approved": false, "shift_rejected": true, "shift_changed": true, "shift_cancelled": true,
+			"period_finalized": true, "reminder": true, "cover_offer": true}, "quiet_hours": null,
+			"reminder_lead_hours": 24, "reminder_lead_choices": [0, 1, 3, 12, 24], "feed_include_pending": false, "time_zone": "Europe/London"}`)
+		saved := e.settingsOf(pa)
+
+		for _, c := range []struct {
+			name, body, field string
+		}{
+			{"odd lead time", `{"reminder_lead_hours": 2}`, "reminder_lead_hours"},
+			{"lead time as text", `{"reminder_lead_hours": "12"}`, "reminder_lead_hours"},
+			{"unknown kind", `{"email": {"spam": false}}`, "email"},
+			{"kind not a boolean", `{"email": {"shift_approved": "no"}}`, "email"},
+			{"email not an object", `{"email": ["shift_approved"]}`, "email"},
+			{"hour 25", `{"quiet_hours": {"start": "25:00", "end": "07:00"}}`, "quiet_hours"},
+			{"empty quiet hours", `{"quiet_hours": {"start": "07:00", "end": "07:00"}}`, "quiet_hours"},
+			{"quiet hours missing an end", `{"quiet_hours": {"start": "22:00"}}`, "quiet_hours"},
+			{"quiet hours as text", `{"quiet_hours": "22-7"}`, "quiet_hours"},
+			{"seconds", `{"quiet_hours": {"start": "22:00:30", "end": "07:00"}}`, "quiet_hours"},
+			{"feed flag", `{"feed_include_pending": "yes"}`, "feed_include_pending"},
+			{"a valid change beside a bad one", `{"email": {"reminder": false}, "reminder_lead_hours": 5}`, "reminder_lead_hours"},
+		} {
+			r := e.raw("PATCH", path, []byte(c.body), map[string]string{"Content-Type": "application/json", "Authorization": "Bearer " + e.access(pa)})
+			var body map[string][]string
+			if r.Status != http.StatusBadRequest || json.Unmarshal(r.Body, &body) != nil || len(body[c.field]) == 0 {
+				t.Errorf("%s: %d %s, want 400 naming %s", c.name, r.Status, r.Body, c.field)
+			}
+		}
+		if r := e.raw("PATCH", path, []byte(`{"email":`), map[string]string{"Content-Type": "application/json", "Authorization": "Bearer " + e.access(pa)}); r.Status != http.StatusBadRequest {
+			t.Errorf("malformed JSON: %d", r.Status)
+		}
+		if got := e.settingsOf(pa); strings.Join(got.Disabled, ",") != strings.Join(saved.Disabled, ",") || got.ReminderLeadHours != saved.ReminderLeadHours || got.Quiet != nil {
+			t.Errorf("refused changes changed the settings: %+v", got)
+		}
+	})
+}
+
+// TestUnsubscribeLink: the link of an email works without signing in,
+// after a confirmation (a GET changes nothing), and switches off exactly
+// its own user's own kind; a link altered in any way is refused.
+func TestUnsubscribeLink(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
+		e := newNotifyEnv(t, d, time.UTC)
+		pat := e.pa("pat@example.com", "Pat", "Smith")
+		sam := e.pa("sam@example.com", "Sam", "Jones")
+		tok := e.signer.Unsubscribe(pat.ID, pasched.NotifyShiftApproved)
+		path := "/unsubscribe/" + tok
+
+		r := e.raw("GET", path, nil, nil)
+		if r.Status != http.StatusOK || !strings.Contains(string(r.Body), `<button type="submit">Unsubscribe from “Shift approved” emails</button>`) {
+			t.Fatalf("confirmation page: %d %s", r.Status, r.Body)
+		}
+		if !e.settingsOf(pat).Wants(pasched.NotifyShiftApproved) {
+			t.Fatal("a GET unsubscribed")
+		}
+		// RFC 8058's one-click POST, as a mail client sends it.
+		for range 2 {
+			r = e.raw("POST", path, []byte("List-Unsubscribe=One-Click"), map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
+			if r.Status != http.StatusOK || !strings.Contains(string(r.Body), "You will no longer get “Shift approved” emails") {
+				t.Fatalf("one-click: %d %s", r.Status, r.Body)
+			}
+		}
+		got := e.settingsOf(pat)
+		for _, k := range pasched.NotifyKinds {
+			if got.Wants(k.Name) != (k.Name != pasched.NotifyShiftApproved) {
+				t.Errorf("pat: %s is %v", k.Name, got.Wants(k.Name))
+			}
+		}
+		for _, k := range pasched.NotifyKinds {
+			if !e.settingsOf(sam).Wants(k.Name) {
+				t.Errorf("sam's %s was switched off", k.Name)
+			}
+		}
+		mac := tok[strings.LastIndexByte(tok, '.')+1:]
+		for name, bad := range map[string]string{
+			"another user":    fmt.Sprintf("%d.%s.%s", sam.ID, pasched.NotifyShiftApproved, mac),
+			"another kind":    fmt.Sprintf("%d.%s.%s", pat.ID, pasched.NotifyReminder, mac),
+			"an unknown kind": e.signer.Unsubscribe(pat.ID, "spam"),
+			"no such user":    e.signer.Unsubscribe(9999, pasched.NotifyReminder),
+			"another key":     token.NewSigner("another key").Unsubscribe(pat.ID, pasched.NotifyReminder),
+			"garbage":         "x",
+		} {
+			for _, m := range []string{"GET", "POST"} {
+				if r := e.raw(m, "/unsubscribe/"+bad, nil, nil); r.Status != http.StatusNotFound {
+					t.Errorf("%s %s: %d", m, name, r.Status)
+				}
+			}
+		}
+		if !e.settingsOf(sam).Wants(pasched.NotifyShiftApproved) || !e.settingsOf(pat).Wants(pasched.NotifyReminder) {
+			t.Error("a refused link changed settings")
+		}
+	})
+}
+
+func FuzzSettingsDecoder(f *testing.F) {
+	for _, s := range []string{`{}`, `{"email": {"reminder": false}}`, `{"quiet_hours": null}`, `{"quiet_hours": {"start": "22:00", "end": "07:00"}}`,
+		`{"reminder_lead_hours": 3, "feed_include_pending": true}`, `{"email": {"x": 1}}`, `{"quiet_hours": {"start": 1}}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var m map[string]json.RawMessage
+		if json.Unmarshal(body, &m) != nil {
+			return
+		}
+		up, err := decodeSettingsUpdate(m)
+		if err != nil {
+			if pasched.ErrorCode(err) != pasched.EINVALID {
+				t.Fatalf("error of code %s: %v", pasched.ErrorCode(err), err)
+			}
+			return
+		}
+		for k := range up.Email {
+			if !pasched.ValidNotifyKind(k) {
+				t.Fatalf("accepted kind %q", k)
+			}
+		}
+		if q := up.Quiet; q != nil && (q.Start < 0 || q.Start >= 24*60 || q.End < 0 || q.End >= 24*60) {
+			t.Fatalf("accepted quiet hours %+v", q)
 		}
 	})
 }
