@@ -45,7 +45,7 @@ func newNotifyEnv(t *testing.T, d sqlstore.Dialect, loc *time.Location) *notifyE
 func (e *notifyEnv) period(admin *pasched.User, from, to schedule.Date) *pasched.Period {
 	e.t.Helper()
 	name := "Period " + from.String()
-	p, err := e.sched.CreatePeriod(context.Background(), admin, scheduling.PeriodInput{Name: &name, StartDate: &from, EndDate: &to}, &pasched.FieldErrors{})
+	p, err := e.sched.CreatePeriod(context.Background(), admin, scheduling.PeriodInput{Name: &name, StartDate: &from, EndDate: &to})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -57,8 +57,8 @@ func (e *notifyEnv) period(admin *pasched.User, from, to schedule.Date) *pasched
 func (e *notifyEnv) shift(u *pasched.User, p *pasched.Period, d schedule.Date, start, end string) *pasched.Shift {
 	e.t.Helper()
 	s, en := clockOf(start), clockOf(end)
-	in := scheduling.ShiftInput{PeriodID: &p.ID, PeriodPK: fmt.Sprint(p.ID), Date: &d, Start: &s, End: &en}
-	sh, err := e.sched.CreateShift(context.Background(), u, in, &pasched.FieldErrors{})
+	in := scheduling.ShiftInput{PeriodID: &p.ID, Date: &d, Start: &s, End: &en}
+	sh, err := e.sched.CreateShift(context.Background(), u, in)
 	if err != nil {
 		e.t.Fatalf("shift %s %s-%s: %v", d, start, end, err)
 	}
@@ -147,7 +147,7 @@ func TestFeeds(t *testing.T) {
 		bobs := e.shift(bob, p, D.AddDays(2), "06:00", "09:00")
 		e.approve(admin, bobs)
 		newEnd := clockOf("18:00")
-		if _, err := e.sched.UpdateShift(context.Background(), admin, after.ID, scheduling.ShiftInput{End: &newEnd}, &pasched.FieldErrors{}); err != nil {
+		if _, err := e.sched.UpdateShift(context.Background(), admin, after.ID, scheduling.ShiftInput{End: &newEnd}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := e.sched.DeleteShift(context.Background(), admin, before.ID); err != nil {
@@ -254,7 +254,7 @@ func TestFeeds(t *testing.T) {
 		}
 		// A change gives a new body and ETag, and a higher SEQUENCE.
 		notes := "Bring keys"
-		if _, err := e.sched.UpdateShift(context.Background(), admin, night.ID, scheduling.ShiftInput{Notes: &notes}, &pasched.FieldErrors{}); err != nil {
+		if _, err := e.sched.UpdateShift(context.Background(), admin, night.ID, scheduling.ShiftInput{Notes: &notes}); err != nil {
 			t.Fatal(err)
 		}
 		r = e.get("GET", af.ShiftsURL, map[string]string{"If-None-Match": etag})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/google/uuid"
@@ -28,6 +29,8 @@ type EmailArgs struct {
 	Notify     string     `json:"notify,omitempty"`
 	UserID     int64      `json:"user_id,omitempty"`
 	ShiftStart *time.Time `json:"shift_start,omitempty"`
+	// listUnsubscribe is the one-click URL the Policy gave this send.
+	listUnsubscribe string
 }
 
 // Kind names the job in River.
@@ -39,28 +42,35 @@ func (EmailArgs) InsertOpts() river.InsertOpts {
 }
 
 // EmailWorker sends one email; a transient failure is retried with
-// backoff, a permanent refusal (an SMTP 5xx) cancels the job.
+// backoff, a permanent refusal (an SMTP 5xx) cancels the job. Each job's
+// message has its own Message-ID (MessageID) and, once a sender has
+// accepted it, a mark in email_sent: a job run again after a crash finds
+// the mark and completes without sending (see sendOnce).
 type EmailWorker struct {
 	river.WorkerDefaults[EmailArgs]
 	Sender mail.Sender
 	// Policy applies the recipient's notification settings; nil sends all.
 	Policy *Policy
+	// sent and the rest are set by New.
+	sent   *sentLog
+	domain string
+	stats  *EmailStats
+	logger *slog.Logger
 }
 
-// Work sends the message.
+// Work sends the message once.
 func (w *EmailWorker) Work(ctx context.Context, job *river.Job[EmailArgs]) error {
 	a := job.Args
-	m := mail.Message{To: a.To, Subject: a.Subject, Text: a.Text, HTML: a.HTML}
 	if w.Policy != nil {
-		var send bool
-		var err error
-		if m, send, err = w.Policy.Apply(ctx, a, m); err != nil || !send {
+		m, send, err := w.Policy.Apply(ctx, a, mail.Message{To: a.To, Subject: a.Subject, Text: a.Text, HTML: a.HTML})
+		if err != nil || !send {
 			return err
 		}
+		a.Text, a.HTML, a.listUnsubscribe = m.Text, m.HTML, m.ListUnsubscribe
 	}
-	err := w.Sender.Send(ctx, m)
+	err := w.sendOnce(ctx, job.JobRow, a)
 	if err != nil && mail.IsPermanent(err) {
-		return river.JobCancel(fmt.Errorf("email %s refused: %w", a.Event, err))
+		return river.JobCancel(fmt.Errorf("email %s refused: %w", job.Args.Event, err))
 	}
 	return err
 }

@@ -386,7 +386,7 @@ func TestReminders(t *testing.T) {
 		b.settings(carol, func(s *pasched.NotificationSettings) { s.ReminderLeadHours = 0 })
 		name := "January"
 		from, to := schedule.MustDate(2026, 1, 1), schedule.MustDate(2026, 1, 31)
-		p, err := b.sched.CreatePeriod(ctx, admin, scheduling.PeriodInput{Name: &name, StartDate: &from, EndDate: &to}, &pasched.FieldErrors{})
+		p, err := b.sched.CreatePeriod(ctx, admin, scheduling.PeriodInput{Name: &name, StartDate: &from, EndDate: &to})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -395,7 +395,7 @@ func TestReminders(t *testing.T) {
 			dd := schedule.MustDate(2026, 1, day)
 			s, _ := schedule.ParseTime(start)
 			e, _ := schedule.ParseTime(end)
-			sh, err := b.sched.CreateShift(ctx, u, scheduling.ShiftInput{PeriodID: &p.ID, PeriodPK: fmt.Sprint(p.ID), Date: &dd, Start: &s, End: &e}, &pasched.FieldErrors{})
+			sh, err := b.sched.CreateShift(ctx, u, scheduling.ShiftInput{PeriodID: &p.ID, Date: &dd, Start: &s, End: &e})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -417,7 +417,7 @@ func TestReminders(t *testing.T) {
 
 		newStart, _ := schedule.ParseTime("15:00")
 		newEnd, _ := schedule.ParseTime("19:00")
-		if _, err := b.sched.UpdateShift(ctx, admin, moved.ID, scheduling.ShiftInput{Start: &newStart, End: &newEnd}, &pasched.FieldErrors{}); err != nil {
+		if _, err := b.sched.UpdateShift(ctx, admin, moved.ID, scheduling.ShiftInput{Start: &newStart, End: &newEnd}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := b.sched.DeleteShift(ctx, admin, gone.ID); err != nil {

@@ -41,6 +41,11 @@ type Message struct {
 	// ListUnsubscribe, when set, is the one-click unsubscribe URL sent in
 	// the RFC 8058 headers (List-Unsubscribe and List-Unsubscribe-Post).
 	ListUnsubscribe string
+	// ID is the Message-ID without angle brackets ("job-42-…@example.com").
+	// A sender that is handed the same ID twice is delivering the same
+	// message again (a retried job): the file backend names its file after
+	// it. Empty means a random one.
+	ID string
 }
 
 // Sender delivers messages. Implementations are safe for concurrent use.
@@ -155,7 +160,11 @@ func buildMsg(from string, m Message, enc gomail.Encoding) (*gomail.Msg, error) 
 	}
 	msg.Subject(cleanHeader(m.Subject))
 	msg.SetDateWithValue(time.Now())
-	msg.SetMessageID()
+	if id := messageID(m.ID); id != "" {
+		msg.SetMessageIDWithValue(id)
+	} else {
+		msg.SetMessageID()
+	}
 	// RFC 3834: tells autoresponders not to answer (the bodies say "do not reply").
 	msg.SetGenHeader(gomail.Header("Auto-Submitted"), "auto-generated")
 	if m.ListUnsubscribe != "" {
@@ -177,4 +186,15 @@ func cleanHeader(s string) string {
 		return r
 	}, strings.ToValidUTF8(s, "\uFFFD"))
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// messageID is id made safe for the Message-ID header: no angle brackets,
+// no white space or control characters.
+func messageID(id string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '<' || r == '>' || unicode.IsSpace(r) || unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(id, ""))
 }

@@ -2,8 +2,10 @@ package web
 
 import (
 	"errors"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"pasched"
@@ -105,7 +107,8 @@ func (f *Form) addError(err error, fm fieldMap) bool {
 		f.Add(nonField, e.Message)
 		return true
 	}
-	for _, name := range e.SortedFields() {
+	// The use case's fields come unordered; sortErrors puts them in page order.
+	for _, name := range slices.Sorted(maps.Keys(e.Fields)) {
 		to := name
 		if m, ok := fm[name]; ok {
 			to = m

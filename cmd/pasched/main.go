@@ -155,7 +155,7 @@ func openApp(ctx context.Context, cfg *config, work bool) (*app, error) {
 	signer := token.NewSigner(secret)
 	policy := &jobs.Policy{DB: db, Location: cfg.TimeZone, Signer: signer, BaseURL: cfg.PublicURL}
 	js, err := jobs.New(ctx, jobs.Opts{DB: db, Sender: sender, FrontendURL: cfg.FrontendURL, Work: work, Logger: slog.Default(),
-		Policy: policy, Location: cfg.TimeZone})
+		MessageIDDomain: mailDomain(cfg.DefaultFromEmail), Policy: policy, Location: cfg.TimeZone})
 	if err != nil {
 		db.Close()
 		return nil, err
