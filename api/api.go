@@ -19,6 +19,7 @@ import (
 
 	"pasched"
 	"pasched/accounts"
+	"pasched/coverage"
 	"pasched/notify"
 	"pasched/scheduling"
 	"pasched/sqlstore"
@@ -50,6 +51,8 @@ func DefaultRates(c *Config) {
 type Deps struct {
 	Accounts   *accounts.Service
 	Scheduling *scheduling.Service
+	// Coverage serves coverage intelligence (routes mounted when set).
+	Coverage *coverage.Service
 	// Notify serves notification settings, calendar feeds and unsubscribe
 	// links (issue 14); nil leaves those routes out.
 	Notify *notify.Service
@@ -325,6 +328,7 @@ func (s *Server) routes() {
 	s.periodRoutes()
 	s.shiftRoutes()
 	s.calendarRoutes()
+	s.coverageRoutes()
 	if s.Notify != nil {
 		s.notifyRoutes()
 	}
