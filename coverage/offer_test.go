@@ -110,6 +110,12 @@ func TestOfferRace(t *testing.T) {
 				t.Errorf("filled email to %v: %s", e.To, e.Text)
 			}
 		}
+		if n := b.count(`SELECT COUNT(*) FROM audit_log WHERE kind = $1 AND actor_id = $2`, pasched.AuditCoverOfferAccepted, winner.ID); n != 1 {
+			t.Errorf("%d audit entries of the acceptance", n)
+		}
+		if n := b.count(`SELECT COUNT(*) FROM audit_log WHERE kind = $1`, pasched.AuditCoverOfferAccepted); n != 1 {
+			t.Errorf("%d acceptances in the audit trail, want one", n)
+		}
 		if n := len(b.emailsOf("shift_approved:")); n != 1 {
 			t.Errorf("%d approval emails", n)
 		}

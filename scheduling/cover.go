@@ -38,7 +38,8 @@ type CoverInput struct {
 // week stays within their limit, with no override), whatever the period's
 // status, then lets in.Claim claim what it covers; the write, the coverage
 // and weekly hours, the approval email, in.Claim's emails and the events
-// are one change. Codes: ENOTFOUND (period), EINVALID (the rules, with the
+// are one change, recorded in the audit trail as the PA's acceptance
+// (pasched.AuditCoverOfferAccepted). Codes: ENOTFOUND (period), EINVALID (the rules, with the
 // messages of a direct creation), and in.Claim's.
 func (s *Service) CreateCoverShift(ctx context.Context, in CoverInput) (*pasched.Shift, error) {
 	var out *pasched.Shift
@@ -77,6 +78,11 @@ func (s *Service) CreateCoverShift(ctx context.Context, in CoverInput) (*pasched
 			if err := s.enqueueMany(ctx, tx, ms, events); err != nil {
 				return err
 			}
+		}
+		// The PA's acceptance is the action the trail records (one entry,
+		// in the change's transaction: none for an acceptance refused).
+		if err := s.auditShift(ctx, tx, in.PA, pasched.AuditCoverOfferAccepted, "Took on a cover offer: "+ShiftWords(sh), nil, sh); err != nil {
+			return err
 		}
 		if err := s.emailApproved(ctx, tx, sh); err != nil {
 			return err

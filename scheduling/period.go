@@ -406,13 +406,7 @@ func (s *Service) coverageWarnings(p *pasched.Period, cov map[schedule.Date]*pas
 			continue
 		}
 		for i, w := range ws {
-			covered := false
-			for _, cw := range c.Windows {
-				if cw.Window == w {
-					covered = cw.Covered
-				}
-			}
-			if !covered {
+			if !windowCovered(c, w) {
 				out = append(out, day+": "+WindowLabel(i, w)+" not covered")
 			}
 		}
