@@ -113,7 +113,7 @@ func setupLogging(cfg *config) {
 	if cfg.Debug {
 		level = slog.LevelDebug
 	}
-	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level})))
+	slog.SetDefault(slog.New(logHandler(cfg.LogFormat, level)))
 }
 
 // app is everything a subcommand needs, wired.
@@ -304,7 +304,7 @@ func serve(ctx context.Context, cfg *config, addr string) error {
 		return err
 	}
 	defer stopPprof()
-	hs := &http.Server{Handler: rootHandler(srv.Handler(), webSrv.Handler()), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+	hs := httpServer(opsHandler(a, newMetrics(a), rootHandler(srv.Handler(), webSrv.Handler())), bodyTimeout)
 	// Not ctx: River soft-stops when its Start context ends, and the
 	// workers must stop only after the HTTP server and the sockets.
 	if err := a.jobs.Start(context.WithoutCancel(ctx)); err != nil {
