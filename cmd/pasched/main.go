@@ -269,10 +269,11 @@ func serve(ctx context.Context, cfg *config, addr string) error {
 	}
 	srv := api.New(api.Deps{Accounts: a.accounts, Scheduling: a.scheduling, Coverage: a.coverage, Notify: a.notify, DB: a.db, Config: cfg.API})
 	srv.Mux().Handle("GET /ws/schedule/{period_id}/{$}", a.socketHandler())
-	webSrv, err := web.New(web.Deps{Accounts: a.accounts, Scheduling: a.scheduling, Config: web.Config{
-		HostAllowed:    func(h string) bool { return api.HostAllowed(cfg.AllowedHosts, h) },
-		TrustedProxies: cfg.TrustedProxies, Location: cfg.TimeZone, Logger: slog.Default(),
-		SetupDone: func() { os.Remove(setupFile) }}})
+	webSrv, err := web.New(web.Deps{Accounts: a.accounts, Scheduling: a.scheduling, Coverage: a.coverage,
+		Jobs: &jobs.Admin{Client: a.jobs.Client, DB: a.db}, Config: web.Config{
+			HostAllowed:    func(h string) bool { return api.HostAllowed(cfg.AllowedHosts, h) },
+			TrustedProxies: cfg.TrustedProxies, Location: cfg.TimeZone, Logger: slog.Default(),
+			SetupDone: func() { os.Remove(setupFile) }}})
 	if err != nil {
 		ln.Close()
 		a.close()

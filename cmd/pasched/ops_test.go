@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -122,5 +123,44 @@ func TestHeaderSizeBounded(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
 		t.Fatalf("status %d, want 431", res.StatusCode)
+	}
+}
+
+// TestDatabaseUnreachableAtStart: serve on a database that does not
+// answer exits non-zero with a message naming the database, without
+// listening.
+func TestDatabaseUnreachableAtStart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and starts the binary")
+	}
+	// A port with nobody behind it: bind one, then free it.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	dir := t.TempDir()
+	cmd := exec.Command(binary(t), "serve", "--addr", "127.0.0.1:0")
+	cmd.Dir = dir
+	cmd.Env = baseEnv(dir, "postgres://pasched:secret@"+addr+"/pasched?sslmode=disable")
+	done := make(chan struct{})
+	var out []byte
+	go func() { out, err = cmd.CombinedOutput(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		<-done
+		t.Fatal("serve still running 30 s after start on an unreachable database")
+	}
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() == 0 {
+		t.Fatalf("exit %v, want a non-zero exit\n%s", err, out)
+	}
+	msg := string(out)
+	if !strings.Contains(msg, "pasched: database postgres://pasched@"+addr+"/pasched?sslmode=disable is unreachable (not starting)") ||
+		strings.Contains(msg, "secret") || strings.Contains(msg, "pasched ready") {
+		t.Fatalf("message:\n%s", msg)
 	}
 }
