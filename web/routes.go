@@ -81,6 +81,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /admin/people/{id}/deactivate", s.requireAdmin(s.adminSetActive(false)))
 	m.HandleFunc("POST /admin/people/{id}/reactivate", s.requireAdmin(s.adminSetActive(true)))
 	m.HandleFunc("POST /admin/people/{id}/verification", s.requireAdmin(s.adminResendVerification))
+	m.HandleFunc("POST /admin/people/{id}/stats", s.requireAdmin(s.adminRecalculateStats))
 	m.HandleFunc("GET /admin/coverage", s.requireAdmin(s.adminCoverage))
 	m.HandleFunc("POST /admin/offers", s.requireAdmin(s.adminCreateOffer))
 	m.HandleFunc("GET /admin/jobs", s.requireAdmin(s.adminJobs))
