@@ -40,6 +40,9 @@ type config struct {
 	// CoverageCheckDays is the daily coverage digest's horizon.
 	CoverageCheckDays int
 	LogLevel          string
+	// LogFormat is LOG_FORMAT: "json" (one JSON object a line, the
+	// default) or "text" (slog's key=value).
+	LogFormat string
 	// PprofAddr, when set (PPROF_ADDR), serves net/http/pprof on that
 	// loopback address, for profiling; never on a public interface.
 	PprofAddr string
@@ -84,6 +87,7 @@ func loadConfig() (*config, error) {
 		OpenAIBaseURL:    env("OPENAI_BASE_URL", coveragesvc.DefaultOpenAIBaseURL),
 		OpenAIModel:      env("OPENAI_MODEL", coveragesvc.DefaultOpenAIModel),
 		LogLevel:         env("LOG_LEVEL", "INFO"),
+		LogFormat:        env("LOG_FORMAT", "json"),
 		PprofAddr:        env("PPROF_ADDR", ""),
 	}
 	var err error

@@ -112,7 +112,7 @@ func setupLogging(cfg *config) {
 	if cfg.Debug {
 		level = slog.LevelDebug
 	}
-	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level})))
+	slog.SetDefault(slog.New(logHandler(cfg.LogFormat, level)))
 }
 
 // app is everything a subcommand needs, wired.
@@ -260,10 +260,11 @@ func serve(ctx context.Context, cfg *config, addr string) error {
 	}
 	srv := api.New(api.Deps{Accounts: a.accounts, Scheduling: a.scheduling, Coverage: a.coverage, DB: a.db, Config: cfg.API})
 	srv.Mux().Handle("GET /ws/schedule/{period_id}/{$}", a.socketHandler())
-	webSrv, err := web.New(web.Deps{Accounts: a.accounts, Scheduling: a.scheduling, Config: web.Config{
-		HostAllowed:    func(h string) bool { return api.HostAllowed(cfg.AllowedHosts, h) },
-		TrustedProxies: cfg.TrustedProxies, Location: cfg.TimeZone, Logger: slog.Default(),
-		SetupDone: func() { os.Remove(setupFile) }}})
+	webSrv, err := web.New(web.Deps{Accounts: a.accounts, Scheduling: a.scheduling, Coverage: a.coverage,
+		Jobs: &jobs.Admin{Client: a.jobs.Client, DB: a.db}, Config: web.Config{
+			HostAllowed:    func(h string) bool { return api.HostAllowed(cfg.AllowedHosts, h) },
+			TrustedProxies: cfg.TrustedProxies, Location: cfg.TimeZone, Logger: slog.Default(),
+			SetupDone: func() { os.Remove(setupFile) }}})
 	if err != nil {
 		ln.Close()
 		a.close()
@@ -295,7 +296,7 @@ func serve(ctx context.Context, cfg *config, addr string) error {
 		return err
 	}
 	defer stopPprof()
-	hs := &http.Server{Handler: rootHandler(srv.Handler(), webSrv.Handler()), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+	hs := httpServer(opsHandler(a, newMetrics(a), rootHandler(srv.Handler(), webSrv.Handler())), bodyTimeout)
 	// Not ctx: River soft-stops when its Start context ends, and the
 	// workers must stop only after the HTTP server and the sockets.
 	if err := a.jobs.Start(context.WithoutCancel(ctx)); err != nil {
