@@ -36,6 +36,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /requests/{id}/edit", s.requirePA(s.editRequest))
 	m.HandleFunc("POST /requests/{id}/cancel", s.requirePA(s.cancelRequest))
 	m.HandleFunc("GET /schedule", s.requirePA(s.mySchedule))
+	m.HandleFunc("GET /live/token", s.liveToken) // JSON; 401 when signed out
 	m.HandleFunc("GET /profile", s.requireUser(s.profile))
 	m.HandleFunc("POST /profile", s.requireUser(s.saveProfile))
 	m.HandleFunc("POST /profile/password", s.requireUser(s.changePassword))

@@ -23,6 +23,9 @@ type View struct {
 	// Live turns on the live channel for the page (signed-in pages that show
 	// shifts).
 	Live bool
+	// LivePeriods are the periods whose live events the page listens to,
+	// space-separated.
+	LivePeriods string
 
 	// Filled in by complete:
 	User *pasched.User
