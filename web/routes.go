@@ -36,6 +36,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /requests/{id}/edit", s.requirePA(s.editRequest))
 	m.HandleFunc("POST /requests/{id}/cancel", s.requirePA(s.cancelRequest))
 	m.HandleFunc("GET /schedule", s.requirePA(s.mySchedule))
+	m.HandleFunc("GET /live/token", s.liveToken) // JSON; 401 when signed out
 	m.HandleFunc("GET /profile", s.requireUser(s.profile))
 	m.HandleFunc("POST /profile", s.requireUser(s.saveProfile))
 	m.HandleFunc("POST /profile/password", s.requireUser(s.changePassword))
@@ -84,6 +85,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /admin/people/{id}/deactivate", s.requireAdmin(s.adminSetActive(false)))
 	m.HandleFunc("POST /admin/people/{id}/reactivate", s.requireAdmin(s.adminSetActive(true)))
 	m.HandleFunc("POST /admin/people/{id}/verification", s.requireAdmin(s.adminResendVerification))
+	m.HandleFunc("POST /admin/people/{id}/stats", s.requireAdmin(s.adminRecalculateStats))
 	m.HandleFunc("GET /admin/coverage", s.requireAdmin(s.adminCoverage))
 	m.HandleFunc("POST /admin/offers", s.requireAdmin(s.adminCreateOffer))
 	m.HandleFunc("GET /admin/jobs", s.requireAdmin(s.adminJobs))

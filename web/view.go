@@ -23,6 +23,9 @@ type View struct {
 	// Live turns on the live channel for the page (signed-in pages that show
 	// shifts).
 	Live bool
+	// LivePeriods are the periods whose live events the page listens to,
+	// space-separated.
+	LivePeriods string
 
 	// Filled in by complete:
 	User *pasched.User
@@ -84,6 +87,7 @@ var flashes = map[string]string{
 	"profile-updated":    "The PA's profile is saved.",
 	"offer-sent":         "The offer is sent. The first PA to accept gets the shift.",
 	"job-retried":        "The job will run again shortly.",
+	"stats-updated":      "The working pattern is worked out again.",
 	"job-cancelled":      "The job is cancelled.",
 }
 
