@@ -107,8 +107,14 @@ func (s *Server) renderQueue(w http.ResponseWriter, r *http.Request, status int,
 	for _, d := range days {
 		n += len(d.Items)
 	}
+	live, err := s.activePeriods(r)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
 	v := newView("Requests to approve", "queue")
-	v.Live = true
+	// The queue refreshes itself when a request arrives, and says so.
+	v.Live, v.LivePeriods, v.LiveAll = true, live, true
 	v.Data = QueuePage{Days: days, Count: n, Results: results}
 	s.render(w, r, status, "admin_queue", v)
 }
