@@ -189,7 +189,8 @@ func (w *EmailWorker) sendOnce(ctx context.Context, job *rivertype.JobRow, a Ema
 		}
 	}
 	mid := MessageID(job.ID, job.CreatedAt, w.domain)
-	err := w.Sender.Send(ctx, mail.Message{To: a.To, Subject: a.Subject, Text: a.Text, HTML: a.HTML, ID: mid})
+	err := w.Sender.Send(ctx, mail.Message{To: a.To, Subject: a.Subject, Text: a.Text, HTML: a.HTML, ID: mid,
+		ListUnsubscribe: a.listUnsubscribe})
 	switch {
 	case errors.Is(err, mail.ErrAlreadyDelivered):
 		// The sender itself knows the Message-ID (the file backend): the
