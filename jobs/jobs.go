@@ -96,6 +96,11 @@ const RescueStuckJobsAfter = JobTimeout + time.Minute
 type retryPolicy struct{ base time.Duration }
 
 func (p retryPolicy) NextRetry(job *rivertype.JobRow) time.Time {
+	if job.AttemptedAt != nil && time.Since(*job.AttemptedAt) >= RescueStuckJobsAfter {
+		// Rescued by River (a run cannot last that long: its context ends
+		// at JobTimeout): it has waited long enough already.
+		return time.Now()
+	}
 	n := max(job.Attempt-1, 0)
 	d := time.Duration(float64(p.base) * math.Pow(2, float64(min(n, 20))))
 	return time.Now().Add(min(d, 30*p.base))
