@@ -26,6 +26,9 @@ type View struct {
 	// LivePeriods are the periods whose live events the page listens to,
 	// space-separated.
 	LivePeriods string
+	// LiveAll announces every new request in the live region, not only
+	// the user's own changes (the admin's approval queue).
+	LiveAll bool
 
 	// Filled in by complete:
 	User *pasched.User

@@ -34,6 +34,9 @@
   }
   function summarize(ev) {
     var sh = ev.shift;
+    if (sh && ev.type === "shift.requested" && body.hasAttribute("data-live-all")) {
+      return "New request: " + (sh.requested_by_name ? sh.requested_by_name + ", " : "") + dayMonth(sh.date) + ", " + sh.start_time.slice(0, 5) + "–" + sh.end_time.slice(0, 5);
+    }
     if (!sh || sh.requested_by !== userId) return "";
     return dayMonth(sh.date) + ", " + sh.start_time.slice(0, 5) + "–" + sh.end_time.slice(0, 5) + ": " + (WORDS[sh.status] || sh.status.toLowerCase());
   }
