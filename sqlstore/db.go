@@ -29,6 +29,8 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
 	_ "modernc.org/sqlite"             // registers the "sqlite" database/sql driver
+
+	"pasched/schedule"
 )
 
 // Dialect names the SQL engine behind a DB.
@@ -229,15 +231,64 @@ func (tx *Tx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.R
 	return tx.tx.QueryRowContext(ctx, q, args...)
 }
 
-// LockSchedule serialises every transaction that checks shifts for conflicts
-// and then writes one. SQLite needs nothing: its write transactions are
-// already one at a time (BEGIN IMMEDIATE on a single writer connection).
-func (tx *Tx) LockSchedule(ctx context.Context) error {
+// ScheduleLocks names what a change of the schedule must hold alone, so
+// that the rules it checks stay true until it commits: its PAs' shifts
+// (clashes with their own requests, weekly hours) and its dates (who works
+// when: clashes between PAs, coverage). All is for changes of whole
+// periods, which exclude every other change of the schedule.
+type ScheduleLocks struct {
+	PAs   []int64
+	Dates []schedule.Date
+	All   bool
+}
+
+// Advisory lock keys: the whole schedule's (a bigint key), and the PAs' and
+// dates' (two int4 keys: class, id).
+const (
+	scheduleLockKey = 7261534001
+	paLockClass     = 7261
+	dateLockClass   = 7262
+)
+
+// LockSchedule takes l on PostgreSQL: transaction-level advisory locks,
+// held until the transaction ends, so changes of different PAs on
+// different dates run in parallel. A change takes the whole schedule's lock
+// shared (All takes it exclusive), then its PAs' and dates' locks in one
+// fixed order (PAs by id, then dates), in one statement, so two changes
+// never wait on each other in a cycle. SQLite needs nothing: its write
+// transactions are already one at a time (BEGIN IMMEDIATE on a single
+// writer connection).
+func (tx *Tx) LockSchedule(ctx context.Context, l ScheduleLocks) error {
 	if tx.db.Dialect != Postgres {
 		return nil
 	}
-	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7261534001)`)
-	return err
+	if l.All {
+		_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(`+strconv.Itoa(scheduleLockKey)+`)`)
+		if err != nil {
+			return fmt.Errorf("lock schedule: %w", err)
+		}
+		return nil
+	}
+	var classes, ids []string
+	for _, pa := range l.PAs {
+		// An id past int4 shares a key with another: that only makes them
+		// wait for each other.
+		classes, ids = append(classes, strconv.Itoa(paLockClass)), append(ids, strconv.Itoa(int(int32(pa))))
+	}
+	for _, d := range l.Dates {
+		classes, ids = append(classes, strconv.Itoa(dateLockClass)), append(ids, strconv.Itoa(minDate.DaysUntil(d)))
+	}
+	// The inner ORDER BY fixes the order the locks are taken in: the outer
+	// aggregate calls the function on the sorted rows one after another.
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock_shared(`+strconv.Itoa(scheduleLockKey)+`),
+		(SELECT COUNT(pg_advisory_xact_lock(k.class, k.id)) FROM (
+			SELECT DISTINCT c AS class, i AS id
+			FROM unnest(string_to_array($1, ',')::int4[], string_to_array($2, ',')::int4[]) AS t(c, i)
+			ORDER BY 1, 2) k)`, strings.Join(classes, ","), strings.Join(ids, ","))
+	if err != nil {
+		return fmt.Errorf("lock schedule: %w", err)
+	}
+	return nil
 }
 
 // WriteTx runs fn in a write transaction and commits it, retrying the whole
@@ -259,9 +310,13 @@ func (db *DB) writeTxOnce(ctx context.Context, fn func(tx *Tx) error) error {
 		return fmt.Errorf("begin: %w", err)
 	}
 	tx := &Tx{tx: sqltx, db: db, Now: db.Now().UTC().Truncate(time.Microsecond)}
+	// prepareLater needs a writer connection: it must run after the
+	// transaction has released its own (deferred calls run last first).
 	defer db.prepareLater(ctx, tx)
+	// Whatever happens in fn, an error or a panic, the transaction ends:
+	// after a commit Rollback does nothing.
+	defer sqltx.Rollback()
 	if err := fn(tx); err != nil {
-		_ = sqltx.Rollback()
 		return err
 	}
 	db.queries.Add(1)
