@@ -403,11 +403,15 @@ func (s *Service) UpdateShift(ctx context.Context, u *pasched.User, id int64, in
 		if in.Date != nil {
 			dates = append(dates, *in.Date)
 		}
-		if err := tx.lockShift(ctx, id, dates...); err != nil {
+		l, err := tx.lockShift(ctx, id, dates...)
+		if err != nil {
 			return err
 		}
 		sh, err := editable(ctx, tx, u, id)
 		if err != nil {
+			return err
+		}
+		if err := l.covers(sh); err != nil {
 			return err
 		}
 		var fe pasched.FieldErrors
@@ -569,11 +573,15 @@ func (s *Service) stageUpdated(ctx context.Context, tx *wtx, old, sh *pasched.Sh
 // ENOTFOUND, EINVALID.
 func (s *Service) DeleteShift(ctx context.Context, u *pasched.User, id int64) (cancelled bool, err error) {
 	err = s.write(ctx, func(ctx context.Context, tx *wtx) error {
-		if err := tx.lockShift(ctx, id); err != nil {
+		l, err := tx.lockShift(ctx, id)
+		if err != nil {
 			return err
 		}
 		sh, err := sqlstore.FindShiftByID(ctx, tx, id)
 		if err != nil {
+			return err
+		}
+		if err := l.covers(sh); err != nil {
 			return err
 		}
 		if !visible(u, sh) {
@@ -705,10 +713,15 @@ func (s *Service) ApproveShift(ctx context.Context, u *pasched.User, id int64, i
 // pendingForDecision takes the shift's locks and loads the shift an admin
 // approves or rejects (verb): it must be pending.
 func pendingForDecision(ctx context.Context, tx *wtx, id int64, verb string) (*pasched.Shift, error) {
-	if err := tx.lockShift(ctx, id); err != nil {
+	l, err := tx.lockShift(ctx, id)
+	if err != nil {
 		return nil, err
 	}
-	return pending(ctx, tx, id, verb)
+	sh, err := pending(ctx, tx, id, verb)
+	if err != nil {
+		return nil, err
+	}
+	return sh, l.covers(sh)
 }
 
 // pending loads shift id, which must be pending for an admin to decide on

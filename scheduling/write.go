@@ -2,6 +2,7 @@ package scheduling
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/riverqueue/river"
@@ -14,7 +15,7 @@ import (
 // The write path: one transaction per change (sqlstore.DB.WriteTx, which
 // rolls back on any error or panic and retries PostgreSQL's serialisation
 // failures and deadlocks). A change first takes the locks of what it may
-// read or write (lock, lockShift): on PostgreSQL transaction-level
+// read or write (lock, lockShift, lockAll): on PostgreSQL transaction-level
 // advisory locks on its PAs and dates, so changes of different PAs on
 // different dates run in parallel; on SQLite nothing, since its writes are
 // one at a time. It then reads what the rules need, checks, writes, and
@@ -35,6 +36,15 @@ type wtx struct {
 // write runs fn as one change in its own transaction, with ctx: a request
 // cancelled mid-change rolls back that change alone.
 func (s *Service) write(ctx context.Context, fn func(ctx context.Context, tx *wtx) error) error {
+	for attempt := 0; ; attempt++ {
+		err := s.writeOnce(ctx, fn)
+		if !errors.Is(err, errShiftMoved) || attempt >= 5 {
+			return err
+		}
+	}
+}
+
+func (s *Service) writeOnce(ctx context.Context, fn func(ctx context.Context, tx *wtx) error) error {
 	return s.DB.WriteTx(ctx, func(tx *sqlstore.Tx) error {
 		w := &wtx{Tx: tx}
 		if err := fn(ctx, w); err != nil {
@@ -74,38 +84,42 @@ func (w *wtx) lockAll(ctx context.Context) error {
 	return w.LockSchedule(ctx, sqlstore.ScheduleLocks{All: true})
 }
 
+// errShiftMoved: a concurrent change moved the shift between lockShift's
+// read and the change's own read under the locks; write runs the change
+// again.
+var errShiftMoved = errors.New("shift moved while its locks were taken")
+
+// shiftLock is what lockShift locked: the PA and date of the shift as read
+// just before the locks were granted.
+type shiftLock struct {
+	pg    bool // PostgreSQL: locks were taken
+	found bool
+	pa    int64
+	date  schedule.Date
+}
+
 // lockShift takes the locks of a change of stored shift id, and of the
-// other dates it may move it to, before the change reads the shift under
-// them. Its PA and date are read first without a lock, then again under
-// it: if a concurrent edit moved the shift meanwhile, the new date's locks
-// are taken too (should that wait in a cycle, PostgreSQL aborts one side
-// and WriteTx runs it again). An unknown id takes no lock; the change's own
-// read answers it. On SQLite it does nothing.
-func (w *wtx) lockShift(ctx context.Context, id int64, dates ...schedule.Date) error {
+// other dates it may move it to, in one statement (sqlstore.Tx.LockShift),
+// before the change reads the shift under them; the change then checks
+// with covers that they cover the shift it read. On SQLite it does
+// nothing.
+func (w *wtx) lockShift(ctx context.Context, id int64, dates ...schedule.Date) (shiftLock, error) {
 	if w.Dialect() != sqlstore.Postgres {
+		return shiftLock{}, nil
+	}
+	var extra []schedule.Date
+	for _, d := range dates {
+		extra = append(extra, lockDates(d)...)
+	}
+	pa, date, found, err := w.LockShift(ctx, id, extra)
+	return shiftLock{pg: true, found: found, pa: pa, date: date}, err
+}
+
+// covers reports errShiftMoved unless the locks were taken for sh as the
+// change read it under them.
+func (l shiftLock) covers(sh *pasched.Shift) error {
+	if !l.pg || (l.found && sh.RequestedByID == l.pa && sh.Date == l.date) {
 		return nil
 	}
-	held := map[schedule.Date]bool{}
-	var pa int64
-	for {
-		sh, err := sqlstore.FindShiftByID(ctx, w, id)
-		if pasched.ErrorCode(err) == pasched.ENOTFOUND {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if held[sh.Date] && sh.RequestedByID == pa {
-			return nil
-		}
-		pa = sh.RequestedByID
-		ds := append([]schedule.Date{sh.Date}, dates...)
-		dates = nil
-		for _, d := range ds {
-			held[d] = true
-		}
-		if err := w.lock(ctx, pa, ds...); err != nil {
-			return err
-		}
-	}
+	return errShiftMoved
 }

@@ -271,9 +271,7 @@ func (tx *Tx) LockSchedule(ctx context.Context, l ScheduleLocks) error {
 	}
 	var classes, ids []string
 	for _, pa := range l.PAs {
-		// An id past int4 shares a key with another: that only makes them
-		// wait for each other.
-		classes, ids = append(classes, strconv.Itoa(paLockClass)), append(ids, strconv.Itoa(int(int32(pa))))
+		classes, ids = append(classes, strconv.Itoa(paLockClass)), append(ids, strconv.FormatInt(paLockID(pa), 10))
 	}
 	for _, d := range l.Dates {
 		classes, ids = append(classes, strconv.Itoa(dateLockClass)), append(ids, strconv.Itoa(minDate.DaysUntil(d)))
@@ -289,6 +287,45 @@ func (tx *Tx) LockSchedule(ctx context.Context, l ScheduleLocks) error {
 		return fmt.Errorf("lock schedule: %w", err)
 	}
 	return nil
+}
+
+// paLockID maps a PA's id into an int4 lock key; ids past it share a key
+// with another, which only makes their changes wait for each other.
+func paLockID(pa int64) int64 { return pa % 2147483647 }
+
+// LockShift takes, in one statement, the locks of a change of stored shift
+// id (as LockSchedule: its PA, and its date with the day before and after)
+// and of the extra dates, and returns the PA and date it locked for. They
+// were read just before the locks were granted: the caller reads the shift
+// again under them and, should a concurrent change have moved it meanwhile
+// (the PA or date differ), takes the new ones too. An unknown id locks
+// nothing and returns ok false. SQLite needs nothing: it returns ok false.
+func (tx *Tx) LockShift(ctx context.Context, id int64, extra []schedule.Date) (pa int64, date schedule.Date, ok bool, err error) {
+	if tx.db.Dialect != Postgres {
+		return 0, schedule.Date{}, false, nil
+	}
+	var days []string
+	for _, d := range extra {
+		days = append(days, strconv.Itoa(minDate.DaysUntil(d)))
+	}
+	var n int64
+	err = tx.QueryRowContext(ctx, `SELECT s.requested_by_id, s.date, pg_advisory_xact_lock_shared(`+strconv.Itoa(scheduleLockKey)+`),
+		(SELECT COUNT(pg_advisory_xact_lock(k.class, k.id)) FROM (
+			SELECT DISTINCT c AS class, i AS id FROM (
+				SELECT `+strconv.Itoa(paLockClass)+` AS c, CAST(s.requested_by_id % 2147483647 AS int4) AS i
+				UNION ALL
+				SELECT `+strconv.Itoa(dateLockClass)+`, CAST(s.date - DATE '0001-01-01' + o AS int4) FROM unnest(ARRAY[-1, 0, 1]) AS o
+				UNION ALL
+				SELECT `+strconv.Itoa(dateLockClass)+`, x FROM unnest(string_to_array($2, ',')::int4[]) AS x) u
+			ORDER BY 1, 2) k)
+		FROM shift_requests s WHERE s.id = $1`, id, strings.Join(days, ",")).Scan(&pa, schedDate{&date}, new(any), &n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, schedule.Date{}, false, nil
+	}
+	if err != nil {
+		return 0, schedule.Date{}, false, fmt.Errorf("lock shift %d: %w", id, err)
+	}
+	return pa, date, true, nil
 }
 
 // WriteTx runs fn in a write transaction and commits it, retrying the whole
