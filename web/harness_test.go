@@ -18,6 +18,7 @@ import (
 	"pasched"
 	"pasched/accounts"
 	"pasched/api"
+	"pasched/coverage"
 	"pasched/jobs"
 	"pasched/mail"
 	"pasched/password"
@@ -45,6 +46,7 @@ type env struct {
 	db       *sqlstore.DB
 	accounts *accounts.Service
 	sched    *scheduling.Service
+	coverage *coverage.Service
 	web      *Server
 	hub      *realtime.Hub
 	http     *httptest.Server
@@ -108,7 +110,8 @@ func newEnv(t *testing.T, d sqlstore.Dialect, opts ...envOpts) *env {
 		FrontendURL: base}
 	e.sched = &scheduling.Service{DB: db, Jobs: js.Client, Broker: broker, Windows: schedule.DefaultWindows(), Location: time.UTC, FrontendURL: base}
 	hosts := []string{"127.0.0.1", "localhost"}
-	e.web, err = New(Deps{Accounts: e.accounts, Scheduling: e.sched, Config: Config{
+	e.coverage = &coverage.Service{DB: db, Jobs: js.Client, Scheduling: e.sched, Windows: schedule.DefaultWindows(), Location: time.UTC, FrontendURL: base}
+	e.web, err = New(Deps{Accounts: e.accounts, Scheduling: e.sched, Coverage: e.coverage, Jobs: &jobs.Admin{Client: js.Client, DB: db}, Config: Config{
 		HostAllowed: func(h string) bool { return api.HostAllowed(hosts, h) }, Location: time.UTC}})
 	if err != nil {
 		t.Fatal(err)
@@ -264,5 +267,35 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// period creates an OPEN period from..to as admin.
+func (e *env) period(admin *pasched.User, name string, from, to schedule.Date) *pasched.Period {
+	e.t.Helper()
+	open := pasched.PeriodOpen
+	p, err := e.sched.CreatePeriod(context.Background(), admin, scheduling.PeriodInput{Name: &name, StartDate: &from, EndDate: &to, Status: &open})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return p
+}
+
+// request creates a pending shift request of pa.
+func (e *env) request(pa *pasched.User, p *pasched.Period, d schedule.Date, start, end schedule.TimeOfDay) *pasched.Shift {
+	e.t.Helper()
+	notes := ""
+	sh, err := e.sched.CreateShift(context.Background(), pa, scheduling.ShiftInput{PeriodID: &p.ID, Date: &d, Start: &start, End: &end, Notes: &notes})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return sh
+}
+
+// approve approves a shift as admin.
+func (e *env) approve(admin *pasched.User, sh *pasched.Shift) {
+	e.t.Helper()
+	if _, err := e.sched.ApproveShift(context.Background(), admin, sh.ID, scheduling.ApproveInput{}); err != nil {
+		e.t.Fatal(err)
 	}
 }
