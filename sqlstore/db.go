@@ -15,6 +15,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io/fs"
 	"net/url"
 	"os"
@@ -56,6 +57,9 @@ type DB struct {
 	DSN string
 	// url is the DATABASE_URL it was opened with.
 	url string
+	// lockSpace is a hash of the PostgreSQL schema, mixed into advisory
+	// lock keys (17 bits: the int4 classes keep their sign bit clear).
+	lockSpace int32
 	// path is the SQLite file ("" on PostgreSQL).
 	path string
 
@@ -125,6 +129,16 @@ func Open(ctx context.Context, databaseURL string) (*DB, error) {
 	if err := db.write.PingContext(pctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("database %s is unreachable (not starting): %w", redact(databaseURL), err)
+	}
+	if db.Dialect == Postgres {
+		var schema string
+		if err := db.write.QueryRowContext(pctx, `SELECT COALESCE(current_schema(), '')`).Scan(&schema); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("open database: %w", err)
+		}
+		h := fnv.New32a()
+		h.Write([]byte(schema))
+		db.lockSpace = int32(h.Sum32() & 0x1ffff)
 	}
 	return db, nil
 }
@@ -243,12 +257,26 @@ type ScheduleLocks struct {
 }
 
 // Advisory lock keys: the whole schedule's (a bigint key), and the PAs' and
-// dates' (two int4 keys: class, id).
+// dates' (two int4 keys: class, id). Advisory locks are per database, not
+// per schema: the keys of a DB mix in a hash of its schema (lockSpace), so
+// that deployments (and tests) in different schemas of one database never
+// wait for each other.
 const (
 	scheduleLockKey = 7261534001
 	paLockClass     = 7261
 	dateLockClass   = 7262
 )
+
+func (db *DB) scheduleLockKey() string {
+	return strconv.FormatInt(scheduleLockKey^int64(db.lockSpace)<<32, 10)
+}
+func (db *DB) paLockClass() int32   { return int32(db.lockSpace<<14 | paLockClass) }
+func (db *DB) dateLockClass() int32 { return int32(db.lockSpace<<14 | dateLockClass) }
+
+// ScheduleLockClasses returns the first keys of the PAs' and the dates'
+// advisory locks (pg_locks' classid; objid is the PA id or the date's day
+// number from 0001-01-01), for inspecting who waits on what.
+func (db *DB) ScheduleLockClasses() (pa, date int32) { return db.paLockClass(), db.dateLockClass() }
 
 // LockSchedule takes l on PostgreSQL: transaction-level advisory locks,
 // held until the transaction ends, so changes of different PAs on
@@ -263,7 +291,7 @@ func (tx *Tx) LockSchedule(ctx context.Context, l ScheduleLocks) error {
 		return nil
 	}
 	if l.All {
-		_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(`+strconv.Itoa(scheduleLockKey)+`)`)
+		_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(`+tx.db.scheduleLockKey()+`)`)
 		if err != nil {
 			return fmt.Errorf("lock schedule: %w", err)
 		}
@@ -271,14 +299,14 @@ func (tx *Tx) LockSchedule(ctx context.Context, l ScheduleLocks) error {
 	}
 	var classes, ids []string
 	for _, pa := range l.PAs {
-		classes, ids = append(classes, strconv.Itoa(paLockClass)), append(ids, strconv.FormatInt(paLockID(pa), 10))
+		classes, ids = append(classes, fmt.Sprint(tx.db.paLockClass())), append(ids, strconv.FormatInt(paLockID(pa), 10))
 	}
 	for _, d := range l.Dates {
-		classes, ids = append(classes, strconv.Itoa(dateLockClass)), append(ids, strconv.Itoa(minDate.DaysUntil(d)))
+		classes, ids = append(classes, fmt.Sprint(tx.db.dateLockClass())), append(ids, strconv.Itoa(minDate.DaysUntil(d)))
 	}
 	// The inner ORDER BY fixes the order the locks are taken in: the outer
 	// aggregate calls the function on the sorted rows one after another.
-	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock_shared(`+strconv.Itoa(scheduleLockKey)+`),
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock_shared(`+tx.db.scheduleLockKey()+`),
 		(SELECT COUNT(pg_advisory_xact_lock(k.class, k.id)) FROM (
 			SELECT DISTINCT c AS class, i AS id
 			FROM unnest(string_to_array($1, ',')::int4[], string_to_array($2, ',')::int4[]) AS t(c, i)
@@ -309,14 +337,14 @@ func (tx *Tx) LockShift(ctx context.Context, id int64, extra []schedule.Date) (p
 		days = append(days, strconv.Itoa(minDate.DaysUntil(d)))
 	}
 	var n int64
-	err = tx.QueryRowContext(ctx, `SELECT s.requested_by_id, s.date, pg_advisory_xact_lock_shared(`+strconv.Itoa(scheduleLockKey)+`),
+	err = tx.QueryRowContext(ctx, `SELECT s.requested_by_id, s.date, pg_advisory_xact_lock_shared(`+tx.db.scheduleLockKey()+`),
 		(SELECT COUNT(pg_advisory_xact_lock(k.class, k.id)) FROM (
 			SELECT DISTINCT c AS class, i AS id FROM (
-				SELECT `+strconv.Itoa(paLockClass)+` AS c, CAST(s.requested_by_id % 2147483647 AS int4) AS i
+				SELECT `+fmt.Sprint(tx.db.paLockClass())+` AS c, CAST(s.requested_by_id % 2147483647 AS int4) AS i
 				UNION ALL
-				SELECT `+strconv.Itoa(dateLockClass)+`, CAST(s.date - DATE '0001-01-01' + o AS int4) FROM unnest(ARRAY[-1, 0, 1]) AS o
+				SELECT `+fmt.Sprint(tx.db.dateLockClass())+`, CAST(s.date - DATE '0001-01-01' + o AS int4) FROM unnest(ARRAY[-1, 0, 1]) AS o
 				UNION ALL
-				SELECT `+strconv.Itoa(dateLockClass)+`, x FROM unnest(string_to_array($2, ',')::int4[]) AS x) u
+				SELECT `+fmt.Sprint(tx.db.dateLockClass())+`, x FROM unnest(string_to_array($2, ',')::int4[]) AS x) u
 			ORDER BY 1, 2) k)
 		FROM shift_requests s WHERE s.id = $1`, id, strings.Join(days, ",")).Scan(&pa, schedDate{&date}, new(any), &n)
 	if errors.Is(err, sql.ErrNoRows) {
