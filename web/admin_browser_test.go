@@ -238,3 +238,35 @@ func clockOf(s string) schedule.TimeOfDay {
 	}
 	return t
 }
+
+// TestBrowserQueueLive: a request sent through the API appears in the
+// admin's open queue without a reload, the live region says so, and the
+// focus stays where it was.
+func TestBrowserQueueLive(t *testing.T) {
+	ctx := webtest.Browser(t)
+	e := newEnv(t, sqlstore.SQLite)
+	admin := e.admin("ada@example.com")
+	e.pa("pat@example.com", "Pat", "Smith")
+	p := e.period(admin, "March", scheduleToday(e).AddDays(-1), scheduleToday(e).AddDays(30))
+	webtest.Go(t, ctx, e.http.URL+"/signin")
+	webtest.Fill(t, ctx, "Email address", "ada@example.com")
+	webtest.Fill(t, ctx, "Password", testPassword)
+	webtest.Activate(t, ctx, "button", "Sign in")
+	webtest.WaitTitle(t, ctx, "Calendar")
+	webtest.Go(t, ctx, e.http.URL+"/admin/queue")
+	webtest.WaitTitle(t, ctx, "Requests to approve")
+	webtest.TabTo(t, ctx, "link", "Skip to main content")
+	// The page's socket is open once the server counts it.
+	waitFor(t, "the queue's live socket", func() bool { return e.hub.Count() > 0 })
+
+	day := scheduleToday(e).AddDays(2)
+	e.apiRequest(e.apiToken("pat@example.com"), p.ID, day.String(), "21:00:00", "22:00:00")
+	words := "Pat Smith, " + scheduling.DateWords(day) + ", 21:00–22:00"
+	webtest.WaitJS(t, ctx, `document.getElementById("queue").textContent.includes("Pat Smith, 21:00–22:00")`, "the new request in the queue")
+	webtest.Find(t, ctx, "link", "Approve "+words)
+	webtest.WaitJS(t, ctx, `document.getElementById("live-region").textContent.startsWith("New request: Pat Smith")`, "the live region's words")
+	if got := webtest.Eval[string](t, ctx, `document.activeElement.textContent`); got != "Skip to main content" {
+		t.Errorf("focus moved to %q", got)
+	}
+	checkPage(t, ctx, "live queue")
+}

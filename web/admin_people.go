@@ -68,8 +68,10 @@ func (s *Server) adminCreatePerson(w http.ResponseWriter, r *http.Request) {
 type PersonPage struct {
 	Person  *pasched.User
 	Profile *pasched.PAProfile
-	Days    []DayOption
-	Self    bool
+	// Stats are a PA's pattern statistics (nil without the coverage use cases).
+	Stats *pasched.PAStats
+	Days  []DayOption
+	Self  bool
 }
 
 // DayOption is a checkbox of a preferred day.
@@ -110,9 +112,13 @@ func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, status int
 			}
 			f = &Form{Values: vals}
 		}
-		for _, d := range scheduling.Days {
-			pg.Days = append(pg.Days, DayOption{Value: d, Label: strings.ToUpper(d[:1]) + d[1:], Checked: f.Has("preferred_days", d)})
+		if s.Coverage != nil {
+			if pg.Stats, err = s.Coverage.Stats(r.Context(), userOf(r), u.ID); err != nil && pasched.ErrorCode(err) != pasched.ENOTFOUND {
+				s.useCaseError(w, r, err)
+				return
+			}
 		}
+		pg.Days = dayOptions(f)
 	}
 	v := newView(u.DisplayName(), "people")
 	v.Form = f
@@ -209,4 +215,27 @@ func (s *Server) adminResendVerification(w http.ResponseWriter, r *http.Request)
 		return
 	}
 	s.redirectFlash(w, r, "/admin/people/"+itoa64(id), "verification-sent")
+}
+
+// adminRecalculateStats works out a PA's pattern statistics now.
+func (s *Server) adminRecalculateStats(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r)
+	if !ok || s.Coverage == nil {
+		s.notFound(w, r)
+		return
+	}
+	if _, err := s.Coverage.RecalculateStats(r.Context(), userOf(r), id); err != nil {
+		s.useCaseError(w, r, err)
+		return
+	}
+	s.redirectFlash(w, r, "/admin/people/"+itoa64(id), "stats-updated")
+}
+
+// dayOptions are the preferred-day checkboxes, ticked as f has them.
+func dayOptions(f *Form) []DayOption {
+	out := make([]DayOption, 0, len(scheduling.Days))
+	for _, d := range scheduling.Days {
+		out = append(out, DayOption{Value: d, Label: strings.ToUpper(d[:1]) + d[1:], Checked: f.Has("preferred_days", d)})
+	}
+	return out
 }

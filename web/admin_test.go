@@ -352,3 +352,56 @@ func mustID(s string) int64 {
 	fmt.Sscan(s, &n)
 	return n
 }
+
+func TestConsolePAStats(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
+		k := newConsole(t, d)
+		pat := k.e.pa("pat@example.com", "Pat", "Smith")
+		// A shift that has happened: it counts as worked.
+		today := schedule.DateOf(k.e.web.today())
+		p := k.e.period(k.admin, "Past", today.AddDays(-20), today.AddDays(5))
+		sh := k.e.request(pat, p, today.AddDays(-7), schedule.Clock(6, 0, 0), schedule.Clock(9, 0, 0))
+		k.e.approve(k.admin, sh)
+		loc := fmt.Sprintf("/admin/people/%d", pat.ID)
+		k.ok(loc+"/stats", url.Values{})
+		k.page(loc, "Working pattern", "Shifts worked", "1 (3.00 hours in all)", "Work it out again now")
+		pc := k.e.client()
+		pc.signIn("pat@example.com")
+		if p := pc.get("/history"); p.Status != http.StatusOK || !strings.Contains(p.Body, "Your working pattern") || !strings.Contains(p.Body, "1 (3.00 hours in all)") {
+			t.Errorf("Pat's history: %d\n%s", p.Status, p.Body)
+		}
+		if p := pc.post(loc+"/stats", url.Values{}); p.Status != http.StatusForbidden {
+			t.Errorf("a PA recalculates: %d", p.Status)
+		}
+	})
+}
+
+func TestPAPreferences(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
+		k := newConsole(t, d)
+		k.e.pa("pat@example.com", "Pat", "Smith")
+		pc := k.e.client()
+		pc.signIn("pat@example.com")
+		if p := pc.get("/profile"); p.Status != http.StatusOK || !strings.Contains(p.Body, "When you like to work") {
+			t.Fatalf("profile: %d", p.Status)
+		}
+		p := pc.post("/profile/preferences", url.Values{"preferred_days": {"tuesday"}, "preferred_start_time": {"7 o'clock"}})
+		if p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.Body, "Enter a time like 08:00.") || !strings.Contains(p.Body, `value="tuesday" checked`) {
+			t.Fatalf("bad time: %d\n%s", p.Status, p.Body)
+		}
+		if p := pc.post("/profile/preferences", url.Values{"preferred_days": {"tuesday", "monday"}, "preferred_start_time": {"07:00"}}); p.Status != http.StatusSeeOther {
+			t.Fatalf("save: %d", p.Status)
+		}
+		p = pc.get("/profile")
+		if !strings.Contains(p.Body, `value="monday" checked`) || !strings.Contains(p.Body, `value="07:00"`) || !strings.Contains(p.Body, "Your working preferences are saved.") {
+			t.Errorf("saved preferences not shown:\n%s", p.Body)
+		}
+		// The admin sees them on the PA's page; a PA's change is not audited.
+		if n := k.audit(pasched.AuditUserProfileUpdated); n != 0 {
+			t.Errorf("a PA's own preferences audited %d times", n)
+		}
+		if p := k.c.post("/profile/preferences", url.Values{}); p.Status != http.StatusForbidden {
+			t.Errorf("admin posts PA preferences: %d", p.Status)
+		}
+	})
+}
