@@ -321,6 +321,7 @@ func (s *Server) routes() {
 	s.periodRoutes()
 	s.shiftRoutes()
 	s.calendarRoutes()
+	s.openapiRoutes()
 }
 
 // health is /healthz's body.
