@@ -455,20 +455,24 @@ func (s *Service) ConfirmPasswordReset(ctx context.Context, tok, plain string) e
 		if err := sqlstore.UseAllOneTimeTokens(ctx, tx, sqlstore.PasswordResetTokens, t.UserID); err != nil {
 			return err
 		}
-		if err := sqlstore.SetPassword(ctx, tx, t.UserID, hash); err != nil {
+		u, err := sqlstore.FindUserByID(ctx, tx, t.UserID)
+		if err != nil {
 			return err
 		}
-		// The link reached its owner's inbox: the address is confirmed
-		// (how a person an admin added confirms theirs, see AddUser).
-		if err := sqlstore.MarkEmailVerified(ctx, tx, t.UserID); err != nil {
+		if err := sqlstore.SetPassword(ctx, tx, t.UserID, hash); err != nil {
 			return err
 		}
 		if err := sqlstore.BlacklistAllForUser(ctx, tx, t.UserID); err != nil {
 			return err
 		}
-		u, err := sqlstore.FindUserByID(ctx, tx, t.UserID)
-		if err != nil {
-			return err
+		// An account an admin added has no usable password until its
+		// owner chooses one through the invitation's link (AddUser): that
+		// link reached their inbox, so the address is confirmed too. A
+		// reset of a registered account leaves verification as it was.
+		if strings.HasPrefix(u.PasswordHash, unusablePasswordPrefix) {
+			if err := sqlstore.MarkEmailVerified(ctx, tx, t.UserID); err != nil {
+				return err
+			}
 		}
 		if err := sqlstore.SetTokensValidAfter(ctx, tx, t.UserID, revokeAllTokensAt(u, tx.Now)); err != nil {
 			return err

@@ -77,6 +77,10 @@ func (in *AddUserInput) Validate() *pasched.FieldErrors {
 	return &fe
 }
 
+// unusablePasswordPrefix starts Django's unusable password hashes (an
+// account with no password yet).
+const unusablePasswordPrefix = "!"
+
 // InvitationLifetime is how long the link to choose a password works.
 const InvitationLifetime = VerificationTokenLifetime
 
@@ -96,7 +100,7 @@ func (s *Service) AddUser(ctx context.Context, admin *pasched.User, in AddUserIn
 		Email: in.Email, FirstName: in.FirstName, LastName: in.LastName, PhoneNumber: in.PhoneNumber, Role: in.Role,
 		// Django's unusable password: "!" and random characters never
 		// verify against any input.
-		PasswordHash: "!" + strings.ReplaceAll(uuid.NewString(), "-", ""),
+		PasswordHash: unusablePasswordPrefix + strings.ReplaceAll(uuid.NewString(), "-", ""),
 		IsStaff:      in.Role == pasched.RoleAdmin, IsSuperuser: in.Role == pasched.RoleAdmin,
 	}
 	var user *pasched.User

@@ -19,6 +19,7 @@ import (
 
 	"pasched"
 	"pasched/accounts"
+	"pasched/coverage"
 	"pasched/scheduling"
 	"pasched/sqlstore"
 	"pasched/token"
@@ -49,8 +50,10 @@ func DefaultRates(c *Config) {
 type Deps struct {
 	Accounts   *accounts.Service
 	Scheduling *scheduling.Service
-	DB         *sqlstore.DB
-	Config     Config
+	// Coverage serves coverage intelligence (routes mounted when set).
+	Coverage *coverage.Service
+	DB       *sqlstore.DB
+	Config   Config
 }
 
 // Server serves the API.
@@ -321,6 +324,7 @@ func (s *Server) routes() {
 	s.periodRoutes()
 	s.shiftRoutes()
 	s.calendarRoutes()
+	s.coverageRoutes()
 	s.openapiRoutes()
 }
 

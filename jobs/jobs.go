@@ -150,6 +150,7 @@ func New(ctx context.Context, o Opts) (*System, error) {
 	river.AddWorker(workers, &EmailWorker{Sender: o.Sender, sent: &sentLog{db: o.DB}, domain: o.MessageIDDomain,
 		stats: sys.Emails, logger: o.Logger})
 	river.AddWorker(workers, &PasswordResetWorker{DB: o.DB, FrontendURL: o.FrontendURL})
+	river.AddWorker(workers, &WebSessionCleanupWorker{DB: o.DB})
 	if o.Register != nil {
 		o.Register(workers)
 	}
@@ -166,7 +167,7 @@ func New(ctx context.Context, o Opts) (*System, error) {
 		MaxAttempts:          EmailMaxAttempts,
 		JobTimeout:           JobTimeout,
 		RescueStuckJobsAfter: RescueStuckJobsAfter,
-		PeriodicJobs:         o.Periodic,
+		PeriodicJobs:         append([]*river.PeriodicJob{webSessionCleanup()}, o.Periodic...),
 	}
 	if o.Work {
 		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: o.Workers}}

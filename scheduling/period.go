@@ -163,7 +163,10 @@ func (s *Service) CreatePeriod(ctx context.Context, u *pasched.User, in PeriodIn
 		return nil, err
 	}
 	err := s.write(ctx, func(ctx context.Context, tx *wtx) error {
-		return sqlstore.CreatePeriod(ctx, tx.Tx, p)
+		if err := sqlstore.CreatePeriod(ctx, tx.Tx, p); err != nil {
+			return err
+		}
+		return s.auditPeriod(ctx, tx, u, pasched.AuditPeriodCreated, "Created period "+p.Name, nil, p)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create period: %w", err)
@@ -204,6 +207,7 @@ func (s *Service) UpdatePeriod(ctx context.Context, u *pasched.User, id int64, i
 		if p, err = sqlstore.FindPeriodByID(ctx, tx, id); err != nil {
 			return err
 		}
+		before := *p
 		var fe pasched.FieldErrors
 		periodStatusField(p.Status, in, &fe)
 		if err := fe.Err(); err != nil {
@@ -224,7 +228,17 @@ func (s *Service) UpdatePeriod(ctx context.Context, u *pasched.User, id int64, i
 		if err := validatePeriod(p); err != nil {
 			return err
 		}
-		return sqlstore.UpdatePeriod(ctx, tx.Tx, p)
+		if err := sqlstore.UpdatePeriod(ctx, tx.Tx, p); err != nil {
+			return err
+		}
+		summary := "Changed period " + p.Name
+		switch {
+		case before.Status != p.Status && p.Status == pasched.PeriodLocked:
+			summary = "Locked period " + p.Name
+		case before.Status != p.Status && p.Status == pasched.PeriodOpen:
+			summary = "Unlocked period " + p.Name
+		}
+		return s.auditPeriod(ctx, tx, u, pasched.AuditPeriodUpdated, summary, &before, p)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("update period %d: %w", id, err)
@@ -264,6 +278,10 @@ func (s *Service) DeletePeriod(ctx context.Context, u *pasched.User, id int64) e
 			}
 		}
 		if err := sqlstore.DeletePeriod(ctx, tx.Tx, p.ID); err != nil {
+			return err
+		}
+		if err := s.auditPeriod(ctx, tx, u, pasched.AuditPeriodDeleted,
+			fmt.Sprintf("Deleted period %s with its %d shift %s", p.Name, len(shifts), plural(len(shifts), "request", "requests")), p, nil); err != nil {
 			return err
 		}
 		for _, sh := range shifts {
@@ -323,8 +341,15 @@ func (s *Service) FinalizePeriod(ctx context.Context, u *pasched.User, id int64)
 		if err != nil {
 			return err
 		}
+		before := *p
 		p.Status = pasched.PeriodFinalized
 		if err := sqlstore.UpdatePeriod(ctx, tx.Tx, p); err != nil {
+			return err
+		}
+		if err := s.auditPeriod(ctx, tx, u, pasched.AuditPeriodFinalized,
+			fmt.Sprintf("Finalised period %s: %d pending %s rejected, %d coverage %s", p.Name,
+				len(pending), plural(len(pending), "request", "requests"), len(res.Warnings), plural(len(res.Warnings), "warning", "warnings")),
+			&before, p); err != nil {
 			return err
 		}
 		n, err := sqlstore.RejectPendingShifts(ctx, tx.Tx, p.ID, FinalizedReason)
@@ -390,13 +415,7 @@ func (s *Service) coverageWarnings(p *pasched.Period, cov map[schedule.Date]*pas
 			continue
 		}
 		for i, w := range ws {
-			covered := false
-			for _, cw := range c.Windows {
-				if cw.Window == w {
-					covered = cw.Covered
-				}
-			}
-			if !covered {
+			if !windowCovered(c, w) {
 				out = append(out, day+": "+WindowLabel(i, w)+" not covered")
 			}
 		}
@@ -440,4 +459,11 @@ func windowSpan(w schedule.Window) string {
 		return s1 + "-" + s2 + " " + m2
 	}
 	return s1 + " " + m1 + "-" + s2 + " " + m2
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

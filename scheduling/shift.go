@@ -3,6 +3,7 @@ package scheduling
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -25,6 +26,11 @@ type ShiftInput struct {
 	AdminNotes, RejectedReason *string
 	// AdminDirect makes an admin's new shift approved at once.
 	AdminDirect bool
+	// ForPA, with AdminDirect, is the PA whose shift the admin creates (the
+	// console's "create a shift for a PA"); the weekly limit is then checked
+	// as for an approval (OverrideOvertime passes it). Unset: the shift is
+	// the admin's own, as the seed's API makes it.
+	ForPA *int64
 	// OverrideOvertime lets an edit of an approved shift take its PA past
 	// their weekly limit.
 	OverrideOvertime bool
@@ -39,6 +45,7 @@ const (
 	FieldStart  = "start_time"
 	FieldEnd    = "end_time"
 	FieldTime   = "time"
+	FieldPA     = "pa"
 )
 
 // Messages of the shift rules, as the seed words them where it has them.
@@ -51,6 +58,7 @@ const (
 	msgZeroLength    = "End time must differ from start time: a shift cannot last zero hours (an end time before the start time means the shift ends the next day)."
 	msgNoShift       = "No ShiftRequest matches the given query."
 	msgRequired      = "This field is required."
+	msgChoosePA      = "Choose an active PA."
 )
 
 // MsgUnknownPeriod is the FieldPeriod message of a period that does not
@@ -213,14 +221,25 @@ func (s *Service) CreateShift(ctx context.Context, u *pasched.User, in ShiftInpu
 		if err != nil {
 			return err
 		}
-		sh := &pasched.Shift{PeriodID: p.ID, PeriodName: p.Name, RequestedByID: u.ID,
-			RequestedByName: u.FullName(), RequestedByMail: u.Email,
+		owner := u
+		direct := u.IsAdmin() && in.AdminDirect
+		var ot *overtime
+		if direct && in.ForPA != nil {
+			if owner, err = sqlstore.FindUserByID(ctx, tx, *in.ForPA); pasched.ErrorCode(err) == pasched.ENOTFOUND ||
+				(err == nil && (owner.Role != pasched.RolePA || !owner.IsActive)) {
+				return pasched.Invalid(FieldPA, msgChoosePA)
+			} else if err != nil {
+				return err
+			}
+			ot = &overtime{verb: "This shift", override: in.OverrideOvertime}
+		}
+		sh := &pasched.Shift{PeriodID: p.ID, PeriodName: p.Name, RequestedByID: owner.ID,
+			RequestedByName: owner.FullName(), RequestedByMail: owner.Email,
 			Date: *in.Date, Start: *in.Start, End: *in.End, Status: pasched.ShiftPending,
 			DurationHundredths: schedule.DurationHundredths(*in.Start, *in.End)}
 		if in.Notes != nil {
 			sh.Notes = *in.Notes
 		}
-		direct := u.IsAdmin() && in.AdminDirect
 		eff := &effect{periodID: p.ID}
 		if direct {
 			now := tx.Now
@@ -228,7 +247,7 @@ func (s *Service) CreateShift(ctx context.Context, u *pasched.User, in ShiftInpu
 			sh.Status, sh.ApprovedAt, sh.ApprovedByID, sh.ApprovedByName = pasched.ShiftApproved, &now, &id, sh.RequestedByName
 			eff.added = []*pasched.Shift{sh}
 		}
-		sn, err := s.checkShift(ctx, tx, u, sh, p, eff, nil)
+		sn, err := s.checkShift(ctx, tx, u, sh, p, eff, ot)
 		if err != nil {
 			return err
 		}
@@ -238,6 +257,9 @@ func (s *Service) CreateShift(ctx context.Context, u *pasched.User, in ShiftInpu
 		out = sh
 		if direct {
 			if err := s.stageShift(ctx, tx, EventShiftApproved, sh, "Admin created shift directly"); err != nil {
+				return err
+			}
+			if err := s.auditShift(ctx, tx, u, pasched.AuditShiftCreatedDirect, "Created and approved a shift: "+ShiftWords(sh), nil, sh); err != nil {
 				return err
 			}
 			sn.apply(eff)
@@ -458,6 +480,11 @@ func (s *Service) UpdateShift(ctx context.Context, u *pasched.User, id int64, in
 		if err := s.stageUpdated(ctx, tx, &old, sh, "Shift updated by "+u.FullName()); err != nil {
 			return err
 		}
+		if u.IsAdmin() {
+			if err := s.auditShift(ctx, tx, u, pasched.AuditShiftUpdated, "Changed a shift: "+ShiftWords(sh), &old, sh); err != nil {
+				return err
+			}
+		}
 		if sn != nil && !eff.empty() {
 			sn.apply(eff)
 			return s.recompute(ctx, tx, sn, eff)
@@ -576,6 +603,9 @@ func (s *Service) DeleteShift(ctx context.Context, u *pasched.User, id int64) (c
 		if err := s.stageDeleted(ctx, tx, &old, "Shift deleted by admin"); err != nil {
 			return err
 		}
+		if err := s.auditShift(ctx, tx, u, pasched.AuditShiftDeleted, "Deleted a shift: "+ShiftWords(&old), &old, nil); err != nil {
+			return err
+		}
 		if sn != nil {
 			sn.apply(eff)
 			return s.recompute(ctx, tx, sn, eff)
@@ -635,6 +665,19 @@ func (s *Service) ApproveShift(ctx context.Context, u *pasched.User, id int64, i
 		if err != nil {
 			return err
 		}
+		kind, summary := pasched.AuditShiftApproved, "Approved a shift: "+ShiftWords(sh)
+		if in.OverrideOvertime {
+			// Was the override needed? The same check without it says,
+			// and its words name the overtime in the trail.
+			var oe *OvertimeError
+			if err := s.checkOvertime(ctx, tx, sn, sh, overtime{verb: "Approving this shift"}, &pasched.Error{Code: pasched.ECONFLICT}); errors.As(err, &oe) {
+				kind, summary = pasched.AuditShiftApprovedOver, "Approved a shift past the weekly limit: "+ShiftWords(sh)+". "+oe.Err.Message
+			} else if err != nil {
+				return err
+			}
+		}
+		before := *sh
+		before.Status, before.ApprovedAt, before.ApprovedByID, before.ApprovedByName = pasched.ShiftPending, nil, nil, ""
 		if err := sqlstore.UpdateShift(ctx, tx.Tx, sh); err != nil {
 			return err
 		}
@@ -642,6 +685,9 @@ func (s *Service) ApproveShift(ctx context.Context, u *pasched.User, id int64, i
 			return err
 		}
 		if err := s.stageShift(ctx, tx, EventShiftApproved, sh, "Shift approved by "+sh.ApprovedByName); err != nil {
+			return err
+		}
+		if err := s.auditShift(ctx, tx, u, kind, summary, &before, sh); err != nil {
 			return err
 		}
 		out = sh
@@ -707,8 +753,16 @@ func (s *Service) RejectShift(ctx context.Context, u *pasched.User, id int64, re
 		if err != nil {
 			return err
 		}
+		before := *sh
 		sh.Status, sh.RejectedReason = pasched.ShiftRejected, reason
 		if err := sqlstore.UpdateShift(ctx, tx.Tx, sh); err != nil {
+			return err
+		}
+		summary := "Rejected a shift: " + ShiftWords(sh)
+		if reason != "" {
+			summary += ". Reason: " + reason
+		}
+		if err := s.auditShift(ctx, tx, u, pasched.AuditShiftRejected, summary, &before, sh); err != nil {
 			return err
 		}
 		m, err := s.rejectedEmail(sh)

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"pasched"
@@ -201,3 +202,5 @@ func newField(f *Form, name, label, typ string, opts ...string) Field {
 	}
 	return fd
 }
+
+func itoa(n int) string { return strconv.Itoa(n) }
