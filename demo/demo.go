@@ -459,12 +459,20 @@ func firstMessage(err error) string {
 	return "a rule refused it"
 }
 
-// discardEmails drops the email jobs the demo's use cases queued.
+// discardEmails drops the email jobs the demo's use cases queued (River
+// deletes them a page at a time).
 func discardEmails(ctx context.Context, c *jobs.Client) (int, error) {
-	res, err := c.JobDeleteMany(ctx, river.NewJobDeleteManyParams().Kinds(jobs.EmailArgs{}.Kind()).
-		States(rivertype.JobStateAvailable, rivertype.JobStateScheduled, rivertype.JobStateRetryable, rivertype.JobStatePending))
-	if err != nil {
-		return 0, fmt.Errorf("demo: discard emails: %w", err)
+	params := river.NewJobDeleteManyParams().Kinds(jobs.EmailArgs{}.Kind()).
+		States(rivertype.JobStateAvailable, rivertype.JobStateScheduled, rivertype.JobStateRetryable, rivertype.JobStatePending)
+	total := 0
+	for {
+		res, err := c.JobDeleteMany(ctx, params)
+		if err != nil {
+			return total, fmt.Errorf("demo: discard emails: %w", err)
+		}
+		if len(res.Jobs) == 0 {
+			return total, nil
+		}
+		total += len(res.Jobs)
 	}
-	return len(res.Jobs), nil
 }
