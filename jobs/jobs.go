@@ -56,6 +56,13 @@ type Opts struct {
 	Periodic []*river.PeriodicJob
 	// Register adds workers of other packages.
 	Register func(w *river.Workers)
+	// Policy applies notification settings to emails when they are sent
+	// (nil: every email is sent as queued).
+	Policy *Policy
+	// Location is TIME_ZONE (reminders); nil means UTC.
+	Location *time.Location
+	// Now is the reminders' clock; nil means time.Now (tests fix it).
+	Now func() time.Time
 	// MessageIDDomain is the right-hand side of the emails' Message-IDs,
 	// normally the domain of DEFAULT_FROM_EMAIL.
 	MessageIDDomain string
@@ -148,7 +155,8 @@ func New(ctx context.Context, o Opts) (*System, error) {
 	}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &EmailWorker{Sender: o.Sender, sent: &sentLog{db: o.DB}, domain: o.MessageIDDomain,
-		stats: sys.Emails, logger: o.Logger})
+		stats: sys.Emails, logger: o.Logger, Policy: o.Policy})
+	river.AddWorker(workers, &ReminderWorker{DB: o.DB, Location: o.Location, FrontendURL: o.FrontendURL, Now: o.Now})
 	river.AddWorker(workers, &PasswordResetWorker{DB: o.DB, FrontendURL: o.FrontendURL})
 	river.AddWorker(workers, &WebSessionCleanupWorker{DB: o.DB})
 	if o.Register != nil {

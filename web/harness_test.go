@@ -18,8 +18,10 @@ import (
 	"pasched"
 	"pasched/accounts"
 	"pasched/api"
+	"pasched/coverage"
 	"pasched/jobs"
 	"pasched/mail"
+	"pasched/notify"
 	"pasched/password"
 	"pasched/realtime"
 	"pasched/schedule"
@@ -45,6 +47,8 @@ type env struct {
 	db       *sqlstore.DB
 	accounts *accounts.Service
 	sched    *scheduling.Service
+	coverage *coverage.Service
+	notify   *notify.Service
 	web      *Server
 	hub      *realtime.Hub
 	http     *httptest.Server
@@ -108,12 +112,15 @@ func newEnv(t *testing.T, d sqlstore.Dialect, opts ...envOpts) *env {
 		FrontendURL: base}
 	e.sched = &scheduling.Service{DB: db, Jobs: js.Client, Broker: broker, Windows: schedule.DefaultWindows(), Location: time.UTC, FrontendURL: base}
 	hosts := []string{"127.0.0.1", "localhost"}
-	e.web, err = New(Deps{Accounts: e.accounts, Scheduling: e.sched, Config: Config{
-		HostAllowed: func(h string) bool { return api.HostAllowed(hosts, h) }, Location: time.UTC}})
+	e.coverage = &coverage.Service{DB: db, Jobs: js.Client, Scheduling: e.sched, Windows: schedule.DefaultWindows(), Location: time.UTC, FrontendURL: base}
+	e.notify = &notify.Service{DB: db, Jobs: js.Client, Signer: e.signer, Location: time.UTC, Windows: schedule.DefaultWindows(), BaseURL: base}
+	e.web, err = New(Deps{Accounts: e.accounts, Scheduling: e.sched, Coverage: e.coverage, Jobs: &jobs.Admin{Client: js.Client, DB: db},
+		Notify: e.notify, Config: Config{
+			HostAllowed: func(h string) bool { return api.HostAllowed(hosts, h) }, Location: time.UTC}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	apiSrv := api.New(api.Deps{Accounts: e.accounts, Scheduling: e.sched, DB: db, Config: api.Config{AllowedHosts: hosts}})
+	apiSrv := api.New(api.Deps{Accounts: e.accounts, Scheduling: e.sched, Notify: e.notify, DB: db, Config: api.Config{AllowedHosts: hosts}})
 	apiSrv.Mux().Handle("GET /ws/schedule/{period_id}/{$}", realtime.NewHandler(e.hub, realtime.HandlerOpts{
 		Authenticate: func(ctx context.Context, tok string) (realtime.User, error) {
 			u, exp, err := e.accounts.AuthenticateWithExpiry(ctx, tok)
@@ -127,6 +134,8 @@ func newEnv(t *testing.T, d sqlstore.Dialect, opts ...envOpts) *env {
 	apiH := apiSrv.Handler()
 	mux.Handle("/api/", apiH)
 	mux.Handle("/ws/", apiH)
+	mux.Handle("/feeds/", apiH)
+	mux.Handle("/unsubscribe/", apiH)
 	mux.Handle("/", e.web.Handler())
 	e.http = &httptest.Server{Listener: ln, Config: &http.Server{Handler: mux}}
 	e.http.Start()
@@ -264,5 +273,35 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// period creates an OPEN period from..to as admin.
+func (e *env) period(admin *pasched.User, name string, from, to schedule.Date) *pasched.Period {
+	e.t.Helper()
+	open := pasched.PeriodOpen
+	p, err := e.sched.CreatePeriod(context.Background(), admin, scheduling.PeriodInput{Name: &name, StartDate: &from, EndDate: &to, Status: &open})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return p
+}
+
+// request creates a pending shift request of pa.
+func (e *env) request(pa *pasched.User, p *pasched.Period, d schedule.Date, start, end schedule.TimeOfDay) *pasched.Shift {
+	e.t.Helper()
+	notes := ""
+	sh, err := e.sched.CreateShift(context.Background(), pa, scheduling.ShiftInput{PeriodID: &p.ID, Date: &d, Start: &start, End: &end, Notes: &notes})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return sh
+}
+
+// approve approves a shift as admin.
+func (e *env) approve(admin *pasched.User, sh *pasched.Shift) {
+	e.t.Helper()
+	if _, err := e.sched.ApproveShift(context.Background(), admin, sh.ID, scheduling.ApproveInput{}); err != nil {
+		e.t.Fatal(err)
 	}
 }

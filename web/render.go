@@ -26,12 +26,19 @@ func parsePages(a *assets) (*pages, error) {
 	funcs := template.FuncMap{
 		"asset": a.URL,
 		"field": newField,
+		"withOptions": func(f Field, opts []Option) Field {
+			f.Options = opts
+			return f
+		},
 		"plural": func(n int, one, many string) string {
 			if n == 1 {
 				return one
 			}
 			return many
 		},
+	}
+	for k, v := range consoleFuncs {
+		funcs[k] = v
 	}
 	base, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials/*.html")
 	if err != nil {
