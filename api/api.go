@@ -332,6 +332,7 @@ func (s *Server) routes() {
 	if s.Notify != nil {
 		s.notifyRoutes()
 	}
+	s.openapiRoutes()
 }
 
 // health is /healthz's body.
