@@ -88,7 +88,7 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 			// The client went away; nothing to answer.
 			return
 		}
-		slog.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+		slog.Error("internal error", "method", r.Method, "path", r.URL.Path, "client", clientIP(r), "err", err)
 		writeJSON(w, http.StatusInternalServerError, detail{"A server error occurred."})
 		return
 	}

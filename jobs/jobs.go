@@ -7,6 +7,7 @@ package jobs
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -17,7 +18,6 @@ import (
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
-	"github.com/riverqueue/river/rivermigrate"
 	"github.com/riverqueue/river/rivertype"
 
 	"pasched/mail"
@@ -35,8 +35,9 @@ const EmailMaxAttempts = 4
 type Opts struct {
 	DB     *sqlstore.DB
 	Sender mail.Sender
-	// FrontendURL builds the links in emails.
-	FrontendURL string
+	// PasswordReset is the use case the password-reset job runs; needed
+	// when Work is set.
+	PasswordReset PasswordResetter
 	// Work starts workers; without it the client only inserts jobs.
 	Work bool
 	// RetryBase is the first retry's delay, doubled each time (the seed's
@@ -72,16 +73,6 @@ func driver(db *sqlstore.DB, listener *pgxpool.Pool) riverdriver.Driver[*sql.Tx]
 	return riverdatabasesql.New(db.SQL())
 }
 
-// Migrate applies River's own migrations (the caller holds the lock).
-func Migrate(ctx context.Context, db *sqlstore.DB) error {
-	m, err := rivermigrate.New(driver(db, nil), nil)
-	if err != nil {
-		return err
-	}
-	_, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
-	return err
-}
-
 // System is the River client and what it holds open.
 type System struct {
 	Client   *Client
@@ -100,6 +91,9 @@ func New(ctx context.Context, o Opts) (*System, error) {
 	if o.PollInterval <= 0 {
 		o.PollInterval = time.Second
 	}
+	if o.Work && o.PasswordReset == nil {
+		return nil, errors.New("jobs: workers need Opts.PasswordReset")
+	}
 	sys := &System{working: o.Work}
 	if o.DB.Dialect == sqlstore.Postgres && o.Work {
 		pool, err := pgxpool.New(ctx, o.DB.DSN)
@@ -110,7 +104,7 @@ func New(ctx context.Context, o Opts) (*System, error) {
 	}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &EmailWorker{Sender: o.Sender})
-	river.AddWorker(workers, &PasswordResetWorker{DB: o.DB, FrontendURL: o.FrontendURL})
+	river.AddWorker(workers, &PasswordResetWorker{DB: o.DB, Reset: o.PasswordReset})
 	if o.Register != nil {
 		o.Register(workers)
 	}
