@@ -45,6 +45,10 @@ type Service struct {
 	// (realtime.Event.RevokeUserID) to every instance when a password reset
 	// commits (see RevokeLiveSessions). nil: no live channel to tell.
 	Broker realtime.Broker
+	// WebSessionIdle and WebSessionMax end a web session after that long
+	// unused, and after that long whatever its use (0: the defaults,
+	// DefaultWebSessionIdle and DefaultWebSessionMax).
+	WebSessionIdle, WebSessionMax time.Duration
 
 	cacheOnce sync.Once
 	users     *userCache
@@ -345,7 +349,14 @@ func (s *Service) Logout(ctx context.Context, caller *pasched.User, raw string) 
 		} else if black {
 			return invalid
 		}
-		return sqlstore.Blacklist(ctx, tx, caller.ID, c.JTI, raw, c.IssuedAt(), c.ExpiresAt())
+		// The check above is only the common case: a concurrent logout
+		// may blacklist the token between it and this insert.
+		if added, err := sqlstore.Blacklist(ctx, tx, caller.ID, c.JTI, raw, c.IssuedAt(), c.ExpiresAt()); err != nil {
+			return err
+		} else if !added {
+			return invalid
+		}
+		return nil
 	})
 }
 
@@ -389,7 +400,7 @@ func (s *Service) IssuePasswordReset(ctx context.Context, tx *sqlstore.Tx, email
 
 // ConfirmPasswordReset sets a new password with a reset token. It makes
 // every other reset token of the user unusable, blacklists its refresh
-// tokens and refuses every token issued before now (SPEC §3 items 8, 12).
+// tokens, refuses every token issued before now, ends the user's web sessions (SPEC §3 items 8, 12).
 // The password was validated by the caller (validators need no user here,
 // as the seed's serializer runs them without one).
 func (s *Service) ConfirmPasswordReset(ctx context.Context, tok, plain string) error {
@@ -425,6 +436,11 @@ func (s *Service) ConfirmPasswordReset(ctx context.Context, tok, plain string) e
 			return err
 		}
 		if err := sqlstore.SetTokensValidAfter(ctx, tx, t.UserID, tx.Now); err != nil {
+			return err
+		}
+		// Whoever reset the password may be recovering a stolen account:
+		// every browser signed in as the user is signed out.
+		if _, err := sqlstore.DeleteUserWebSessions(ctx, tx, t.UserID, 0); err != nil {
 			return err
 		}
 		return s.RevokeLiveSessions(ctx, tx, t.UserID)

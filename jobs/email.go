@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"fmt"
+	"log/slog"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
@@ -29,18 +30,25 @@ func (EmailArgs) InsertOpts() river.InsertOpts {
 }
 
 // EmailWorker sends one email; a transient failure is retried with
-// backoff, a permanent refusal (an SMTP 5xx) cancels the job.
+// backoff, a permanent refusal (an SMTP 5xx) cancels the job. Each job's
+// message has its own Message-ID (MessageID) and, once a sender has
+// accepted it, a mark in email_sent: a job run again after a crash finds
+// the mark and completes without sending (see sendOnce).
 type EmailWorker struct {
 	river.WorkerDefaults[EmailArgs]
 	Sender mail.Sender
+	// sent and the rest are set by New.
+	sent   *sentLog
+	domain string
+	stats  *EmailStats
+	logger *slog.Logger
 }
 
-// Work sends the message.
+// Work sends the message once.
 func (w *EmailWorker) Work(ctx context.Context, job *river.Job[EmailArgs]) error {
-	a := job.Args
-	err := w.Sender.Send(ctx, mail.Message{To: a.To, Subject: a.Subject, Text: a.Text, HTML: a.HTML})
+	err := w.sendOnce(ctx, job.JobRow, job.Args)
 	if err != nil && mail.IsPermanent(err) {
-		return river.JobCancel(fmt.Errorf("email %s refused: %w", a.Event, err))
+		return river.JobCancel(fmt.Errorf("email %s refused: %w", job.Args.Event, err))
 	}
 	return err
 }

@@ -7,7 +7,6 @@ package jobs
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -27,16 +26,23 @@ import (
 // Client is River's client over database/sql transactions.
 type Client = river.Client[*sql.Tx]
 
-// EmailMaxAttempts is one try and three retries, as the seed's Celery
-// tasks (max_retries=3).
-const EmailMaxAttempts = 4
+// EmailMaxAttempts is how many times an email is tried. The seed's Celery
+// tasks gave up after three retries (max_retries=3, 60 s · 2^n): seven
+// minutes, so an SMTP outage of ten lost every email of its first minutes.
+// Twelve tries with the delay capped at MaxRetryDelay keep an email
+// trying for about three and a half hours.
+const EmailMaxAttempts = 12
+
+// MaxRetryDelay caps the doubling delay between two tries.
+const MaxRetryDelay = 30 * time.Minute
 
 // Opts configures the job system.
 type Opts struct {
 	DB     *sqlstore.DB
 	Sender mail.Sender
-	// PasswordReset is the use case the password-reset job runs; needed
-	// when Work is set.
+	// PasswordReset is the use case the password-reset job runs. Without
+	// it these workers leave password-reset jobs alone (River retries them
+	// on a process that has it); serve and worker always set it.
 	PasswordReset PasswordResetter
 	// Work starts workers; without it the client only inserts jobs.
 	Work bool
@@ -51,15 +57,41 @@ type Opts struct {
 	Periodic []*river.PeriodicJob
 	// Register adds workers of other packages.
 	Register func(w *river.Workers)
+	// MessageIDDomain is the right-hand side of the emails' Message-IDs,
+	// normally the domain of DEFAULT_FROM_EMAIL.
+	MessageIDDomain string
+	// Workers is how many jobs run at once in this process (default
+	// DefaultWorkers).
+	Workers int
 }
 
-// retryPolicy is exponential backoff from a base.
+// DefaultWorkers is how many jobs a process runs at once. Jobs are almost
+// all emails, which wait on the SMTP server or the disk, not the CPU: 50
+// drain a burst of 5,000 in a few seconds (README, "Performance") while a
+// slow SMTP server holds at most 50 connections.
+const DefaultWorkers = 50
+
+// JobTimeout bounds one run of a job (its context is cancelled then); an
+// email's SMTP exchange has 30 s per step (cmd/pasched), so a hanging server
+// costs at most this before the retry.
+const JobTimeout = 45 * time.Second
+
+// RescueStuckJobsAfter is when River's own rescuer takes back a job that
+// has been running that long in a process that is still alive (a dead
+// process's jobs are reclaimed much sooner, see reclaimer). It must exceed
+// JobTimeout (River refuses otherwise): past it the job's context is
+// cancelled and its send aborted, so a job still "running" is really stuck
+// and running it again cannot overlap a live send.
+const RescueStuckJobsAfter = JobTimeout + time.Minute
+
+// retryPolicy is exponential backoff from a base, capped at 30 base
+// delays (MaxRetryDelay with the default base of a minute).
 type retryPolicy struct{ base time.Duration }
 
 func (p retryPolicy) NextRetry(job *rivertype.JobRow) time.Time {
 	n := max(job.Attempt-1, 0)
 	d := time.Duration(float64(p.base) * math.Pow(2, float64(min(n, 20))))
-	return time.Now().Add(d)
+	return time.Now().Add(min(d, 30*p.base))
 }
 
 // driver returns River's driver for the store's engine.
@@ -78,6 +110,9 @@ type System struct {
 	Client   *Client
 	listener *pgxpool.Pool
 	working  bool
+	reclaim  *reclaimer
+	// Emails counts sends, failures and skipped re-sends.
+	Emails *EmailStats
 }
 
 // New builds the River client with every worker registered.
@@ -91,10 +126,10 @@ func New(ctx context.Context, o Opts) (*System, error) {
 	if o.PollInterval <= 0 {
 		o.PollInterval = time.Second
 	}
-	if o.Work && o.PasswordReset == nil {
-		return nil, errors.New("jobs: workers need Opts.PasswordReset")
+	if o.Workers <= 0 {
+		o.Workers = DefaultWorkers
 	}
-	sys := &System{working: o.Work}
+	sys := &System{working: o.Work, Emails: &EmailStats{}}
 	if o.DB.Dialect == sqlstore.Postgres && o.Work {
 		pool, err := pgxpool.New(ctx, o.DB.DSN)
 		if err != nil {
@@ -103,8 +138,11 @@ func New(ctx context.Context, o Opts) (*System, error) {
 		sys.listener = pool
 	}
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &EmailWorker{Sender: o.Sender})
-	river.AddWorker(workers, &PasswordResetWorker{DB: o.DB, Reset: o.PasswordReset})
+	river.AddWorker(workers, &EmailWorker{Sender: o.Sender, sent: &sentLog{db: o.DB}, domain: o.MessageIDDomain,
+		stats: sys.Emails, logger: o.Logger})
+	if o.PasswordReset != nil {
+		river.AddWorker(workers, &PasswordResetWorker{DB: o.DB, Reset: o.PasswordReset})
+	}
 	if o.Register != nil {
 		o.Register(workers)
 	}
@@ -113,13 +151,18 @@ func New(ctx context.Context, o Opts) (*System, error) {
 		Workers:           workers,
 		RetryPolicy:       retryPolicy{base: o.RetryBase},
 		FetchPollInterval: o.PollInterval,
-		FetchCooldown:     min(o.PollInterval, 100*time.Millisecond),
-		MaxAttempts:       EmailMaxAttempts,
-		JobTimeout:        time.Minute,
-		PeriodicJobs:      o.Periodic,
+		// River fetches at most every FetchCooldown, up to the free
+		// workers: with its default 100 ms and 8 workers a burst drained at
+		// about 80 a second. 5 ms costs an idle queue nothing (fetches
+		// follow notifications and the poll interval).
+		FetchCooldown:        min(o.PollInterval, 5*time.Millisecond),
+		MaxAttempts:          EmailMaxAttempts,
+		JobTimeout:           JobTimeout,
+		RescueStuckJobsAfter: RescueStuckJobsAfter,
+		PeriodicJobs:         o.Periodic,
 	}
 	if o.Work {
-		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 8}}
+		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: o.Workers}}
 	}
 	c, err := river.NewClient(driver(o.DB, sys.listener), cfg)
 	if err != nil {
@@ -127,6 +170,9 @@ func New(ctx context.Context, o Opts) (*System, error) {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
 	sys.Client = c
+	if o.Work {
+		sys.reclaim = &reclaimer{db: o.DB, clientID: c.ID(), logger: o.Logger}
+	}
 	return sys, nil
 }
 
@@ -135,7 +181,16 @@ func (s *System) Start(ctx context.Context) error {
 	if !s.working {
 		return nil
 	}
-	return s.Client.Start(ctx)
+	// Registered before River fetches a job, so no other process takes
+	// this one's jobs for a dead process's.
+	if err := s.reclaim.start(ctx); err != nil {
+		return fmt.Errorf("jobs: register worker: %w", err)
+	}
+	if err := s.Client.Start(ctx); err != nil {
+		s.reclaim.close(context.WithoutCancel(ctx))
+		return err
+	}
+	return nil
 }
 
 // Stop lets running jobs finish, then stops.
@@ -143,7 +198,9 @@ func (s *System) Stop(ctx context.Context) error {
 	if !s.working {
 		return nil
 	}
-	return s.Client.Stop(ctx)
+	err := s.Client.Stop(ctx)
+	s.reclaim.close(ctx)
+	return err
 }
 
 // Close releases the listener pool.

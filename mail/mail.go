@@ -38,6 +38,11 @@ type Message struct {
 	Subject string
 	Text    string
 	HTML    string
+	// ID is the Message-ID without angle brackets ("job-42-…@example.com").
+	// A sender that is handed the same ID twice is delivering the same
+	// message again (a retried job): the file backend names its file after
+	// it. Empty means a random one.
+	ID string
 }
 
 // Sender delivers messages. Implementations are safe for concurrent use.
@@ -152,7 +157,11 @@ func buildMsg(from string, m Message, enc gomail.Encoding) (*gomail.Msg, error) 
 	}
 	msg.Subject(cleanHeader(m.Subject))
 	msg.SetDateWithValue(time.Now())
-	msg.SetMessageID()
+	if id := messageID(m.ID); id != "" {
+		msg.SetMessageIDWithValue(id)
+	} else {
+		msg.SetMessageID()
+	}
 	// RFC 3834: tells autoresponders not to answer (the bodies say "do not reply").
 	msg.SetGenHeader(gomail.Header("Auto-Submitted"), "auto-generated")
 	msg.SetBodyString(gomail.TypeTextPlain, m.Text)
@@ -170,4 +179,15 @@ func cleanHeader(s string) string {
 		return r
 	}, strings.ToValidUTF8(s, "\uFFFD"))
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// messageID is id made safe for the Message-ID header: no angle brackets,
+// no white space or control characters.
+func messageID(id string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '<' || r == '>' || unicode.IsSpace(r) || unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(id, ""))
 }

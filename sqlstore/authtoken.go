@@ -100,17 +100,26 @@ func IsBlacklisted(ctx context.Context, q querier, jti string) (bool, error) {
 }
 
 // Blacklist blacklists one refresh token, recording it as outstanding first
-// when it isn't (simplejwt does the same for tokens issued elsewhere).
-func Blacklist(ctx context.Context, tx *Tx, userID int64, jti, raw string, createdAt, expiresAt time.Time) error {
+// when it isn't (simplejwt does the same for tokens issued elsewhere). It
+// reports whether this call blacklisted it: false when it already was,
+// by an earlier transaction or by a concurrent one that committed first
+// (PostgreSQL's unique index makes the second INSERT wait for the first and
+// then do nothing), so of concurrent logouts exactly one succeeds.
+func Blacklist(ctx context.Context, tx *Tx, userID int64, jti, raw string, createdAt, expiresAt time.Time) (bool, error) {
 	if _, err := tx.ExecContext(ctx, `INSERT INTO outstanding_tokens (jti, token, created_at, expires_at, user_id)
 		VALUES ($1, $2, $3, $4, $5) ON CONFLICT (jti) DO NOTHING`, jti, raw, formatTS(createdAt), formatTS(expiresAt), userID); err != nil {
-		return fmt.Errorf("blacklist: %w", err)
+		return false, fmt.Errorf("blacklist: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO blacklisted_tokens (blacklisted_at, token_id)
-		SELECT $1, id FROM outstanding_tokens WHERE jti = $2 ON CONFLICT (token_id) DO NOTHING`, formatTS(tx.Now), jti); err != nil {
-		return fmt.Errorf("blacklist: %w", err)
+	res, err := tx.ExecContext(ctx, `INSERT INTO blacklisted_tokens (blacklisted_at, token_id)
+		SELECT $1, id FROM outstanding_tokens WHERE jti = $2 ON CONFLICT (token_id) DO NOTHING`, formatTS(tx.Now), jti)
+	if err != nil {
+		return false, fmt.Errorf("blacklist: %w", err)
 	}
-	return nil
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("blacklist: %w", err)
+	}
+	return n == 1, nil
 }
 
 // BlacklistAllForUser blacklists every outstanding refresh token of a user.

@@ -261,14 +261,22 @@ func TestBlacklist(t *testing.T) {
 		if black("j1") || black("nope") {
 			t.Fatal("blacklisted before")
 		}
-		for range 2 { // idempotent
+		for i := range 2 { // idempotent; only the first call blacklists
 			write(t, db, func(ctx context.Context, tx *sqlstore.Tx) error {
-				return sqlstore.Blacklist(ctx, tx, u.ID, "j1", "raw-j1", now, now.Add(time.Hour))
+				added, err := sqlstore.Blacklist(ctx, tx, u.ID, "j1", "raw-j1", now, now.Add(time.Hour))
+				if err == nil && added != (i == 0) {
+					t.Errorf("call %d: added = %v", i, added)
+				}
+				return err
 			})
 		}
 		// A token never recorded (issued elsewhere) is recorded, then blacklisted.
 		write(t, db, func(ctx context.Context, tx *sqlstore.Tx) error {
-			return sqlstore.Blacklist(ctx, tx, u.ID, "elsewhere", "raw", now, now.Add(time.Hour))
+			added, err := sqlstore.Blacklist(ctx, tx, u.ID, "elsewhere", "raw", now, now.Add(time.Hour))
+			if err == nil && !added {
+				t.Error("token issued elsewhere: not added")
+			}
+			return err
 		})
 		if !black("j1") || black("j2") || !black("elsewhere") || black("k1") {
 			t.Fatal("Blacklist")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"net/netip"
 	"os"
 	"strconv"
 	"strings"
@@ -37,7 +38,11 @@ type config struct {
 	// PprofAddr, when set (PPROF_ADDR), serves net/http/pprof on that
 	// loopback address, for profiling; never on a public interface.
 	PprofAddr string
-	API       api.Config
+	// TrustedProxies (TRUSTED_PROXIES: IPs or CIDRs) are the reverse
+	// proxies whose X-Forwarded-Proto and X-Forwarded-For the web app
+	// believes (Secure cookies behind a TLS-terminating proxy).
+	TrustedProxies []netip.Prefix
+	API            api.Config
 }
 
 // loadConfig reads .env (never overriding the real environment) and then
@@ -84,6 +89,17 @@ func loadConfig() (*config, error) {
 	}
 	if c.TimeZone, err = time.LoadLocation(env("TIME_ZONE", "UTC")); err != nil {
 		return nil, fmt.Errorf("TIME_ZONE: %w", err)
+	}
+	for _, p := range splitList(env("TRUSTED_PROXIES", "")) {
+		pre, err := netip.ParsePrefix(p)
+		if err != nil {
+			a, aerr := netip.ParseAddr(p)
+			if aerr != nil {
+				return nil, fmt.Errorf("TRUSTED_PROXIES: %q is neither an IP address nor a CIDR", p)
+			}
+			pre = netip.PrefixFrom(a, a.BitLen())
+		}
+		c.TrustedProxies = append(c.TrustedProxies, pre)
 	}
 	c.API.AllowedHosts = c.AllowedHosts
 	c.API.CORSOrigins = c.CORSOrigins

@@ -6,6 +6,9 @@
 //	pasched migrate
 //	pasched worker
 //	pasched createadmin --email E --password P [--username U --first-name F --last-name L --phone N]
+//
+// and the operations commands of commands.go (import, demo, backup,
+// restore, healthcheck).
 package main
 
 import (
@@ -42,12 +45,13 @@ import (
 	"pasched/scheduling"
 	"pasched/sqlstore"
 	"pasched/token"
+	"pasched/web"
 )
 
 func main() {
 	if err := run(os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "pasched:", err)
-		os.Exit(1)
+		os.Exit(exitCode(err))
 	}
 }
 
@@ -55,7 +59,7 @@ const usage = `usage:
   pasched serve [--addr :8000]
   pasched migrate
   pasched worker
-  pasched createadmin --email E --password P [--username U --first-name F --last-name L --phone N]`
+  pasched createadmin --email E --password P [--username U --first-name F --last-name L --phone N]` + opsUsage
 
 func run(args []string) error {
 	if len(args) == 0 {
@@ -91,6 +95,9 @@ func run(args []string) error {
 	case "help", "-h", "--help":
 		fmt.Println(usage)
 		return nil
+	}
+	if cmd, ok := opsCommands[args[0]]; ok {
+		return cmd(ctx, cfg, args[1:])
 	}
 	return fmt.Errorf("unknown command %q\n%s", args[0], usage)
 }
@@ -149,7 +156,8 @@ func openApp(ctx context.Context, cfg *config, work bool) (*app, error) {
 	// given the client before any worker starts.
 	acc := &accounts.Service{DB: db, Hasher: password.NewHasher(runtime.NumCPU()),
 		Signer: token.NewSigner(secret), FrontendURL: cfg.FrontendURL}
-	js, err := jobs.New(ctx, jobs.Opts{DB: db, Sender: sender, PasswordReset: acc, Work: work, Logger: slog.Default()})
+	js, err := jobs.New(ctx, jobs.Opts{DB: db, Sender: sender, PasswordReset: acc, Work: work, Logger: slog.Default(),
+		MessageIDDomain: mailDomain(cfg.DefaultFromEmail)})
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -239,6 +247,13 @@ func serve(ctx context.Context, cfg *config, addr string) error {
 	}
 	srv := api.New(api.Deps{Accounts: a.accounts, Scheduling: a.scheduling, DB: a.db, Config: cfg.API})
 	srv.Mux().Handle("GET /ws/schedule/{period_id}/{$}", a.socketHandler())
+	webSrv, err := web.New(web.Deps{Accounts: a.accounts, Scheduling: a.scheduling, Config: web.Config{
+		HostAllowed:    func(h string) bool { return api.HostAllowed(cfg.AllowedHosts, h) },
+		TrustedProxies: cfg.TrustedProxies, Location: cfg.TimeZone, Logger: slog.Default()}})
+	if err != nil {
+		a.close()
+		return err
+	}
 	bctx, stopBroker := context.WithCancel(context.Background())
 	brokerDone := make(chan struct{})
 	go func() {
@@ -268,7 +283,7 @@ func serve(ctx context.Context, cfg *config, addr string) error {
 		return err
 	}
 	defer stopPprof()
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+	hs := &http.Server{Handler: rootHandler(srv.Handler(), webSrv.Handler()), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
 	// Not ctx: River soft-stops when its Start context ends, and the
 	// workers must stop only after the HTTP server and the sockets.
 	if err := a.jobs.Start(context.WithoutCancel(ctx)); err != nil {
@@ -289,6 +304,17 @@ func serve(ctx context.Context, cfg *config, addr string) error {
 	cleanup = nil
 	shutdown(a, hs, stopBroker, brokerDone)
 	return serveErr
+}
+
+// rootHandler sends the JSON API's paths (and the live channel's) to the
+// API, and every other path to the web app.
+func rootHandler(apiH, webH http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/api/", apiH)
+	mux.Handle("/ws/", apiH)
+	mux.Handle("/healthz", apiH)
+	mux.Handle("/", webH)
+	return mux
 }
 
 // shutdownTimeout bounds the whole shutdown sequence.

@@ -3,7 +3,8 @@
 // The server speaks enough real SMTP for a real client (EHLO/HELO, optional AUTH PLAIN,
 // MAIL, RCPT, DATA, RSET, NOOP, QUIT; no STARTTLS), keeps every accepted message in
 // memory, lets a test wait for messages without sleeping, and can refuse the next
-// deliveries with a chosen 4xx or 5xx reply to exercise retries:
+// deliveries with a chosen 4xx or 5xx reply to exercise retries, or hang (accept
+// connections and never answer) to exercise timeouts:
 //
 //	srv := smtptest.Start(t)
 //	// … configure the code under test with srv.Host() and srv.Port() …
@@ -66,6 +67,8 @@ type Server struct {
 	failN    int
 	failCode int
 	rejected int
+	hang     bool
+	hung     int
 	conns    map[net.Conn]struct{}
 	closed   bool
 
@@ -150,6 +153,40 @@ func (s *Server) WaitRejected(ctx context.Context, n int) error {
 	}
 }
 
+// Hang makes the server accept new connections and never answer them (no
+// greeting; whatever the client sends is read and ignored), as a server that is
+// up but stuck, until Hang(false). Connections already hung stay so until the
+// client gives up or Close.
+func (s *Server) Hang(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hang = on
+}
+
+// Hung is how many connections Hang has left unanswered so far.
+func (s *Server) Hung() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.hung
+}
+
+// WaitHung blocks until Hang has left at least n connections unanswered in total.
+func (s *Server) WaitHung(ctx context.Context, n int) error {
+	for {
+		s.mu.Lock()
+		got, changed := s.hung, s.changed
+		s.mu.Unlock()
+		if got >= n {
+			return nil
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return fmt.Errorf("smtptest: %d of %d connections hung: %w", got, n, ctx.Err())
+		}
+	}
+}
+
 // FailNext makes the next n deliveries fail: the server reads the message and answers
 // the end of DATA with code (400–599) instead of 250, keeping nothing. A 4xx reply is a
 // transient failure a client should retry; a 5xx is permanent. FailNext(0, 0) stops it.
@@ -193,6 +230,12 @@ func (s *Server) serve() {
 		}
 		s.conns[conn] = struct{}{}
 		s.wg.Add(1)
+		hang := s.hang
+		if hang {
+			s.hung++
+			close(s.changed)
+			s.changed = make(chan struct{})
+		}
 		s.mu.Unlock()
 		go func() {
 			defer s.wg.Done()
@@ -202,6 +245,10 @@ func (s *Server) serve() {
 				s.mu.Unlock()
 				conn.Close()
 			}()
+			if hang {
+				io.Copy(io.Discard, conn) // until the client or Close hangs up
+				return
+			}
 			(&session{srv: s, r: bufio.NewReader(conn), w: conn}).run()
 		}()
 	}

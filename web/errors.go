@@ -1,0 +1,66 @@
+package web
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"net/http"
+
+	"pasched"
+)
+
+// ErrorPage is the view model of the error page.
+type ErrorPage struct {
+	Status  int
+	Message string
+}
+
+func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, title, msg string) {
+	v := newView(title, "")
+	v.Data = ErrorPage{Status: status, Message: msg}
+	s.render(w, r, status, "error", v)
+}
+
+// notFound is the 404 page.
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	s.errorPage(w, r, http.StatusNotFound, "Page not found",
+		"There is no page at this address. If you typed it, check it; if you followed a link, it may be out of date.")
+}
+
+// forbidden is the 403 page.
+func (s *Server) forbidden(w http.ResponseWriter, r *http.Request) {
+	s.errorPage(w, r, http.StatusForbidden, "You cannot open this page",
+		"This page is for the rota manager only.")
+}
+
+// crossOriginDenied answers a state-changing request another site sent.
+func (s *Server) crossOriginDenied(w http.ResponseWriter, r *http.Request) {
+	s.errorPage(w, r, http.StatusForbidden, "Request refused",
+		"This form was sent from another website, so it was not carried out. Open the page on this site and try again.")
+}
+
+// serverError logs err with a new incident id and shows the id, never the
+// error itself.
+func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) {
+	b := make([]byte, 6)
+	rand.Read(b)
+	id := hex.EncodeToString(b)
+	s.log.Error("web: internal error", "incident", id, "method", r.Method, "path", r.URL.Path, "err", err)
+	v := newView("Something went wrong", "")
+	v.IncidentID = id
+	v.Data = ErrorPage{Status: http.StatusInternalServerError,
+		Message: "Sorry, something went wrong on our side and your last action may not have been saved. Try again in a moment."}
+	s.render(w, r, http.StatusInternalServerError, "error", v)
+}
+
+// useCaseError answers an error of a use case that has no form to show it
+// on: not found, forbidden, or a server error.
+func (s *Server) useCaseError(w http.ResponseWriter, r *http.Request, err error) {
+	switch pasched.ErrorCode(err) {
+	case pasched.ENOTFOUND:
+		s.notFound(w, r)
+	case pasched.EFORBIDDEN:
+		s.forbidden(w, r)
+	default:
+		s.serverError(w, r, err)
+	}
+}

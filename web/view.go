@@ -1,0 +1,86 @@
+package web
+
+import (
+	"net/http"
+	"time"
+
+	"pasched"
+)
+
+// View is what every page template gets: the page's own Data, and what the
+// layout needs, filled in by complete.
+type View struct {
+	// Title names the page: the <title> is "Title – pasched" and pages use
+	// it as their one h1 unless they say otherwise.
+	Title string
+	// Nav is the key of the navigation entry this page belongs to, marked
+	// aria-current="page".
+	Nav string
+	// Form is the page's form: typed values and field errors.
+	Form *Form
+	// Data is the page's own view model.
+	Data any
+	// Live turns on the live channel for the page (signed-in pages that show
+	// shifts).
+	Live bool
+
+	// Filled in by complete:
+	User *pasched.User
+	// Flash is a one-time confirmation carried over a redirect.
+	Flash string
+	// IncidentID names a server error in the log (error page only).
+	IncidentID string
+	Year       int
+}
+
+// newView starts a View for r.
+func newView(title, nav string) *View { return &View{Title: title, Nav: nav} }
+
+// complete adds what every page needs.
+func (s *Server) complete(w http.ResponseWriter, r *http.Request, v *View) {
+	v.User = userOf(r)
+	if v.Form == nil {
+		v.Form = &Form{}
+	}
+	if v.Flash == "" {
+		v.Flash = s.takeFlash(w, r)
+	}
+	v.Year = time.Now().Year()
+}
+
+// Flash messages are carried over a redirect by key in a short cookie, so
+// no visitor-written text ever reaches a page through it.
+var flashes = map[string]string{
+	"signed-in":        "You are signed in.",
+	"signed-out":       "You are signed out.",
+	"signed-up":        "Thank you. We have sent you an email: open the link in it to confirm your address, then sign in.",
+	"verified":         "Your email address is confirmed. You can sign in now.",
+	"reset-sent":       "If an account uses that address, we have sent it an email with a link to choose a new password.",
+	"reset-done":       "Your password is changed. Every device that was signed in has been signed out. Sign in with your new password.",
+	"setup-done":       "Setup is finished. Sign in with the email and password you chose.",
+	"requested":        "Your shift request is sent. It is pending until the rota manager approves it.",
+	"request-updated":  "Your shift request is changed.",
+	"request-canceled": "Your shift request is cancelled.",
+	"profile-saved":    "Your details are saved.",
+	"password-changed": "Your password is changed. Your other devices have been signed out.",
+	"signed-out-all":   "Every other device is signed out.",
+}
+
+const flashCookie = "pasched_flash"
+
+// redirectFlash redirects (303) to loc with a flash message key.
+func (s *Server) redirectFlash(w http.ResponseWriter, r *http.Request, loc, key string) {
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: key, Path: "/", MaxAge: 60, HttpOnly: true,
+		Secure: s.secure(r), SameSite: http.SameSiteLaxMode})
+	http.Redirect(w, r, loc, http.StatusSeeOther)
+}
+
+func (s *Server) takeFlash(w http.ResponseWriter, r *http.Request) string {
+	c, err := r.Cookie(flashCookie)
+	if err != nil {
+		return ""
+	}
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+		Secure: s.secure(r), SameSite: http.SameSiteLaxMode})
+	return flashes[c.Value]
+}
