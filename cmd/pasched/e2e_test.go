@@ -78,7 +78,7 @@ type logLine struct {
 	// GOGC and GOMEMLIMIT as the runtime applies them ("pasched ready").
 	GOGC        uint64 `json:"gogc"`
 	MemoryLimit uint64 `json:"memory_limit"`
-	Raw     string `json:"-"`
+	Raw         string `json:"-"`
 }
 
 // lines returns a copy of the log so far.
