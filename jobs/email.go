@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 
@@ -87,6 +88,9 @@ type PasswordResetWorker struct {
 
 // Work issues the reset and completes the job in one transaction.
 func (w *PasswordResetWorker) Work(ctx context.Context, job *river.Job[PasswordResetArgs]) error {
+	if w.Reset == nil {
+		return errors.New("password reset: this process has no PasswordResetter")
+	}
 	return w.DB.WriteTx(ctx, func(tx *sqlstore.Tx) error {
 		if err := w.Reset.IssuePasswordReset(ctx, tx, job.Args.Email); err != nil {
 			return err

@@ -41,8 +41,8 @@ type Opts struct {
 	DB     *sqlstore.DB
 	Sender mail.Sender
 	// PasswordReset is the use case the password-reset job runs. Without
-	// it these workers leave password-reset jobs alone (River retries them
-	// on a process that has it); serve and worker always set it.
+	// it such a job fails here and is retried (serve and worker always set
+	// it; tests that never reset a password need not).
 	PasswordReset PasswordResetter
 	// Work starts workers; without it the client only inserts jobs.
 	Work bool
@@ -140,9 +140,9 @@ func New(ctx context.Context, o Opts) (*System, error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &EmailWorker{Sender: o.Sender, sent: &sentLog{db: o.DB}, domain: o.MessageIDDomain,
 		stats: sys.Emails, logger: o.Logger})
-	if o.PasswordReset != nil {
-		river.AddWorker(workers, &PasswordResetWorker{DB: o.DB, Reset: o.PasswordReset})
-	}
+	// Registered even without a use case: River refuses to insert a kind
+	// its client has no worker for.
+	river.AddWorker(workers, &PasswordResetWorker{DB: o.DB, Reset: o.PasswordReset})
 	if o.Register != nil {
 		o.Register(workers)
 	}
