@@ -8,35 +8,36 @@ package pasched
 import (
 	"errors"
 	"fmt"
-	"sort"
 )
 
 // Error codes. Each maps to one HTTP status in the api package.
 const (
-	EINVALID      = "invalid"      // 400: the request is wrong (see Fields)
-	ENOTFOUND     = "not_found"    // 404
-	ECONFLICT     = "conflict"     // 400 with a body of its own (double booking, overtime…)
-	EUNAUTHORIZED = "unauthorized" // 401
-	EFORBIDDEN    = "forbidden"    // 403
-	ETHROTTLED    = "throttled"    // 429
-	EUNSUPPORTED  = "unsupported"  // 415: a body of a media type we do not parse
-	ETOOLARGE     = "too_large"    // 413: a body over the limit
-	EINTERNAL     = "internal"     // 500: never shown in detail to a client
+	EINVALID      = "invalid"      // the input is wrong (see Fields), or the action is refused by a rule
+	ENOTFOUND     = "not_found"    // no such object, or not one the caller may see
+	ECONFLICT     = "conflict"     // the action would break a rule about other data (double booking, overtime…)
+	EUNAUTHORIZED = "unauthorized" // the caller is not signed in, or their credentials are refused
+	EFORBIDDEN    = "forbidden"    // the caller may not do this
+	ETHROTTLED    = "throttled"    // too many attempts
+	EUNSUPPORTED  = "unsupported"  // input of a kind the front end does not read
+	ETOOLARGE     = "too_large"    // input over the size limit
+	EINTERNAL     = "internal"     // never shown in detail to a user
 )
 
-// Error is the domain error. Fields carries field-level validation messages
-// in the order they were found; Message is a whole-object message.
+// NonField is the Fields key of messages about the input as a whole rather
+// than one of its fields (the passwords do not match, the week goes over
+// the limit). A front end shows them above its form.
+const NonField = ""
+
+// Error is the domain error: a code, and either a message about the action
+// or, for EINVALID, the messages of each field that failed validation. The
+// messages are the domain's words; front ends decide how to show them (the
+// api as the seed's bodies, the web app beside the form's fields).
 type Error struct {
 	Code    string
 	Message string
-	// Fields maps a field name to its messages ("non_field_errors" for the
-	// whole object). The api renders it as DRF does: {"field": ["msg"]}.
+	// Fields maps a field of the use case's input (or NonField) to its
+	// messages, in the order the checks found them.
 	Fields map[string][]string
-	// Order keeps the field order of Fields for stable JSON.
-	Order []string
-	// Key, when set, names the JSON key of a view's own error body
-	// (the seed's {"error": "..."}).
-	Key string
 }
 
 func (e *Error) Error() string {
@@ -51,11 +52,6 @@ func Errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
-// ViewError returns the seed's own {"error": msg} body with a status code.
-func ViewError(code, msg string) *Error {
-	return &Error{Code: code, Message: msg, Key: "error"}
-}
-
 // ErrorCode returns the code of err's *Error, or EINTERNAL.
 func ErrorCode(err error) string {
 	var e *Error
@@ -65,20 +61,15 @@ func ErrorCode(err error) string {
 	return EINTERNAL
 }
 
-// FieldErrors collects validation messages per field, keeping the order
-// in which fields first failed (DRF reports fields in declaration order).
+// FieldErrors collects validation messages per field.
 type FieldErrors struct {
-	m     map[string][]string
-	order []string
+	m map[string][]string
 }
 
 // Add appends msg to field's messages.
 func (fe *FieldErrors) Add(field, msg string) {
 	if fe.m == nil {
 		fe.m = map[string][]string{}
-	}
-	if _, ok := fe.m[field]; !ok {
-		fe.order = append(fe.order, field)
 	}
 	fe.m[field] = append(fe.m[field], msg)
 }
@@ -94,25 +85,11 @@ func (fe *FieldErrors) Err() error {
 	if fe.Empty() {
 		return nil
 	}
-	return &Error{Code: EINVALID, Fields: fe.m, Order: fe.order}
+	return &Error{Code: EINVALID, Fields: fe.m}
 }
 
-// Invalid returns an EINVALID error for one field.
+// Invalid returns an EINVALID error for one field (NonField for the whole
+// input).
 func Invalid(field, msg string) *Error {
-	var fe FieldErrors
-	fe.Add(field, msg)
-	return fe.Err().(*Error)
-}
-
-// SortedFields returns the field names of e in a stable order.
-func (e *Error) SortedFields() []string {
-	if len(e.Order) == len(e.Fields) {
-		return e.Order
-	}
-	keys := make([]string, 0, len(e.Fields))
-	for k := range e.Fields {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
+	return &Error{Code: EINVALID, Fields: map[string][]string{field: {msg}}}
 }

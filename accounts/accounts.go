@@ -91,13 +91,22 @@ func ValidateUsername(s string) []string {
 	return []string{"Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters."}
 }
 
-// Register checks what needs the database — the email and username are
-// free — adding those field errors to fe, then the whole object (the
-// passwords match), and when all is well creates a PA, its verification
-// token and the job that emails it, in one transaction. The caller has
-// decoded the fields and run their own validators (ValidatePassword for
-// the password), leaving a nil pointer for a field that failed.
-func (s *Service) Register(ctx context.Context, in RegisterInput, fe *pasched.FieldErrors) (*pasched.User, error) {
+// Field names of RegisterInput in validation errors.
+const (
+	FieldEmail           = "email"
+	FieldUsername        = "username"
+	FieldPassword        = "password"
+	FieldPasswordConfirm = "password_confirm"
+	FieldPhoneNumber     = "phone_number"
+)
+
+const msgRequired = "This field is required."
+
+// registrationFields checks the given fields that need the database — the
+// email and username are free — adding their errors to fe. It returns the
+// email as it will be stored (lower-cased), or nil.
+func (s *Service) registrationFields(ctx context.Context, in RegisterInput, fe *pasched.FieldErrors) (*string, error) {
+	var email *string
 	if in.Email != nil {
 		// The model's UniqueValidator compares exactly; validate_email then
 		// compares the lower-cased address (two messages, as the seed).
@@ -107,29 +116,63 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, fe *pasched.Fi
 		}
 		lower := strings.ToLower(*in.Email)
 		if exists {
-			fe.Add("email", "User with this email already exists.")
-			in.Email = nil
+			fe.Add(FieldEmail, "User with this email already exists.")
 		} else if lowerExists, err := sqlstore.EmailExists(ctx, s.DB, lower); err != nil {
 			return nil, err
 		} else if lowerExists {
-			fe.Add("email", "A user with this email already exists.")
-			in.Email = nil
+			fe.Add(FieldEmail, "A user with this email already exists.")
 		} else {
-			in.Email = &lower
+			email = &lower
 		}
 	}
 	if in.Username != nil {
 		if taken, err := sqlstore.UsernameExists(ctx, s.DB, *in.Username); err != nil {
 			return nil, err
 		} else if taken {
-			fe.Add("username", "A user with that username already exists.")
+			fe.Add(FieldUsername, "A user with that username already exists.")
 		}
+	}
+	return email, nil
+}
+
+// CheckRegistration returns the field errors Register would find in the
+// fields that are given (the email or username is taken), without writing
+// anything: a front end whose own reading of other fields failed calls it
+// so that the user hears of every field at once. Codes: EINVALID.
+func (s *Service) CheckRegistration(ctx context.Context, in RegisterInput) error {
+	var fe pasched.FieldErrors
+	if _, err := s.registrationFields(ctx, in, &fe); err != nil {
+		return err
+	}
+	return fe.Err()
+}
+
+// Register checks the fields — each required one is given, the email and
+// username are free — then the whole input (the passwords match), and when
+// all is well creates a PA, its verification token and the job that emails
+// it, in one transaction. The caller has run the fields' own validators
+// (ValidatePassword for the password, ValidateUsername). Codes: EINVALID.
+func (s *Service) Register(ctx context.Context, in RegisterInput) (*pasched.User, error) {
+	var fe pasched.FieldErrors
+	for _, f := range []struct {
+		name string
+		v    *string
+	}{{FieldEmail, in.Email}, {FieldUsername, in.Username}, {FieldPassword, in.Password},
+		{FieldPasswordConfirm, in.PasswordConfirm}, {FieldPhoneNumber, in.PhoneNumber}} {
+		if f.v == nil {
+			fe.Add(f.name, msgRequired)
+		}
+	}
+	email, err := s.registrationFields(ctx, in, &fe)
+	if err != nil {
+		return nil, err
 	}
 	if !fe.Empty() {
 		return nil, fe.Err()
 	}
+	in.Email = email
 	if *in.Password != *in.PasswordConfirm {
-		return nil, pasched.Invalid("password", "Password fields didn't match.")
+		return nil, pasched.Invalid(FieldPassword, "Password fields didn't match.")
 	}
 	hash, err := s.hash(ctx, *in.Password)
 	if err != nil {
@@ -143,7 +186,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, fe *pasched.Fi
 		})
 		if sqlstore.IsUniqueViolation(err) {
 			// Lost a race with another registration of the same email or username.
-			return pasched.Invalid("email", "A user with this email already exists.")
+			return pasched.Invalid(FieldEmail, "A user with this email already exists.")
 		}
 		if err != nil {
 			return err
@@ -175,18 +218,18 @@ func deref(s *string) string {
 	return *s
 }
 
-// VerifyEmail uses a verification token. Errors are the seed's {"error": …}.
+// VerifyEmail uses a verification token. Codes: EINVALID (unknown, expired or used token).
 func (s *Service) VerifyEmail(ctx context.Context, tok string) (*pasched.User, error) {
 	var user *pasched.User
 	err := s.DB.WriteTx(ctx, func(tx *sqlstore.Tx) error {
 		t, err := sqlstore.FindOneTimeToken(ctx, tx, sqlstore.VerificationTokens, tok)
 		if err != nil && pasched.ErrorCode(err) == pasched.ENOTFOUND {
-			return pasched.ViewError(pasched.EINVALID, "Invalid verification token.")
+			return pasched.Errorf(pasched.EINVALID, "Invalid verification token.")
 		}
 		if err != nil {
 			return err
 		}
-		expired := pasched.ViewError(pasched.EINVALID, "Verification token has expired or been used.")
+		expired := pasched.Errorf(pasched.EINVALID, "Verification token has expired or been used.")
 		if !t.Valid(tx.Now) {
 			return expired
 		}
@@ -213,9 +256,7 @@ type LoginResult struct {
 	Tokens token.Pair
 }
 
-var errBadCredentials = &pasched.Error{Code: pasched.EINVALID,
-	Fields: map[string][]string{"non_field_errors": {"Unable to log in with provided credentials."}},
-	Order:  []string{"non_field_errors"}}
+var errBadCredentials = pasched.Invalid(pasched.NonField, "Unable to log in with provided credentials.")
 
 // Login checks credentials; an unknown email costs the same hashing time as
 // a known one. It updates last_login, upgrades old hashes and records the
@@ -297,6 +338,19 @@ func validAfterSecond(t time.Time) time.Time {
 	return s
 }
 
+// revokeAllTokensAt is the tokens_valid_after that refuses every token of u
+// issued so far, now included: issueTime may have dated a token issued
+// just after an earlier revocation at that revocation's next whole second,
+// which can be later than now.
+func revokeAllTokensAt(u *pasched.User, now time.Time) time.Time {
+	if u.TokensValidAfter != nil {
+		if bumped := validAfterSecond(*u.TokensValidAfter); !now.After(bumped) {
+			return bumped.Add(time.Microsecond)
+		}
+	}
+	return now
+}
+
 // TokenRevoked reports whether claims were issued before the user's last
 // password reset.
 func TokenRevoked(u *pasched.User, c token.Claims) bool {
@@ -304,7 +358,7 @@ func TokenRevoked(u *pasched.User, c token.Claims) bool {
 }
 
 // errBadRefresh is the seed's refresh failure.
-var errBadRefresh = pasched.ViewError(pasched.EUNAUTHORIZED, "Invalid or expired refresh token.")
+var errBadRefresh = pasched.Errorf(pasched.EUNAUTHORIZED, "Invalid or expired refresh token.")
 
 // Refresh makes a new access token from a valid, not blacklisted refresh
 // token of an active user.
@@ -338,7 +392,7 @@ func (s *Service) Logout(ctx context.Context, caller *pasched.User, raw string) 
 	if raw == "" {
 		return nil
 	}
-	invalid := pasched.ViewError(pasched.EINVALID, "Invalid token.")
+	invalid := pasched.Errorf(pasched.EINVALID, "Invalid token.")
 	c, err := s.Signer.Parse(raw, token.Refresh)
 	if err != nil || int64(c.UserID) != caller.ID || TokenRevoked(caller, c) {
 		return invalid
@@ -406,12 +460,12 @@ func (s *Service) IssuePasswordReset(ctx context.Context, tx *sqlstore.Tx, email
 func (s *Service) ConfirmPasswordReset(ctx context.Context, tok, plain string) error {
 	t, err := sqlstore.FindOneTimeToken(ctx, s.DB, sqlstore.PasswordResetTokens, tok)
 	if err != nil && pasched.ErrorCode(err) == pasched.ENOTFOUND {
-		return pasched.ViewError(pasched.EINVALID, "Invalid reset token.")
+		return pasched.Errorf(pasched.EINVALID, "Invalid reset token.")
 	}
 	if err != nil {
 		return err
 	}
-	expired := pasched.ViewError(pasched.EINVALID, "Reset token has expired or been used.")
+	expired := pasched.Errorf(pasched.EINVALID, "Reset token has expired or been used.")
 	if !t.Valid(s.DB.Now()) {
 		return expired
 	}
@@ -429,13 +483,26 @@ func (s *Service) ConfirmPasswordReset(ctx context.Context, tok, plain string) e
 		if err := sqlstore.UseAllOneTimeTokens(ctx, tx, sqlstore.PasswordResetTokens, t.UserID); err != nil {
 			return err
 		}
+		u, err := sqlstore.FindUserByID(ctx, tx, t.UserID)
+		if err != nil {
+			return err
+		}
 		if err := sqlstore.SetPassword(ctx, tx, t.UserID, hash); err != nil {
 			return err
 		}
 		if err := sqlstore.BlacklistAllForUser(ctx, tx, t.UserID); err != nil {
 			return err
 		}
-		if err := sqlstore.SetTokensValidAfter(ctx, tx, t.UserID, tx.Now); err != nil {
+		// An account an admin added has no usable password until its
+		// owner chooses one through the invitation's link (AddUser): that
+		// link reached their inbox, so the address is confirmed too. A
+		// reset of a registered account leaves verification as it was.
+		if strings.HasPrefix(u.PasswordHash, unusablePasswordPrefix) {
+			if err := sqlstore.MarkEmailVerified(ctx, tx, t.UserID); err != nil {
+				return err
+			}
+		}
+		if err := sqlstore.SetTokensValidAfter(ctx, tx, t.UserID, revokeAllTokensAt(u, tx.Now)); err != nil {
 			return err
 		}
 		// Whoever reset the password may be recovering a stolen account:

@@ -169,9 +169,8 @@ func TestRegisterRace(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				var fe pasched.FieldErrors
 				_, errs[i] = s.Register(context.Background(), RegisterInput{Email: ptr("race@example.com"), Username: ptr("race"),
-					Password: ptr("Maple-Comet-55"), PasswordConfirm: ptr("Maple-Comet-55"), PhoneNumber: ptr("1")}, &fe)
+					Password: ptr("Maple-Comet-55"), PasswordConfirm: ptr("Maple-Comet-55"), PhoneNumber: ptr("1")})
 			}()
 		}
 		wg.Wait()

@@ -13,6 +13,8 @@ import (
 	"github.com/google/uuid"
 
 	"pasched"
+	"pasched/jobs"
+	"pasched/mail"
 	"pasched/sqlstore"
 	"pasched/token"
 )
@@ -195,18 +197,6 @@ func (s *Service) WebSessions(ctx context.Context, userID int64) ([]*sqlstore.We
 	return sqlstore.ListWebSessions(ctx, s.DB, userID, s.DB.Now())
 }
 
-// DeleteExpiredWebSessions deletes the rows of ended sessions (a periodic
-// job runs it) and returns how many.
-func (s *Service) DeleteExpiredWebSessions(ctx context.Context) (int64, error) {
-	var n int64
-	err := s.DB.WriteTx(ctx, func(tx *sqlstore.Tx) error {
-		var err error
-		n, err = sqlstore.DeleteExpiredWebSessions(ctx, tx, tx.Now)
-		return err
-	})
-	return n, err
-}
-
 // SocketToken is a short-lived access token for u's web page to open the
 // live channel with (the socket authenticates JWTs as the API does).
 func (s *Service) SocketToken(u *pasched.User) (string, time.Time, error) {
@@ -248,5 +238,22 @@ func (s *Service) ChangePassword(ctx context.Context, u *pasched.User, current, 
 			return err
 		}
 		return s.RevokeLiveSessions(ctx, tx, u.ID)
+	})
+}
+
+// SignUpTaken answers a web sign-up with an address that already has an
+// account without telling the visitor so: it spends the hashing time a new
+// account would, and emails the address's owner instead (signInURL and
+// forgotURL are the web app's pages).
+func (s *Service) SignUpTaken(ctx context.Context, email, signInURL, forgotURL string) error {
+	if err := s.dummy(ctx, email); err != nil {
+		return err
+	}
+	m := mail.Message{To: []string{strings.ToLower(email)}, Subject: "Your PA Scheduling account",
+		Text: "Hello,\n\nSomeone, perhaps you, tried to create an account on PA Scheduling with this email address. " +
+			"You already have an account.\n\nSign in: " + signInURL + "\n\nForgotten your password? Choose a new one: " + forgotURL +
+			"\n\nIf this was not you, you can ignore this email: nothing has changed.\n"}
+	return s.DB.WriteTx(ctx, func(tx *sqlstore.Tx) error {
+		return jobs.EnqueueEmail(ctx, s.Jobs, tx, m, fmt.Sprintf("signup_taken:%d", tx.Now.UnixNano()))
 	})
 }

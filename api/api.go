@@ -18,6 +18,7 @@ import (
 
 	"pasched"
 	"pasched/accounts"
+	"pasched/coverage"
 	"pasched/scheduling"
 	"pasched/sqlstore"
 	"pasched/token"
@@ -51,8 +52,10 @@ func DefaultRates(c *Config) {
 type Deps struct {
 	Accounts   *accounts.Service
 	Scheduling *scheduling.Service
-	DB         *sqlstore.DB
-	Config     Config
+	// Coverage serves coverage intelligence (routes mounted when set).
+	Coverage *coverage.Service
+	DB       *sqlstore.DB
+	Config   Config
 }
 
 // Server serves the API.
@@ -327,6 +330,7 @@ func (s *Server) routes() {
 	s.periodRoutes()
 	s.shiftRoutes()
 	s.calendarRoutes()
+	s.coverageRoutes()
 }
 
 // health is /healthz's body.

@@ -140,9 +140,16 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	if in.Email != nil && !s.throttle(w, "register_account", strings.ToLower(*in.Email)) {
 		return
 	}
-	u, err := s.Accounts.Register(r.Context(), in, &f.fe)
+	if !f.fe.Empty() {
+		// DRF validates every field before it answers: the use case's
+		// checks of the fields that did decode join decoding's errors.
+		err := s.Accounts.CheckRegistration(r.Context(), in)
+		writeError(w, r, drfFields(&f.fe, err, registerFields...))
+		return
+	}
+	u, err := s.Accounts.Register(r.Context(), in)
 	if err != nil {
-		writeError(w, r, orderFields(err, registerFields...))
+		writeError(w, r, drfFields(nil, err, registerFields...))
 		return
 	}
 	writeJSON(w, http.StatusCreated, messageUser{"Registration successful. Please check your email to verify your account.", newUserJSON(u)})
@@ -161,7 +168,7 @@ func (s *Server) verifyEmail(w http.ResponseWriter, r *http.Request) {
 	}
 	u, err := s.Accounts.VerifyEmail(r.Context(), *tok)
 	if err != nil {
-		writeError(w, r, err)
+		writeError(w, r, asViewError(err, pasched.EINVALID))
 		return
 	}
 	writeJSON(w, http.StatusOK, messageUser{"Email verified successfully. You can now log in.", newUserJSON(u)})
@@ -255,12 +262,12 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request) {
 	}
 	raw := rawToken(f, "refresh")
 	if raw == "" {
-		writeError(w, r, pasched.ViewError(pasched.EINVALID, "Refresh token is required."))
+		writeError(w, r, newViewError(pasched.EINVALID, "Refresh token is required."))
 		return
 	}
 	access, err := s.Accounts.Refresh(r.Context(), raw)
 	if err != nil {
-		writeError(w, r, err)
+		writeError(w, r, asViewError(err, pasched.EUNAUTHORIZED))
 		return
 	}
 	writeJSON(w, http.StatusOK, struct {
@@ -275,7 +282,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.Accounts.Logout(r.Context(), userFrom(r), rawToken(f, "refresh")); err != nil {
-		writeError(w, r, err)
+		writeError(w, r, asViewError(err, pasched.EINVALID))
 		return
 	}
 	writeJSON(w, http.StatusOK, message{"Logout successful."})
@@ -327,7 +334,7 @@ func (s *Server) passwordResetConfirm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.Accounts.ConfirmPasswordReset(r.Context(), *tok, *pw); err != nil {
-		writeError(w, r, err)
+		writeError(w, r, asViewError(err, pasched.EINVALID))
 		return
 	}
 	writeJSON(w, http.StatusOK, message{"Password reset successful. You can now log in with your new password."})

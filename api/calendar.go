@@ -104,8 +104,8 @@ const (
 // years where it failed with a 500 instead (the grid running past 9999, a
 // year too big for a C int) get the same words.
 var (
-	errMonthYear = pasched.ViewError(pasched.EINVALID, "Invalid year or month")
-	errWeekYear  = pasched.ViewError(pasched.EINVALID, "Invalid year or week")
+	errMonthYear = newViewError(pasched.EINVALID, "Invalid year or month")
+	errWeekYear  = newViewError(pasched.EINVALID, "Invalid year or week")
 )
 
 // monthParams validates the month view's path as the seed does (month
@@ -113,7 +113,7 @@ var (
 func monthParams(yearSeg, monthSeg string) (year int, month time.Month, err error) {
 	y, m := pathInt(yearSeg), pathInt(monthSeg)
 	if m < 1 || m > 12 {
-		return 0, 0, pasched.ViewError(pasched.EINVALID, "Month must be between 1 and 12")
+		return 0, 0, newViewError(pasched.EINVALID, "Month must be between 1 and 12")
 	}
 	if y < minCalendarYear || y > maxCalendarYear {
 		return 0, 0, errMonthYear
@@ -126,13 +126,13 @@ func monthParams(yearSeg, monthSeg string) (year int, month time.Month, err erro
 func weekParams(yearSeg, weekSeg string) (year, week int, monday schedule.Date, err error) {
 	y, wk := pathInt(yearSeg), pathInt(weekSeg)
 	if wk < 1 || wk > 53 {
-		return 0, 0, schedule.Date{}, pasched.ViewError(pasched.EINVALID, "Week must be between 1 and 53")
+		return 0, 0, schedule.Date{}, newViewError(pasched.EINVALID, "Week must be between 1 and 53")
 	}
 	if y < minCalendarYear || y > maxCalendarYear {
 		return 0, 0, schedule.Date{}, errWeekYear
 	}
 	if n := schedule.WeeksInISOYear(y); wk > n {
-		return 0, 0, schedule.Date{}, pasched.ViewError(pasched.EINVALID,
+		return 0, 0, schedule.Date{}, newViewError(pasched.EINVALID,
 			fmt.Sprintf("Week must be between 1 and %d: ISO year %d has no week %d", n, y, wk))
 	}
 	monday, err = schedule.ISOWeekStart(y, wk)
@@ -142,7 +142,7 @@ func weekParams(yearSeg, weekSeg string) (year, week int, monday schedule.Date, 
 	return y, wk, monday, nil
 }
 
-var errDayFormat = pasched.ViewError(pasched.EINVALID, "Invalid date format. Use YYYY-MM-DD")
+var errDayFormat = newViewError(pasched.EINVALID, "Invalid date format. Use YYYY-MM-DD")
 
 // dayParam reads the day view's date as the seed's
 // datetime.strptime(date, '%Y-%m-%d') does on CPython 3.11: the pattern
@@ -239,7 +239,7 @@ func paFilter(r *http.Request) (id int64, given bool, err error) {
 	}
 	id, ok := python.Int64(vs[len(vs)-1])
 	if !ok {
-		return 0, false, pasched.ViewError(pasched.EINVALID, "Invalid pa_id: must be a user id (a whole number)")
+		return 0, false, newViewError(pasched.EINVALID, "Invalid pa_id: must be a user id (a whole number)")
 	}
 	return id, true, nil
 }

@@ -159,7 +159,7 @@ func (c *calendarAPI) loadSpan(ctx context.Context, first, last schedule.Date, p
 		return span{}, err
 	}
 	if paGiven && !exists {
-		return span{}, pasched.ViewError(pasched.EINVALID, fmt.Sprintf("Invalid pa_id: no user with id %d", pa))
+		return span{}, newViewError(pasched.EINVALID, fmt.Sprintf("Invalid pa_id: no user with id %d", pa))
 	}
 	key := spanKey{first, last}
 	if d := c.cache.get(key); d != nil && d.stamp == st {

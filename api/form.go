@@ -28,7 +28,7 @@ const maxBody = 1 << 20
 // Framework's semantics, collecting its messages in field order.
 type form struct {
 	m  map[string]json.RawMessage
-	fe pasched.FieldErrors
+	fe fieldErrors
 	// partial is DRF's partial=True (PATCH): absent fields are not required.
 	partial bool
 }
@@ -93,10 +93,13 @@ func (f *form) decodeJSON(body []byte) error {
 		dec.UseNumber()
 		if err := dec.Decode(&v); err == nil {
 			if _, err := dec.Token(); err == io.EOF {
+				var fe fieldErrors
 				if v == nil {
-					return pasched.Invalid("non_field_errors", "No data provided")
+					fe.Add(nonFieldErrors, "No data provided")
+				} else {
+					fe.Add(nonFieldErrors, fmt.Sprintf("Invalid data. Expected a dictionary, but got %s.", pyTypeName(v)))
 				}
-				return pasched.Invalid("non_field_errors", fmt.Sprintf("Invalid data. Expected a dictionary, but got %s.", pyTypeName(v)))
+				return fe.Err()
 			}
 		}
 	}
@@ -547,29 +550,6 @@ func parseDRFBool(v json.RawMessage) (bool, bool) {
 
 // has reports whether the body carried the field.
 func (f *form) has(name string) bool { _, ok := f.m[name]; return ok }
-
-// orderFields puts the field errors of err in a serializer's declaration
-// order (DRF reports fields in that order whichever check failed first).
-func orderFields(err error, fields ...string) error {
-	var e *pasched.Error
-	if !errors.As(err, &e) || len(e.Fields) < 2 {
-		return err
-	}
-	order := make([]string, 0, len(e.Fields))
-	for _, f := range fields {
-		if _, ok := e.Fields[f]; ok {
-			order = append(order, f)
-		}
-	}
-	for _, f := range e.SortedFields() {
-		if !containsString(order, f) {
-			order = append(order, f)
-		}
-	}
-	c := *e
-	c.Order = order
-	return &c
-}
 
 func containsString(list []string, s string) bool {
 	for _, x := range list {

@@ -7,11 +7,9 @@ import (
 	"math"
 	"math/big"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 
-	"pasched"
 	"pasched/internal/python"
 	"pasched/schedule"
 )
@@ -225,27 +223,4 @@ func pathID(r *http.Request) (int64, bool) {
 		return 0, false
 	}
 	return *clampID(n), true
-}
-
-// schedOrder puts the field errors of err in a serializer's declaration
-// order, the order in which DRF reports them.
-func schedOrder(err error, fields ...string) error {
-	var e *pasched.Error
-	if !errors.As(err, &e) || len(e.Fields) < 2 {
-		return err
-	}
-	order := make([]string, 0, len(e.Fields))
-	for _, name := range fields {
-		if _, ok := e.Fields[name]; ok {
-			order = append(order, name)
-		}
-	}
-	for _, name := range e.SortedFields() {
-		if !slices.Contains(order, name) {
-			order = append(order, name)
-		}
-	}
-	c := *e
-	c.Order = order
-	return &c
 }

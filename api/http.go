@@ -45,29 +45,6 @@ type detail struct {
 	Detail string `json:"detail"`
 }
 
-// orderedErrors renders field errors in the order they were found.
-type orderedErrors struct{ e *pasched.Error }
-
-func (o orderedErrors) MarshalJSON() ([]byte, error) {
-	var b strings.Builder
-	b.WriteByte('{')
-	for i, k := range o.e.SortedFields() {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		kb, _ := json.Marshal(k)
-		vb, err := json.Marshal(o.e.Fields[k])
-		if err != nil {
-			return nil, err
-		}
-		b.Write(kb)
-		b.WriteByte(':')
-		b.Write(vb)
-	}
-	b.WriteByte('}')
-	return []byte(b.String()), nil
-}
-
 var statusOf = map[string]int{
 	pasched.EINVALID:      http.StatusBadRequest,
 	pasched.ECONFLICT:     http.StatusBadRequest,
@@ -82,6 +59,18 @@ var statusOf = map[string]int{
 // writeError maps a domain error to the contract's bodies and logs only
 // internal errors (what a client is shown is kept apart from what is logged).
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var (
+		ve *validationError
+		vw *viewError
+	)
+	switch {
+	case errors.As(err, &ve):
+		writeJSON(w, http.StatusBadRequest, ve)
+		return
+	case errors.As(err, &vw):
+		writeJSON(w, statusOf[vw.code], errorBody{vw.msg})
+		return
+	}
 	var e *pasched.Error
 	if !errors.As(err, &e) || e.Code == pasched.EINTERNAL {
 		if r.Context().Err() != nil {
@@ -92,18 +81,15 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		writeJSON(w, http.StatusInternalServerError, detail{"A server error occurred."})
 		return
 	}
-	status := statusOf[e.Code]
-	switch {
-	case e.Key != "":
-		writeJSON(w, status, map[string]string{e.Key: e.Message})
-	case len(e.Fields) > 0:
-		writeJSON(w, status, orderedErrors{e})
-	default:
-		if status == http.StatusUnauthorized {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="api"`)
-		}
-		writeJSON(w, status, detail{e.Message})
+	if len(e.Fields) > 0 {
+		writeJSON(w, http.StatusBadRequest, drfFields(nil, err).(*validationError))
+		return
 	}
+	status := statusOf[e.Code]
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="api"`)
+	}
+	writeJSON(w, status, detail{e.Message})
 }
 
 // Common DRF bodies.

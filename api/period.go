@@ -121,9 +121,13 @@ func (s *Server) createPeriod(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in := decodePeriod(f, false)
-	p, err := s.Scheduling.CreatePeriod(r.Context(), u, in, &f.fe)
+	if !f.fe.Empty() {
+		writeError(w, r, drfFields(&f.fe, s.Scheduling.CheckNewPeriod(u, in), periodFields...))
+		return
+	}
+	p, err := s.Scheduling.CreatePeriod(r.Context(), u, in)
 	if err != nil {
-		writeError(w, r, schedOrder(err, periodFields...))
+		writeError(w, r, drfFields(nil, err, periodFields...))
 		return
 	}
 	writeJSON(w, http.StatusCreated, scheduling.NewPeriodJSON(p))
@@ -145,9 +149,14 @@ func (s *Server) updatePeriod(partial bool) http.HandlerFunc {
 			return
 		}
 		in := decodePeriod(f, partial)
-		p, err := s.Scheduling.UpdatePeriod(r.Context(), u, id, in, &f.fe)
+		if !f.fe.Empty() {
+			// DRF finds the period before it validates the body.
+			writeError(w, r, drfFields(&f.fe, s.Scheduling.CheckPeriodEdit(r.Context(), u, id, in), periodFields...))
+			return
+		}
+		p, err := s.Scheduling.UpdatePeriod(r.Context(), u, id, in)
 		if err != nil {
-			writeError(w, r, schedOrder(err, periodFields...))
+			writeError(w, r, drfFields(nil, err, periodFields...))
 			return
 		}
 		writeJSON(w, http.StatusOK, scheduling.NewPeriodJSON(p))
@@ -173,7 +182,7 @@ func (s *Server) finalizePeriod(w http.ResponseWriter, r *http.Request) {
 	}
 	res, err := s.Scheduling.FinalizePeriod(r.Context(), u, id)
 	if err != nil {
-		writeError(w, r, err)
+		writeError(w, r, asViewError(err, pasched.EINVALID))
 		return
 	}
 	out := finalizeJSON{

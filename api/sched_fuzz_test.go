@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
@@ -21,8 +22,11 @@ func fuzzForm(t *testing.T, body, contentType string) *form {
 	}
 	f, err := decodeForm(httptest.NewRecorder(), r)
 	if err != nil {
-		var e *pasched.Error
-		if !errors.As(err, &e) || e.Code == pasched.EINTERNAL {
+		var (
+			e  *pasched.Error
+			ve *validationError
+		)
+		if !errors.As(err, &ve) && (!errors.As(err, &e) || e.Code == pasched.EINTERNAL) {
 			t.Fatalf("body refused with a non-domain error: %v", err)
 		}
 		return nil
@@ -30,22 +34,28 @@ func fuzzForm(t *testing.T, body, contentType string) *form {
 	return f
 }
 
-// checkErrors renders the field errors as the API would.
+// checkErrors renders the field errors as the API would: every field
+// once, in the serializer's order.
 func checkErrors(t *testing.T, f *form, order []string) {
-	err := schedOrder(f.fe.Err(), order...)
+	err := drfFields(&f.fe, nil, order...)
 	if err == nil {
 		return
 	}
-	var e *pasched.Error
-	if !errors.As(err, &e) || e.Code != pasched.EINVALID {
+	var e *validationError
+	if !errors.As(err, &e) {
 		t.Fatalf("field errors are %v", err)
 	}
-	b, merr := json.Marshal(orderedErrors{e})
+	b, merr := json.Marshal(e)
 	if merr != nil || !json.Valid(b) {
 		t.Fatalf("field errors do not render: %v %s", merr, b)
 	}
-	if len(e.Order) != len(e.Fields) {
-		t.Fatalf("order %v of fields %v", e.Order, e.Fields)
+	if len(e.order) != len(e.m) {
+		t.Fatalf("order %v of fields %v", e.order, e.m)
+	}
+	for i := 1; i < len(e.order); i++ {
+		if a, b := slices.Index(order, e.order[i-1]), slices.Index(order, e.order[i]); b >= 0 && (a < 0 || a > b) {
+			t.Fatalf("fields out of the serializer's order: %v", e.order)
+		}
 	}
 }
 
@@ -74,14 +84,14 @@ func FuzzShiftDecoder(f *testing.F) {
 			ct = "application/x-www-form-urlencoded"
 		}
 		if fm := fuzzForm(t, body, ct); fm != nil {
-			in := decodeShiftCreate(fm)
+			in, pk := decodeShiftCreate(fm)
 			checkErrors(t, fm, shiftCreateFields)
 			if fm.fe.Empty() {
 				if in.PeriodID == nil || in.Date == nil || in.Start == nil || in.End == nil {
 					t.Fatalf("accepted %q without a required field", body)
 				}
-				if !in.Date.Valid() || in.PeriodPK == "" {
-					t.Fatalf("accepted %q with date %v, pk %q", body, *in.Date, in.PeriodPK)
+				if !in.Date.Valid() || pk == "" {
+					t.Fatalf("accepted %q with date %v, pk %q", body, *in.Date, pk)
 				}
 				if h := schedule.DurationHundredths(*in.Start, *in.End); h < 0 || h > 2400 {
 					t.Fatalf("duration %d", h)
@@ -89,15 +99,15 @@ func FuzzShiftDecoder(f *testing.F) {
 			}
 		}
 		if fm := fuzzForm(t, body, ct); fm != nil {
-			in := decodeShiftUpdate(fm, partial)
+			in, _ := decodeShiftUpdate(fm, partial)
 			checkErrors(t, fm, shiftUpdateFields)
 			if fm.fe.Empty() && !partial && (in.PeriodID == nil || in.Date == nil || in.Start == nil || in.End == nil) {
 				t.Fatalf("PUT accepted %q without a required field", body)
 			}
 		}
 		if fm := fuzzForm(t, body, ct); fm != nil {
-			in := decodeApprove(fm)
-			if in.Invalid == nil && fm.has("override_overtime") {
+			decodeApprove(fm)
+			if fm.fe.Empty() && fm.has("override_overtime") {
 				if _, ok := parseDRFBool(fm.m["override_overtime"]); !ok {
 					t.Fatalf("accepted override_overtime %s", fm.m["override_overtime"])
 				}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -42,25 +43,24 @@ var (
 var notesOpts = strOpts{allowBlank: true, maxLen: maxScheduleNotes}
 
 // decodeShiftCreate reads ShiftRequestCreateSerializer's fields and the
-// admin_direct flag (a strict DRF boolean, SPEC §3 item 17).
-func decodeShiftCreate(f *form) scheduling.ShiftInput {
-	var in scheduling.ShiftInput
-	in.PeriodID, in.PeriodPK = f.pk("schedule_period", true)
+// admin_direct flag (a strict DRF boolean, SPEC §3 item 17). pk is the
+// schedule_period value as the client wrote it, for DRF's `Invalid pk`.
+func decodeShiftCreate(f *form) (in scheduling.ShiftInput, pk string) {
+	in.PeriodID, pk = f.pk("schedule_period", true)
 	in.Date = f.schedDate("date", true)
 	in.Start = f.schedTime("start_time", true)
 	in.End = f.schedTime("end_time", true)
 	in.Notes = f.str("notes", notesOpts)
 	in.AdminDirect = f.boolean("admin_direct", false)
-	return in
+	return in, pk
 }
 
 // decodeShiftUpdate reads ShiftRequestSerializer's writable fields (PUT
 // requires the period, date and times; PATCH nothing) and
 // override_overtime.
-func decodeShiftUpdate(f *form, partial bool) scheduling.ShiftInput {
+func decodeShiftUpdate(f *form, partial bool) (in scheduling.ShiftInput, pk string) {
 	f.partial = partial
-	var in scheduling.ShiftInput
-	in.PeriodID, in.PeriodPK = f.pk("schedule_period", true)
+	in.PeriodID, pk = f.pk("schedule_period", true)
 	in.Date = f.schedDate("date", true)
 	in.Start = f.schedTime("start_time", true)
 	in.End = f.schedTime("end_time", true)
@@ -68,17 +68,26 @@ func decodeShiftUpdate(f *form, partial bool) scheduling.ShiftInput {
 	in.AdminNotes = f.str("admin_notes", notesOpts)
 	in.RejectedReason = f.str("rejected_reason", notesOpts)
 	in.OverrideOvertime = f.boolean("override_overtime", false)
-	return in
+	return in, pk
 }
+
+// shiftFieldErrors is the 400 of a shift's serializer: decoding's errors
+// and the use case's (err) in the serializer's order, an unknown period
+// worded as DRF words it with the value the client sent (pk).
+func shiftFieldErrors(decoded *fieldErrors, err error, pk string, fields []string) error {
+	err = drfFields(decoded, err, fields...)
+	return replaceFieldMessage(err, scheduling.FieldPeriod, scheduling.MsgUnknownPeriod, fmt.Sprintf(msgInvalidPK, pk))
+}
+
+// msgInvalidPK is DRF's PrimaryKeyRelatedField message for no such object.
+const msgInvalidPK = "Invalid pk \"%s\" - object does not exist."
 
 // decodeApprove reads ShiftApprovalSerializer.
 func decodeApprove(f *form) scheduling.ApproveInput {
-	in := scheduling.ApproveInput{
+	return scheduling.ApproveInput{
 		AdminNotes:       f.str("admin_notes", notesOpts),
 		OverrideOvertime: f.boolean("override_overtime", false),
 	}
-	in.Invalid = f.fe.Err()
-	return in
 }
 
 // decodeReject reads ShiftRejectionSerializer.
@@ -97,7 +106,7 @@ func decodeReject(f *form) (string, error) {
 func shiftFilter(r *http.Request) (sqlstore.ShiftFilter, error) {
 	var (
 		f  sqlstore.ShiftFilter
-		fe pasched.FieldErrors
+		fe fieldErrors
 	)
 	query := r.URL.Query()
 	// Django's QueryDict.get returns the last value of a repeated key.
@@ -182,7 +191,7 @@ func schedWriteRaw(w http.ResponseWriter, status int, b []byte) {
 func (s *Server) pendingShifts(w http.ResponseWriter, r *http.Request) {
 	u := userFrom(r)
 	if !u.IsAdmin() {
-		writeError(w, r, pasched.ViewError(pasched.EFORBIDDEN, "Admin access required."))
+		writeError(w, r, newViewError(pasched.EFORBIDDEN, "Admin access required."))
 		return
 	}
 	f, err := shiftFilter(r)
@@ -192,7 +201,7 @@ func (s *Server) pendingShifts(w http.ResponseWriter, r *http.Request) {
 	}
 	shifts, err := s.Scheduling.PendingShifts(r.Context(), u, f)
 	if err != nil {
-		writeError(w, r, err)
+		writeError(w, r, asViewError(err, pasched.EFORBIDDEN))
 		return
 	}
 	writeShiftList(w, shifts)
@@ -201,7 +210,7 @@ func (s *Server) pendingShifts(w http.ResponseWriter, r *http.Request) {
 func (s *Server) mySchedule(w http.ResponseWriter, r *http.Request) {
 	u := userFrom(r)
 	if u.Role != pasched.RolePA {
-		writeError(w, r, pasched.ViewError(pasched.EFORBIDDEN, "PA access only."))
+		writeError(w, r, newViewError(pasched.EFORBIDDEN, "PA access only."))
 		return
 	}
 	f, err := shiftFilter(r)
@@ -211,7 +220,7 @@ func (s *Server) mySchedule(w http.ResponseWriter, r *http.Request) {
 	}
 	shifts, err := s.Scheduling.MySchedule(r.Context(), u, f)
 	if err != nil {
-		writeError(w, r, err)
+		writeError(w, r, asViewError(err, pasched.EFORBIDDEN))
 		return
 	}
 	writeShiftList(w, shifts)
@@ -237,10 +246,17 @@ func (s *Server) createShift(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	in := decodeShiftCreate(f)
-	sh, err := s.Scheduling.CreateShift(r.Context(), userFrom(r), in, &f.fe)
+	in, pk := decodeShiftCreate(f)
+	if !f.fe.Empty() {
+		// DRF validates every field before it answers: the use case's
+		// checks of the fields that did decode join decoding's errors.
+		err := s.Scheduling.CheckShiftRequest(r.Context(), in)
+		writeError(w, r, shiftFieldErrors(&f.fe, err, pk, shiftCreateFields))
+		return
+	}
+	sh, err := s.Scheduling.CreateShift(r.Context(), userFrom(r), in)
 	if err != nil {
-		writeError(w, r, schedOrder(err, shiftCreateFields...))
+		writeError(w, r, shiftFieldErrors(nil, err, pk, shiftCreateFields))
 		return
 	}
 	writeJSON(w, http.StatusCreated, scheduling.NewShiftJSON(sh))
@@ -253,18 +269,31 @@ func (s *Server) updateShift(partial bool) http.HandlerFunc {
 			writeError(w, r, errNotFound)
 			return
 		}
-		var in scheduling.ShiftInput
-		fe := &pasched.FieldErrors{}
+		u := userFrom(r)
+		// DRF finds the shift and the view checks its status before the
+		// body is read: a refusal of those comes first, then the body's
+		// errors with the use case's checks of the fields that did decode.
 		f, err := decodeForm(w, r)
 		if err != nil {
-			in.BodyErr = err
-		} else {
-			in = decodeShiftUpdate(f, partial)
-			fe = &f.fe
+			if cerr := s.Scheduling.CheckShiftEdit(r.Context(), u, id, scheduling.ShiftInput{}); cerr != nil {
+				err = cerr
+			}
+			writeError(w, r, asViewError(err, pasched.EINVALID))
+			return
 		}
-		sh, err := s.Scheduling.UpdateShift(r.Context(), userFrom(r), id, in, fe)
+		in, pk := decodeShiftUpdate(f, partial)
+		if !f.fe.Empty() {
+			err := s.Scheduling.CheckShiftEdit(r.Context(), u, id, in)
+			if e := (*pasched.Error)(nil); errors.As(err, &e) && len(e.Fields) == 0 {
+				writeError(w, r, asViewError(err, pasched.EINVALID))
+				return
+			}
+			writeError(w, r, shiftFieldErrors(&f.fe, err, pk, shiftUpdateFields))
+			return
+		}
+		sh, err := s.Scheduling.UpdateShift(r.Context(), u, id, in)
 		if err != nil {
-			writeError(w, r, schedOrder(err, shiftUpdateFields...))
+			writeError(w, r, asViewError(shiftFieldErrors(nil, err, pk, shiftUpdateFields), pasched.EINVALID))
 			return
 		}
 		writeJSON(w, http.StatusOK, scheduling.NewShiftJSON(sh))
@@ -279,7 +308,7 @@ func (s *Server) deleteShift(w http.ResponseWriter, r *http.Request) {
 	}
 	cancelled, err := s.Scheduling.DeleteShift(r.Context(), userFrom(r), id)
 	if err != nil {
-		writeError(w, r, err)
+		writeError(w, r, asViewError(err, pasched.EINVALID))
 		return
 	}
 	if cancelled {
@@ -317,20 +346,43 @@ type shiftResult struct {
 	Shift   scheduling.ShiftJSON `json:"shift"`
 }
 
+// decision reads the body of an approval or a rejection with decode. The
+// seed checks the shift (found, pending) before it reads the body, so
+// when the body is refused the use case's refusal of the shift, if any,
+// is the answer. ok is false when the answer has been written.
+func (s *Server) decision(w http.ResponseWriter, r *http.Request, u *pasched.User, id int64, verb string, decode func(*form) error) bool {
+	err := func() error {
+		f, err := decodeForm(w, r)
+		if err != nil {
+			return err
+		}
+		return decode(f)
+	}()
+	if err == nil {
+		return true
+	}
+	if cerr := s.Scheduling.CheckDecision(r.Context(), u, id, verb); cerr != nil {
+		err = asViewError(cerr, pasched.EINVALID)
+	}
+	writeError(w, r, err)
+	return false
+}
+
 func (s *Server) approveShift(w http.ResponseWriter, r *http.Request) {
 	u, id, ok := adminObject(w, r)
 	if !ok {
 		return
 	}
 	var in scheduling.ApproveInput
-	if f, err := decodeForm(w, r); err != nil {
-		in.Invalid = err
-	} else {
+	if !s.decision(w, r, u, id, scheduling.DecisionApprove, func(f *form) error {
 		in = decodeApprove(f)
+		return f.fe.Err()
+	}) {
+		return
 	}
 	sh, err := s.Scheduling.ApproveShift(r.Context(), u, id, in)
 	if err != nil {
-		writeError(w, r, err)
+		writeError(w, r, asViewError(err, pasched.EINVALID, pasched.ECONFLICT))
 		return
 	}
 	writeJSON(w, http.StatusOK, shiftResult{"Shift approved successfully.", scheduling.NewShiftJSON(sh)})
@@ -341,18 +393,16 @@ func (s *Server) rejectShift(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	var (
-		reason  string
-		invalid error
-	)
-	if f, err := decodeForm(w, r); err != nil {
-		invalid = err
-	} else {
-		reason, invalid = decodeReject(f)
+	var reason string
+	if !s.decision(w, r, u, id, scheduling.DecisionReject, func(f *form) (err error) {
+		reason, err = decodeReject(f)
+		return err
+	}) {
+		return
 	}
-	sh, err := s.Scheduling.RejectShift(r.Context(), u, id, reason, invalid)
+	sh, err := s.Scheduling.RejectShift(r.Context(), u, id, reason)
 	if err != nil {
-		writeError(w, r, err)
+		writeError(w, r, asViewError(err, pasched.EINVALID))
 		return
 	}
 	writeJSON(w, http.StatusOK, shiftResult{"Shift rejected.", scheduling.NewShiftJSON(sh)})

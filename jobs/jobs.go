@@ -143,6 +143,7 @@ func New(ctx context.Context, o Opts) (*System, error) {
 	// Registered even without a use case: River refuses to insert a kind
 	// its client has no worker for.
 	river.AddWorker(workers, &PasswordResetWorker{DB: o.DB, Reset: o.PasswordReset})
+	river.AddWorker(workers, &WebSessionCleanupWorker{DB: o.DB})
 	if o.Register != nil {
 		o.Register(workers)
 	}
@@ -159,7 +160,7 @@ func New(ctx context.Context, o Opts) (*System, error) {
 		MaxAttempts:          EmailMaxAttempts,
 		JobTimeout:           JobTimeout,
 		RescueStuckJobsAfter: RescueStuckJobsAfter,
-		PeriodicJobs:         o.Periodic,
+		PeriodicJobs:         append([]*river.PeriodicJob{webSessionCleanup()}, o.Periodic...),
 	}
 	if o.Work {
 		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: o.Workers}}

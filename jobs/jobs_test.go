@@ -168,10 +168,9 @@ func TestVerificationEmail(t *testing.T) {
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		b := setup(t, d)
 		ctx := context.Background()
-		var fe pasched.FieldErrors
 		u, err := b.accounts.Register(ctx, accounts.RegisterInput{Email: ptr("erin@example.com"), Username: ptr("erin"),
 			Password: ptr("Maple-Comet-55"), PasswordConfirm: ptr("Maple-Comet-55"), FirstName: ptr("Erin"), LastName: ptr("Evans"),
-			PhoneNumber: ptr("555-0106")}, &fe)
+			PhoneNumber: ptr("555-0106")})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -285,9 +284,8 @@ func TestRolledBackTransactionLeavesNoJob(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		var fe pasched.FieldErrors
 		_, err = acc.Register(ctx, accounts.RegisterInput{Email: ptr("erin@example.com"), Username: ptr("erin"), Password: ptr("Maple-Comet-55"),
-			PasswordConfirm: ptr("Maple-Comet-55"), PhoneNumber: ptr("1")}, &fe)
+			PasswordConfirm: ptr("Maple-Comet-55"), PhoneNumber: ptr("1")})
 		if err == nil {
 			t.Fatal("registration succeeded without its token table")
 		}

@@ -76,6 +76,7 @@ var (
 	shiftApprovedTmpl   = mustParse("shift_approved")
 	shiftRejectedTmpl   = mustParse("shift_rejected")
 	periodFinalizedTmpl = mustParse("period_finalized")
+	invitationTmpl      = mustParse("invitation")
 )
 
 // mustParse parses templates/<name>.txt and .html with their shared pieces. The templates
@@ -134,6 +135,18 @@ func PasswordReset(to, userName, resetURL string) (Message, error) {
 	}
 	return passwordResetTmpl.render([]string{to}, "🔐 Password Reset - PA Scheduling System",
 		accountEmail{UserName: orDefault(userName, to), ResetURL: resetURL})
+}
+
+// Invitation renders the email to a person an admin added: a link to choose
+// their password (a password-reset link), which also confirms their address.
+func Invitation(to, userName, inviterName, resetURL string, isPA bool) (Message, error) {
+	if resetURL == "" {
+		return Message{}, errors.New("mail: render invitation: empty link")
+	}
+	return invitationTmpl.render([]string{to}, "👋 You are invited - PA Scheduling System", struct {
+		UserName, InviterName, ResetURL string
+		IsPA                            bool
+	}{orDefault(userName, to), orDefault(inviterName, "Your employer"), resetURL, isPA})
 }
 
 // NewShiftRequest renders the notice to the admins (every active admin in to, as the

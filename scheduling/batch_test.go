@@ -113,7 +113,7 @@ func TestBatchUnderLoad(t *testing.T) {
 			for k := range 5 {
 				wg.Go(func() {
 					// Five overlapping requests per day.
-					_, err := b.svc.CreateShift(b.ctx, pa, input(p.ID, fmt.Sprintf("2030-03-%02d", day), fmt.Sprintf("%02d:00", 8+k), "14:00"), &pasched.FieldErrors{})
+					_, err := b.svc.CreateShift(b.ctx, pa, input(p.ID, fmt.Sprintf("2030-03-%02d", day), fmt.Sprintf("%02d:00", 8+k), "14:00"))
 					if err != nil && code(err) != pasched.EINVALID {
 						t.Error(err)
 					}

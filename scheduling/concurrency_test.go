@@ -69,7 +69,7 @@ func TestNoDoubleBooking(t *testing.T) {
 						dd, s, e := shape(g+3, day)
 						in := input(p.ID, dd, s, e)
 						in.AdminDirect = true
-						_, err = b.svc.CreateShift(b.ctx, admins[g%len(admins)], in, &pasched.FieldErrors{})
+						_, err = b.svc.CreateShift(b.ctx, admins[g%len(admins)], in)
 					}
 					if err != nil && code(err) == pasched.EINTERNAL {
 						t.Errorf("rep %d goroutine %d: %v", rep, g, err)

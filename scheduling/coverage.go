@@ -161,7 +161,7 @@ func (s *Service) loadSnapshot(ctx context.Context, tx *wtx, q sqlstore.SlotQuer
 	if err != nil {
 		return nil, err
 	}
-	return &snapshot{shifts: shifts}, nil
+	return &snapshot{shifts: holdingTime(shifts)}, nil
 }
 
 // approved returns the approved shifts for which keep is true.

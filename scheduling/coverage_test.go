@@ -184,12 +184,12 @@ func randomOps(t *testing.T, d sqlstore.Dialect, seed uint64, steps int) {
 		switch op {
 		case 0, 1, 2: // a PA asks
 			p, dd, s, e := randShift()
-			_, err = b.svc.CreateShift(b.ctx, pas[rng.IntN(len(pas))], input(p, dd, s, e), &pasched.FieldErrors{})
+			_, err = b.svc.CreateShift(b.ctx, pas[rng.IntN(len(pas))], input(p, dd, s, e))
 		case 3: // the admin creates directly
 			p, dd, s, e := randShift()
 			in := input(p, dd, s, e)
 			in.AdminDirect = true
-			_, err = b.svc.CreateShift(b.ctx, admin, in, &pasched.FieldErrors{})
+			_, err = b.svc.CreateShift(b.ctx, admin, in)
 		case 4, 5: // approve
 			if sh := pick(pasched.ShiftPending); sh != nil {
 				_, err = b.svc.ApproveShift(b.ctx, admin, sh.ID, ApproveInput{OverrideOvertime: rng.IntN(2) == 0})
@@ -199,7 +199,7 @@ func randomOps(t *testing.T, d sqlstore.Dialect, seed uint64, steps int) {
 				p, dd, s, e := randShift()
 				in := ShiftInput{OverrideOvertime: rng.IntN(2) == 0}
 				if rng.IntN(2) == 0 {
-					in.PeriodID, in.PeriodPK = &p, fmt.Sprint(p)
+					in.PeriodID = &p
 					dt := date(dd)
 					in.Date = &dt
 				}
@@ -207,11 +207,11 @@ func randomOps(t *testing.T, d sqlstore.Dialect, seed uint64, steps int) {
 					st, en := clock(s), clock(e)
 					in.Start, in.End = &st, &en
 				}
-				_, err = b.svc.UpdateShift(b.ctx, admin, sh.ID, in, &pasched.FieldErrors{})
+				_, err = b.svc.UpdateShift(b.ctx, admin, sh.ID, in)
 			}
 		case 7: // reject
 			if sh := pick(pasched.ShiftPending); sh != nil {
-				_, err = b.svc.RejectShift(b.ctx, admin, sh.ID, "no", nil)
+				_, err = b.svc.RejectShift(b.ctx, admin, sh.ID, "no")
 			}
 		case 8: // the PA cancels
 			if sh := pick(pasched.ShiftPending); sh != nil {

@@ -120,7 +120,7 @@ func TestEventsAfterCommitOnly(t *testing.T) {
 			t.Fatalf("overnight shift's next-morning alert %s", evs[2].Full)
 		}
 		// Nothing changes coverage: no alert.
-		if _, err := b.svc.UpdateShift(b.ctx, admin, sh.ID, ShiftInput{Notes: ptr("n")}, &pasched.FieldErrors{}); err != nil {
+		if _, err := b.svc.UpdateShift(b.ctx, admin, sh.ID, ShiftInput{Notes: ptr("n")}); err != nil {
 			t.Fatal(err)
 		}
 		if got := types(t, cb.take()); !eq(got, []string{EventShiftUpdated}) {
@@ -152,7 +152,7 @@ func TestEmailsInTransaction(t *testing.T) {
 		p := b.period(admin, "March 2030", "2030-03-01", "2030-03-31")
 		in := input(p.ID, "2030-03-02", "21:00", "09:00")
 		in.Notes = ptr("Evening please")
-		sh, err := b.svc.CreateShift(b.ctx, alice, in, &pasched.FieldErrors{})
+		sh, err := b.svc.CreateShift(b.ctx, alice, in)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -166,7 +166,7 @@ func TestEmailsInTransaction(t *testing.T) {
 		// Direct creations email nobody (as the seed).
 		direct := input(p.ID, "2030-03-10", "06:00", "09:00")
 		direct.AdminDirect = true
-		if _, err := b.svc.CreateShift(b.ctx, admin, direct, &pasched.FieldErrors{}); err != nil {
+		if _, err := b.svc.CreateShift(b.ctx, admin, direct); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := b.svc.ApproveShift(b.ctx, admin, sh.ID, ApproveInput{AdminNotes: ptr("See you")}); err != nil {
@@ -178,7 +178,7 @@ func TestEmailsInTransaction(t *testing.T) {
 			t.Fatalf("approved email %+v", jobs[len(jobs)-1])
 		}
 		r := b.request(bob, p.ID, "2030-03-05", "10:00", "12:00")
-		if _, err := b.svc.RejectShift(b.ctx, admin, r.ID, "Too many PAs that day", nil); err != nil {
+		if _, err := b.svc.RejectShift(b.ctx, admin, r.ID, "Too many PAs that day"); err != nil {
 			t.Fatal(err)
 		}
 		jobs = b.emailJobs()

@@ -112,7 +112,7 @@ func (b *bundle) setMaxHours(pa *pasched.User, h int) {
 func (b *bundle) period(admin *pasched.User, name, start, end string) *pasched.Period {
 	b.t.Helper()
 	s, e := date(start), date(end)
-	p, err := b.svc.CreatePeriod(b.ctx, admin, PeriodInput{Name: &name, StartDate: &s, EndDate: &e}, &pasched.FieldErrors{})
+	p, err := b.svc.CreatePeriod(b.ctx, admin, PeriodInput{Name: &name, StartDate: &s, EndDate: &e})
 	if err != nil {
 		b.t.Fatal(err)
 	}
@@ -121,12 +121,12 @@ func (b *bundle) period(admin *pasched.User, name, start, end string) *pasched.P
 
 func input(period int64, d, start, end string) ShiftInput {
 	dd, s, e := date(d), clock(start), clock(end)
-	return ShiftInput{PeriodID: &period, PeriodPK: fmt.Sprint(period), Date: &dd, Start: &s, End: &e}
+	return ShiftInput{PeriodID: &period, Date: &dd, Start: &s, End: &e}
 }
 
 func (b *bundle) request(u *pasched.User, period int64, d, start, end string) *pasched.Shift {
 	b.t.Helper()
-	sh, err := b.svc.CreateShift(b.ctx, u, input(period, d, start, end), &pasched.FieldErrors{})
+	sh, err := b.svc.CreateShift(b.ctx, u, input(period, d, start, end))
 	if err != nil {
 		b.t.Fatalf("request %s %s-%s: %v", d, start, end, err)
 	}

@@ -20,14 +20,14 @@ func TestMovedShiftAnnouncedInBothPeriods(t *testing.T) {
 		apr := b.period(admin, "April", "2030-04-01", "2030-04-30")
 		in := input(mar.ID, "2030-03-02", "06:00", "09:00")
 		in.AdminDirect = true
-		sh, err := b.svc.CreateShift(b.ctx, admin, in, &pasched.FieldErrors{})
+		sh, err := b.svc.CreateShift(b.ctx, admin, in)
 		if err != nil {
 			t.Fatal(err)
 		}
 		b.rec.take()
 
 		move := input(apr.ID, "2030-04-02", "06:00", "09:00")
-		if _, err := b.svc.UpdateShift(b.ctx, admin, sh.ID, move, &pasched.FieldErrors{}); err != nil {
+		if _, err := b.svc.UpdateShift(b.ctx, admin, sh.ID, move); err != nil {
 			t.Fatal(err)
 		}
 		rooms := map[int64][]string{}

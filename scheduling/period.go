@@ -11,14 +11,22 @@ import (
 	"pasched/sqlstore"
 )
 
-// PeriodInput is a period's fields after decoding: nil is a field that was
-// absent (or already failed to decode).
+// PeriodInput is a period's fields: nil is a field that was not given (for
+// an edit, one that keeps its value).
 type PeriodInput struct {
 	Name      *string
 	StartDate *schedule.Date
 	EndDate   *schedule.Date
 	Status    *string
 }
+
+// Field names of PeriodInput in validation errors.
+const (
+	FieldName      = "name"
+	FieldStartDate = "start_date"
+	FieldEndDate   = "end_date"
+	FieldStatus    = "status"
+)
 
 // Messages of the period rules.
 const (
@@ -98,31 +106,56 @@ func statusMoveOK(from, to string) bool {
 // validatePeriod checks the whole period after its fields decoded.
 func validatePeriod(p *pasched.Period) error {
 	if p.EndDate.Before(p.StartDate) {
-		return pasched.Invalid("end_date", msgEndBeforeStart)
+		return pasched.Invalid(FieldEndDate, msgEndBeforeStart)
 	}
 	if p.StartDate.DaysUntil(p.EndDate)+1 > pasched.MaxPeriodDays {
-		return pasched.Invalid("end_date", msgTooLong)
+		return pasched.Invalid(FieldEndDate, msgTooLong)
 	}
 	return nil
 }
 
-// CreatePeriod creates a period (admins only). fe holds the decoding errors
-// of the request; the result is EINVALID with every field error, then the
-// whole-object one, as DRF reports them. Codes: EFORBIDDEN, EINVALID.
-func (s *Service) CreatePeriod(ctx context.Context, u *pasched.User, in PeriodInput, fe *pasched.FieldErrors) (*pasched.Period, error) {
+// periodStatusField adds the FieldStatus error of a move from one status
+// to in's, if in gives one.
+func periodStatusField(from string, in PeriodInput, fe *pasched.FieldErrors) {
+	if in.Status != nil && !statusMoveOK(from, *in.Status) {
+		fe.Add(FieldStatus, msgStatusMove)
+	}
+}
+
+// CheckNewPeriod returns the field errors CreatePeriod would find in the
+// fields that are given, without writing anything (see CheckShiftRequest).
+// Codes: EFORBIDDEN, EINVALID.
+func (s *Service) CheckNewPeriod(u *pasched.User, in PeriodInput) error {
+	if err := requireAdmin(u); err != nil {
+		return err
+	}
+	var fe pasched.FieldErrors
+	periodStatusField(pasched.PeriodOpen, in, &fe)
+	return fe.Err()
+}
+
+// CreatePeriod creates a period (admins only): EINVALID with every field
+// error, else with the whole-period one. Codes: EFORBIDDEN, EINVALID.
+func (s *Service) CreatePeriod(ctx context.Context, u *pasched.User, in PeriodInput) (*pasched.Period, error) {
 	if err := requireAdmin(u); err != nil {
 		return nil, err
 	}
-	fe = cloneFE(fe)
+	var fe pasched.FieldErrors
+	for _, f := range []struct {
+		name  string
+		given bool
+	}{{FieldName, in.Name != nil}, {FieldStartDate, in.StartDate != nil}, {FieldEndDate, in.EndDate != nil}} {
+		if !f.given {
+			fe.Add(f.name, msgRequired)
+		}
+	}
+	periodStatusField(pasched.PeriodOpen, in, &fe)
+	if err := fe.Err(); err != nil {
+		return nil, err
+	}
 	status := pasched.PeriodOpen
 	if in.Status != nil {
 		status = *in.Status
-		if !statusMoveOK(pasched.PeriodOpen, status) {
-			fe.Add("status", msgStatusMove)
-		}
-	}
-	if err := fe.Err(); err != nil {
-		return nil, err
 	}
 	p := &pasched.Period{Name: *in.Name, StartDate: *in.StartDate, EndDate: *in.EndDate, Status: status,
 		CreatedByID: u.ID, CreatedByName: u.FullName()}
@@ -130,7 +163,10 @@ func (s *Service) CreatePeriod(ctx context.Context, u *pasched.User, in PeriodIn
 		return nil, err
 	}
 	err := s.write(ctx, func(ctx context.Context, tx *wtx) error {
-		return sqlstore.CreatePeriod(ctx, tx.Tx, p)
+		if err := sqlstore.CreatePeriod(ctx, tx.Tx, p); err != nil {
+			return err
+		}
+		return s.auditPeriod(ctx, tx, u, pasched.AuditPeriodCreated, "Created period "+p.Name, nil, p)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create period: %w", err)
@@ -138,10 +174,27 @@ func (s *Service) CreatePeriod(ctx context.Context, u *pasched.User, in PeriodIn
 	return p, nil
 }
 
+// CheckPeriodEdit returns, without writing anything, what UpdatePeriod
+// would refuse before it applies the edit: not an admin (EFORBIDDEN), no
+// such period (ENOTFOUND), else the field errors of the fields given
+// (EINVALID). See CheckShiftEdit.
+func (s *Service) CheckPeriodEdit(ctx context.Context, u *pasched.User, id int64, in PeriodInput) error {
+	if err := requireAdmin(u); err != nil {
+		return err
+	}
+	p, err := sqlstore.FindPeriodForCheck(ctx, s.DB, id)
+	if err != nil {
+		return err
+	}
+	var fe pasched.FieldErrors
+	periodStatusField(p.Status, in, &fe)
+	return fe.Err()
+}
+
 // UpdatePeriod changes a period (admins only); absent fields keep their
 // value, and the whole period is checked again (SPEC §3 item 16).
 // Codes: EFORBIDDEN, ENOTFOUND, EINVALID.
-func (s *Service) UpdatePeriod(ctx context.Context, u *pasched.User, id int64, in PeriodInput, fe *pasched.FieldErrors) (*pasched.Period, error) {
+func (s *Service) UpdatePeriod(ctx context.Context, u *pasched.User, id int64, in PeriodInput) (*pasched.Period, error) {
 	if err := requireAdmin(u); err != nil {
 		return nil, err
 	}
@@ -154,10 +207,9 @@ func (s *Service) UpdatePeriod(ctx context.Context, u *pasched.User, id int64, i
 		if p, err = sqlstore.FindPeriodByID(ctx, tx, id); err != nil {
 			return err
 		}
-		fe := cloneFE(fe)
-		if in.Status != nil && !statusMoveOK(p.Status, *in.Status) {
-			fe.Add("status", msgStatusMove)
-		}
+		before := *p
+		var fe pasched.FieldErrors
+		periodStatusField(p.Status, in, &fe)
 		if err := fe.Err(); err != nil {
 			return err
 		}
@@ -176,7 +228,17 @@ func (s *Service) UpdatePeriod(ctx context.Context, u *pasched.User, id int64, i
 		if err := validatePeriod(p); err != nil {
 			return err
 		}
-		return sqlstore.UpdatePeriod(ctx, tx.Tx, p)
+		if err := sqlstore.UpdatePeriod(ctx, tx.Tx, p); err != nil {
+			return err
+		}
+		summary := "Changed period " + p.Name
+		switch {
+		case before.Status != p.Status && p.Status == pasched.PeriodLocked:
+			summary = "Locked period " + p.Name
+		case before.Status != p.Status && p.Status == pasched.PeriodOpen:
+			summary = "Unlocked period " + p.Name
+		}
+		return s.auditPeriod(ctx, tx, u, pasched.AuditPeriodUpdated, summary, &before, p)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("update period %d: %w", id, err)
@@ -216,6 +278,10 @@ func (s *Service) DeletePeriod(ctx context.Context, u *pasched.User, id int64) e
 			}
 		}
 		if err := sqlstore.DeletePeriod(ctx, tx.Tx, p.ID); err != nil {
+			return err
+		}
+		if err := s.auditPeriod(ctx, tx, u, pasched.AuditPeriodDeleted,
+			fmt.Sprintf("Deleted period %s with its %d shift %s", p.Name, len(shifts), plural(len(shifts), "request", "requests")), p, nil); err != nil {
 			return err
 		}
 		for _, sh := range shifts {
@@ -264,7 +330,7 @@ func (s *Service) FinalizePeriod(ctx context.Context, u *pasched.User, id int64)
 			return err
 		}
 		if p.Status == pasched.PeriodFinalized {
-			return pasched.ViewError(pasched.EINVALID, "This period is already finalized.")
+			return pasched.Errorf(pasched.EINVALID, "This period is already finalized.")
 		}
 		cov, err := sqlstore.FindCoverageBetween(ctx, tx, p.StartDate, p.EndDate)
 		if err != nil {
@@ -275,8 +341,15 @@ func (s *Service) FinalizePeriod(ctx context.Context, u *pasched.User, id int64)
 		if err != nil {
 			return err
 		}
+		before := *p
 		p.Status = pasched.PeriodFinalized
 		if err := sqlstore.UpdatePeriod(ctx, tx.Tx, p); err != nil {
+			return err
+		}
+		if err := s.auditPeriod(ctx, tx, u, pasched.AuditPeriodFinalized,
+			fmt.Sprintf("Finalised period %s: %d pending %s rejected, %d coverage %s", p.Name,
+				len(pending), plural(len(pending), "request", "requests"), len(res.Warnings), plural(len(res.Warnings), "warning", "warnings")),
+			&before, p); err != nil {
 			return err
 		}
 		n, err := sqlstore.RejectPendingShifts(ctx, tx.Tx, p.ID, FinalizedReason)
@@ -342,13 +415,7 @@ func (s *Service) coverageWarnings(p *pasched.Period, cov map[schedule.Date]*pas
 			continue
 		}
 		for i, w := range ws {
-			covered := false
-			for _, cw := range c.Windows {
-				if cw.Window == w {
-					covered = cw.Covered
-				}
-			}
-			if !covered {
+			if !windowCovered(c, w) {
 				out = append(out, day+": "+WindowLabel(i, w)+" not covered")
 			}
 		}
@@ -394,18 +461,9 @@ func windowSpan(w schedule.Window) string {
 	return s1 + " " + m1 + "-" + s2 + " " + m2
 }
 
-// cloneFE copies field errors so a retried transaction starts afresh.
-func cloneFE(fe *pasched.FieldErrors) *pasched.FieldErrors {
-	var out pasched.FieldErrors
-	if fe == nil {
-		return &out
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
 	}
-	if e, ok := fe.Err().(*pasched.Error); ok {
-		for _, k := range e.SortedFields() {
-			for _, m := range e.Fields[k] {
-				out.Add(k, m)
-			}
-		}
-	}
-	return &out
+	return many
 }

@@ -2,6 +2,7 @@ package scheduling
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"maps"
@@ -13,14 +14,10 @@ import (
 	"pasched/sqlstore"
 )
 
-// ShiftInput is a shift request's fields after decoding: a nil pointer is a
-// field that was absent or already failed to decode (its message is in the
-// caller's FieldErrors).
+// ShiftInput is a shift request's fields: a nil pointer is a field that was
+// not given (for an edit, one that keeps its value).
 type ShiftInput struct {
-	PeriodID *int64
-	// PeriodPK is the schedule_period value as the client wrote it, for the
-	// seed's `Invalid pk "…"` message.
-	PeriodPK   string
+	PeriodID   *int64
 	Date       *schedule.Date
 	Start, End *schedule.TimeOfDay
 	Notes      *string
@@ -29,13 +26,27 @@ type ShiftInput struct {
 	AdminNotes, RejectedReason *string
 	// AdminDirect makes an admin's new shift approved at once.
 	AdminDirect bool
+	// ForPA, with AdminDirect, is the PA whose shift the admin creates (the
+	// console's "create a shift for a PA"); the weekly limit is then checked
+	// as for an approval (OverrideOvertime passes it). Unset: the shift is
+	// the admin's own, as the seed's API makes it.
+	ForPA *int64
 	// OverrideOvertime lets an edit of an approved shift take its PA past
 	// their weekly limit.
 	OverrideOvertime bool
-	// BodyErr is a request body that could not be read at all; an edit
-	// reports it where DRF first reads the body (after the status checks).
-	BodyErr error
 }
+
+// Field names of ShiftInput in validation errors (pasched.Error.Fields),
+// with "time" for a clash with another shift and pasched.NonField for the
+// weekly limit.
+const (
+	FieldPeriod = "schedule_period"
+	FieldDate   = "date"
+	FieldStart  = "start_time"
+	FieldEnd    = "end_time"
+	FieldTime   = "time"
+	FieldPA     = "pa"
+)
 
 // Messages of the shift rules, as the seed words them where it has them.
 const (
@@ -45,9 +56,14 @@ const (
 	msgYouHave       = "You already have a shift from %s to %s on this date."
 	msgTheyHave      = "%s already has a shift from %s to %s on this date."
 	msgZeroLength    = "End time must differ from start time: a shift cannot last zero hours (an end time before the start time means the shift ends the next day)."
-	msgInvalidPK     = "Invalid pk \"%s\" - object does not exist."
 	msgNoShift       = "No ShiftRequest matches the given query."
+	msgRequired      = "This field is required."
+	msgChoosePA      = "Choose an active PA."
 )
+
+// MsgUnknownPeriod is the FieldPeriod message of a period that does not
+// exist (the api words it as DRF does, with the value the client sent).
+const MsgUnknownPeriod = "No such schedule period."
 
 var errNoShift = pasched.Errorf(pasched.ENOTFOUND, msgNoShift)
 
@@ -106,7 +122,7 @@ func (s *Service) FindShifts(ctx context.Context, u *pasched.User, f sqlstore.Sh
 // (within f), for admins only (EFORBIDDEN with the seed's {"error"} body).
 func (s *Service) PendingShifts(ctx context.Context, u *pasched.User, f sqlstore.ShiftFilter) ([]*pasched.Shift, error) {
 	if !u.IsAdmin() {
-		return nil, pasched.ViewError(pasched.EFORBIDDEN, "Admin access required.")
+		return nil, pasched.Errorf(pasched.EFORBIDDEN, "Admin access required.")
 	}
 	if f.Status != "" && f.Status != pasched.ShiftPending {
 		return nil, nil
@@ -119,7 +135,7 @@ func (s *Service) PendingShifts(ctx context.Context, u *pasched.User, f sqlstore
 // (within f) by date and time, for PAs only (EFORBIDDEN).
 func (s *Service) MySchedule(ctx context.Context, u *pasched.User, f sqlstore.ShiftFilter) ([]*pasched.Shift, error) {
 	if u.Role != pasched.RolePA {
-		return nil, pasched.ViewError(pasched.EFORBIDDEN, "PA access only.")
+		return nil, pasched.Errorf(pasched.EFORBIDDEN, "PA access only.")
 	}
 	if f.Status != "" && f.Status != pasched.ShiftApproved {
 		return nil, nil
@@ -128,56 +144,102 @@ func (s *Service) MySchedule(ctx context.Context, u *pasched.User, f sqlstore.Sh
 	return sqlstore.FindShifts(ctx, s.DB, f)
 }
 
-// lookupPeriod finds the period a request names, adding the seed's field
-// errors for an unknown or not OPEN one.
-func lookupPeriod(ctx context.Context, tx *wtx, in ShiftInput, fe *pasched.FieldErrors) (*pasched.Period, error) {
+// periodQuerier is what reading a period needs: the database or a
+// transaction.
+type periodQuerier interface {
+	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+}
+
+// lookupPeriod finds the period a request names, adding the field errors
+// of an unknown or not OPEN one.
+func lookupPeriod(ctx context.Context, q periodQuerier, in ShiftInput, fe *pasched.FieldErrors) (*pasched.Period, error) {
 	if in.PeriodID == nil {
 		return nil, nil
 	}
-	p, err := sqlstore.FindPeriodForCheck(ctx, tx, *in.PeriodID)
+	p, err := sqlstore.FindPeriodForCheck(ctx, q, *in.PeriodID)
 	if pasched.ErrorCode(err) == pasched.ENOTFOUND {
-		fe.Add("schedule_period", fmt.Sprintf(msgInvalidPK, in.PeriodPK))
+		fe.Add(FieldPeriod, MsgUnknownPeriod)
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
 	if p.Status != pasched.PeriodOpen {
-		fe.Add("schedule_period", fmt.Sprintf(msgPeriodNotOpen, p.Status))
+		fe.Add(FieldPeriod, fmt.Sprintf(msgPeriodNotOpen, p.Status))
 	}
 	return p, nil
+}
+
+// requestFields checks the fields of a new request one by one (each is
+// given; its period exists and is OPEN), as the seed's serializer does
+// before it checks the whole request.
+func requestFields(ctx context.Context, q periodQuerier, in ShiftInput) (*pasched.Period, error) {
+	var fe pasched.FieldErrors
+	if in.PeriodID == nil {
+		fe.Add(FieldPeriod, msgRequired)
+	}
+	p, err := lookupPeriod(ctx, q, in, &fe)
+	if err != nil {
+		return nil, err
+	}
+	if in.Date == nil {
+		fe.Add(FieldDate, msgRequired)
+	}
+	if in.Start == nil {
+		fe.Add(FieldStart, msgRequired)
+	}
+	if in.End == nil {
+		fe.Add(FieldEnd, msgRequired)
+	}
+	return p, fe.Err()
+}
+
+// CheckShiftRequest returns the field errors CreateShift would find in the
+// fields that are given, without writing anything: a front end whose own
+// reading of other fields failed calls it so that the user hears of every
+// field at once. Codes: EINVALID.
+func (s *Service) CheckShiftRequest(ctx context.Context, in ShiftInput) error {
+	var fe pasched.FieldErrors
+	if _, err := lookupPeriod(ctx, s.DB, in, &fe); err != nil {
+		return err
+	}
+	return fe.Err()
 }
 
 // CreateShift is a PA's shift request, or with in.AdminDirect an admin's
 // directly approved shift, checked with every rule of the seed's
 // ShiftRequestCreateSerializer and the fixed ones (overnight overlaps, no
-// zero-length shift), atomically with the write. fe holds the request's
-// decoding errors. Codes: EINVALID.
-func (s *Service) CreateShift(ctx context.Context, u *pasched.User, in ShiftInput, fe *pasched.FieldErrors) (*pasched.Shift, error) {
+// zero-length shift), atomically with the write. Codes: EINVALID.
+func (s *Service) CreateShift(ctx context.Context, u *pasched.User, in ShiftInput) (*pasched.Shift, error) {
 	var out *pasched.Shift
 	err := s.write(ctx, func(ctx context.Context, tx *wtx) error {
 		if err := tx.LockSchedule(ctx); err != nil {
 			return err
 		}
-		fe := cloneFE(fe)
-		p, err := lookupPeriod(ctx, tx, in, fe)
+		p, err := requestFields(ctx, tx, in)
 		if err != nil {
 			return err
 		}
-		if err := fe.Err(); err != nil {
-			return err
+		owner := u
+		direct := u.IsAdmin() && in.AdminDirect
+		var ot *overtime
+		if direct && in.ForPA != nil {
+			if owner, err = sqlstore.FindUserByID(ctx, tx, *in.ForPA); pasched.ErrorCode(err) == pasched.ENOTFOUND ||
+				(err == nil && (owner.Role != pasched.RolePA || !owner.IsActive)) {
+				return pasched.Invalid(FieldPA, msgChoosePA)
+			} else if err != nil {
+				return err
+			}
+			ot = &overtime{verb: "This shift", override: in.OverrideOvertime}
 		}
-		if p == nil || in.Date == nil || in.Start == nil || in.End == nil {
-			return errors.New("create shift: a required field is missing without a field error")
-		}
-		sh := &pasched.Shift{PeriodID: p.ID, PeriodName: p.Name, RequestedByID: u.ID,
-			RequestedByName: u.FullName(), RequestedByMail: u.Email,
+		sh := &pasched.Shift{PeriodID: p.ID, PeriodName: p.Name, RequestedByID: owner.ID,
+			RequestedByName: owner.FullName(), RequestedByMail: owner.Email,
 			Date: *in.Date, Start: *in.Start, End: *in.End, Status: pasched.ShiftPending,
 			DurationHundredths: schedule.DurationHundredths(*in.Start, *in.End)}
 		if in.Notes != nil {
 			sh.Notes = *in.Notes
 		}
-		direct := u.IsAdmin() && in.AdminDirect
 		eff := &effect{periodID: p.ID}
 		if direct {
 			now := tx.Now
@@ -185,7 +247,7 @@ func (s *Service) CreateShift(ctx context.Context, u *pasched.User, in ShiftInpu
 			sh.Status, sh.ApprovedAt, sh.ApprovedByID, sh.ApprovedByName = pasched.ShiftApproved, &now, &id, sh.RequestedByName
 			eff.added = []*pasched.Shift{sh}
 		}
-		sn, err := s.checkShift(ctx, tx, u, sh, p, eff, nil)
+		sn, err := s.checkShift(ctx, tx, u, sh, p, eff, ot)
 		if err != nil {
 			return err
 		}
@@ -195,6 +257,9 @@ func (s *Service) CreateShift(ctx context.Context, u *pasched.User, in ShiftInpu
 		out = sh
 		if direct {
 			if err := s.stageShift(ctx, tx, EventShiftApproved, sh, "Admin created shift directly"); err != nil {
+				return err
+			}
+			if err := s.auditShift(ctx, tx, u, pasched.AuditShiftCreatedDirect, "Created and approved a shift: "+ShiftWords(sh), nil, sh); err != nil {
 				return err
 			}
 			sn.apply(eff)
@@ -225,10 +290,10 @@ type overtime struct {
 // read under the schedule lock, with what recomputing eff needs.
 func (s *Service) checkShift(ctx context.Context, tx *wtx, editor *pasched.User, sh *pasched.Shift, p *pasched.Period, eff *effect, ot *overtime) (*snapshot, error) {
 	if !p.Contains(sh.Date) {
-		return nil, pasched.Invalid("date", fmt.Sprintf(msgDateOutside, p.StartDate, p.EndDate))
+		return nil, pasched.Invalid(FieldDate, fmt.Sprintf(msgDateOutside, p.StartDate, p.EndDate))
 	}
 	if err := schedule.ValidateTimes(sh.Start, sh.End); err != nil {
-		return nil, pasched.Invalid("end_time", msgZeroLength)
+		return nil, pasched.Invalid(FieldEnd, msgZeroLength)
 	}
 	near := around(sh.Date)
 	q := s.slotQuery(sqlstore.SlotQuery{Around: []sqlstore.ShiftDates{near}, PendingOf: sh.RequestedByID, PendingRange: &near}, eff)
@@ -257,17 +322,17 @@ func (s *Service) checkShift(ctx context.Context, tx *wtx, editor *pasched.User,
 		if err != nil {
 			return nil, err
 		}
-		return nil, pasched.Invalid("time", onDay(fmt.Sprintf(msgTaken, name, o.Start.Format12h(), o.End.Format12h()), o, sh))
+		return nil, pasched.Invalid(FieldTime, onDay(fmt.Sprintf(msgTaken, name, o.Start.Format12h(), o.End.Format12h()), o, sh))
 	}
 	if c := schedule.Conflicts(cand, own); len(c) > 0 {
 		o := byID[c[0].ID]
 		if editor.ID == sh.RequestedByID {
-			return nil, pasched.Invalid("time", onDay(fmt.Sprintf(msgYouHave, o.Start.Format12h(), o.End.Format12h()), o, sh))
+			return nil, pasched.Invalid(FieldTime, onDay(fmt.Sprintf(msgYouHave, o.Start.Format12h(), o.End.Format12h()), o, sh))
 		}
-		return nil, pasched.Invalid("time", onDay(fmt.Sprintf(msgTheyHave, sh.RequestedByName, o.Start.Format12h(), o.End.Format12h()), o, sh))
+		return nil, pasched.Invalid(FieldTime, onDay(fmt.Sprintf(msgTheyHave, sh.RequestedByName, o.Start.Format12h(), o.End.Format12h()), o, sh))
 	}
 	if ot != nil {
-		if err := s.checkOvertime(ctx, tx, sn, sh, *ot, func(msg string) error { return pasched.Invalid("non_field_errors", msg) }); err != nil {
+		if err := s.checkOvertime(ctx, tx, sn, sh, *ot, pasched.Invalid(pasched.NonField, "")); err != nil {
 			return nil, err
 		}
 	}
@@ -284,9 +349,24 @@ func onDay(msg string, other, cand *pasched.Shift) string {
 	return strings.TrimSuffix(msg, "this date.") + other.Date.String() + "."
 }
 
+// OvertimeError is a refusal of the weekly limit (SPEC §3 item 3): an
+// approved shift would take its PA past max_hours_per_week in a
+// Monday–Sunday week. It unwraps to the *pasched.Error a front end shows;
+// a front end that offers the override says how (the api: "Send
+// override_overtime: true").
+type OvertimeError struct {
+	// Err carries the message, as a whole-input field error of an edit or
+	// as the ECONFLICT refusal of an approval.
+	Err *pasched.Error
+}
+
+func (e *OvertimeError) Error() string { return e.Err.Error() }
+func (e *OvertimeError) Unwrap() error { return e.Err }
+
 // checkOvertime is SPEC §3 item 3: an approved shift may not take its PA
-// past max_hours_per_week in a Monday–Sunday week unless overridden.
-func (s *Service) checkOvertime(ctx context.Context, tx *wtx, sn *snapshot, sh *pasched.Shift, ot overtime, wrap func(string) error) error {
+// past max_hours_per_week in a Monday–Sunday week unless overridden. The
+// refusal is shaped as as (its message, or its only field's, is filled in).
+func (s *Service) checkOvertime(ctx context.Context, tx *wtx, sn *snapshot, sh *pasched.Shift, ot overtime, as *pasched.Error) error {
 	if ot.override {
 		return nil
 	}
@@ -300,8 +380,16 @@ func (s *Service) checkOvertime(ctx context.Context, tx *wtx, sn *snapshot, sh *
 	if len(over) == 0 {
 		return nil
 	}
-	return wrap(fmt.Sprintf("%s would bring %s to %s hours in the week starting %s, over their limit of %d hours a week. Send override_overtime: true to allow it.",
-		ot.verb, sh.RequestedByName, schedule.FormatHours(over[0].Hundredths), over[0].WeekStart, limit))
+	msg := fmt.Sprintf("%s would bring %s to %s hours in the week starting %s, over their limit of %d hours a week.",
+		ot.verb, sh.RequestedByName, schedule.FormatHours(over[0].Hundredths), over[0].WeekStart, limit)
+	if as.Fields != nil {
+		for k := range as.Fields {
+			as.Fields[k] = []string{msg}
+		}
+	} else {
+		as.Message = msg
+	}
+	return &OvertimeError{Err: as}
 }
 
 // UpdateShift is a PUT or PATCH of a shift (SPEC §3 item 4): a PA edits
@@ -310,27 +398,18 @@ func (s *Service) checkOvertime(ctx context.Context, tx *wtx, sn *snapshot, sh *
 // limit for an approved shift), atomically with the write, and coverage and
 // weekly hours follow the old and the new dates. Codes: ENOTFOUND,
 // EINVALID.
-func (s *Service) UpdateShift(ctx context.Context, u *pasched.User, id int64, in ShiftInput, fe *pasched.FieldErrors) (*pasched.Shift, error) {
+func (s *Service) UpdateShift(ctx context.Context, u *pasched.User, id int64, in ShiftInput) (*pasched.Shift, error) {
 	var out *pasched.Shift
 	err := s.write(ctx, func(ctx context.Context, tx *wtx) error {
 		if err := tx.LockSchedule(ctx); err != nil {
 			return err
 		}
-		sh, err := sqlstore.FindShiftByID(ctx, tx, id)
+		sh, err := editable(ctx, tx, u, id)
 		if err != nil {
 			return err
 		}
-		if !visible(u, sh) {
-			return errNoShift
-		}
-		if !u.IsAdmin() && sh.Status != pasched.ShiftPending {
-			return pasched.ViewError(pasched.EINVALID, "You can only edit pending requests.")
-		}
-		if in.BodyErr != nil {
-			return in.BodyErr
-		}
-		fe := cloneFE(fe)
-		newPeriod, err := lookupPeriod(ctx, tx, in, fe)
+		var fe pasched.FieldErrors
+		newPeriod, err := lookupPeriod(ctx, tx, in, &fe)
 		if err != nil {
 			return err
 		}
@@ -373,7 +452,7 @@ func (s *Service) UpdateShift(ctx context.Context, u *pasched.User, id int64, in
 					return err
 				}
 				if p.Status != pasched.PeriodOpen {
-					return pasched.Invalid("schedule_period", fmt.Sprintf(msgPeriodNotOpen, p.Status))
+					return pasched.Invalid(FieldPeriod, fmt.Sprintf(msgPeriodNotOpen, p.Status))
 				}
 			}
 			var ot *overtime
@@ -387,10 +466,10 @@ func (s *Service) UpdateShift(ctx context.Context, u *pasched.User, id int64, in
 				}
 			} else {
 				if !p.Contains(sh.Date) {
-					return pasched.Invalid("date", fmt.Sprintf(msgDateOutside, p.StartDate, p.EndDate))
+					return pasched.Invalid(FieldDate, fmt.Sprintf(msgDateOutside, p.StartDate, p.EndDate))
 				}
 				if err := schedule.ValidateTimes(sh.Start, sh.End); err != nil {
-					return pasched.Invalid("end_time", msgZeroLength)
+					return pasched.Invalid(FieldEnd, msgZeroLength)
 				}
 			}
 		}
@@ -400,6 +479,11 @@ func (s *Service) UpdateShift(ctx context.Context, u *pasched.User, id int64, in
 		out = sh
 		if err := s.stageUpdated(ctx, tx, &old, sh, "Shift updated by "+u.FullName()); err != nil {
 			return err
+		}
+		if u.IsAdmin() {
+			if err := s.auditShift(ctx, tx, u, pasched.AuditShiftUpdated, "Changed a shift: "+ShiftWords(sh), &old, sh); err != nil {
+				return err
+			}
 		}
 		if sn != nil && !eff.empty() {
 			sn.apply(eff)
@@ -411,6 +495,35 @@ func (s *Service) UpdateShift(ctx context.Context, u *pasched.User, id int64, in
 		return nil, fmt.Errorf("update shift %d: %w", id, err)
 	}
 	return out, nil
+}
+
+// editable loads shift id for an edit by u: one u may see (ENOTFOUND),
+// pending unless u is an admin (EINVALID).
+func editable(ctx context.Context, q periodQuerier, u *pasched.User, id int64) (*pasched.Shift, error) {
+	sh, err := sqlstore.FindShiftByID(ctx, q, id)
+	if err != nil {
+		return nil, err
+	}
+	if !visible(u, sh) {
+		return nil, errNoShift
+	}
+	if !u.IsAdmin() && sh.Status != pasched.ShiftPending {
+		return nil, pasched.Errorf(pasched.EINVALID, "You can only edit pending requests.")
+	}
+	return sh, nil
+}
+
+// CheckShiftEdit returns, without writing anything, what UpdateShift would
+// refuse before it applies the edit: the shift is unknown to u (ENOTFOUND)
+// or not editable by u (EINVALID without fields), else the field errors of
+// the fields given (EINVALID). A front end whose own reading of the edit
+// failed calls it to answer in the order the seed does (the object first,
+// then every field).
+func (s *Service) CheckShiftEdit(ctx context.Context, u *pasched.User, id int64, in ShiftInput) error {
+	if _, err := editable(ctx, s.DB, u, id); err != nil {
+		return err
+	}
+	return s.CheckShiftRequest(ctx, in)
 }
 
 // stageUpdated stages shift.updated with the fields that changed.
@@ -467,7 +580,7 @@ func (s *Service) DeleteShift(ctx context.Context, u *pasched.User, id int64) (c
 		old := *sh
 		if !u.IsAdmin() {
 			if sh.Status != pasched.ShiftPending {
-				return pasched.ViewError(pasched.EINVALID, "You can only cancel pending requests.")
+				return pasched.Errorf(pasched.EINVALID, "You can only cancel pending requests.")
 			}
 			sh.Status = pasched.ShiftCancelled
 			if err := sqlstore.UpdateShift(ctx, tx.Tx, sh); err != nil {
@@ -490,6 +603,9 @@ func (s *Service) DeleteShift(ctx context.Context, u *pasched.User, id int64) (c
 		if err := s.stageDeleted(ctx, tx, &old, "Shift deleted by admin"); err != nil {
 			return err
 		}
+		if err := s.auditShift(ctx, tx, u, pasched.AuditShiftDeleted, "Deleted a shift: "+ShiftWords(&old), &old, nil); err != nil {
+			return err
+		}
 		if sn != nil {
 			sn.apply(eff)
 			return s.recompute(ctx, tx, sn, eff)
@@ -502,13 +618,10 @@ func (s *Service) DeleteShift(ctx context.Context, u *pasched.User, id int64) (c
 	return cancelled, nil
 }
 
-// ApproveInput is the body of an approval after decoding.
+// ApproveInput is what an admin may add to an approval.
 type ApproveInput struct {
 	AdminNotes       *string
 	OverrideOvertime bool
-	// Invalid is the body's error (parse or field errors), reported after
-	// the shift's status check, where the seed reads the body.
-	Invalid error
 }
 
 // ApproveShift approves a pending request (admins only): no approved shift
@@ -522,7 +635,7 @@ func (s *Service) ApproveShift(ctx context.Context, u *pasched.User, id int64, i
 	}
 	var out *pasched.Shift
 	err := s.write(ctx, func(ctx context.Context, tx *wtx) error {
-		sh, err := pendingForDecision(ctx, tx, id, "approve", in.Invalid)
+		sh, err := pendingForDecision(ctx, tx, id, DecisionApprove)
 		if err != nil {
 			return err
 		}
@@ -544,14 +657,27 @@ func (s *Service) ApproveShift(ctx context.Context, u *pasched.User, id int64, i
 			if err != nil {
 				return err
 			}
-			return pasched.ViewError(pasched.ECONFLICT, fmt.Sprintf("Conflict detected: %s already has a shift from %s to %s",
-				name, o.Start, o.End))
+			return pasched.Errorf(pasched.ECONFLICT, "Conflict detected: %s already has a shift from %s to %s",
+				name, o.Start, o.End)
 		}
 		err = s.checkOvertime(ctx, tx, sn, sh, overtime{verb: "Approving this shift", override: in.OverrideOvertime},
-			func(msg string) error { return pasched.ViewError(pasched.ECONFLICT, msg) })
+			&pasched.Error{Code: pasched.ECONFLICT})
 		if err != nil {
 			return err
 		}
+		kind, summary := pasched.AuditShiftApproved, "Approved a shift: "+ShiftWords(sh)
+		if in.OverrideOvertime {
+			// Was the override needed? The same check without it says,
+			// and its words name the overtime in the trail.
+			var oe *OvertimeError
+			if err := s.checkOvertime(ctx, tx, sn, sh, overtime{verb: "Approving this shift"}, &pasched.Error{Code: pasched.ECONFLICT}); errors.As(err, &oe) {
+				kind, summary = pasched.AuditShiftApprovedOver, "Approved a shift past the weekly limit: "+ShiftWords(sh)+". "+oe.Err.Message
+			} else if err != nil {
+				return err
+			}
+		}
+		before := *sh
+		before.Status, before.ApprovedAt, before.ApprovedByID, before.ApprovedByName = pasched.ShiftPending, nil, nil, ""
 		if err := sqlstore.UpdateShift(ctx, tx.Tx, sh); err != nil {
 			return err
 		}
@@ -559,6 +685,9 @@ func (s *Service) ApproveShift(ctx context.Context, u *pasched.User, id int64, i
 			return err
 		}
 		if err := s.stageShift(ctx, tx, EventShiftApproved, sh, "Shift approved by "+sh.ApprovedByName); err != nil {
+			return err
+		}
+		if err := s.auditShift(ctx, tx, u, kind, summary, &before, sh); err != nil {
 			return err
 		}
 		out = sh
@@ -572,40 +701,68 @@ func (s *Service) ApproveShift(ctx context.Context, u *pasched.User, id int64, i
 }
 
 // pendingForDecision takes the schedule lock and loads the shift an admin
-// approves or rejects (verb): it must be pending; the body's error (invalid)
-// is reported only after that check, in the seed's order.
-func pendingForDecision(ctx context.Context, tx *wtx, id int64, verb string, invalid error) (*pasched.Shift, error) {
+// approves or rejects (verb): it must be pending.
+func pendingForDecision(ctx context.Context, tx *wtx, id int64, verb string) (*pasched.Shift, error) {
 	if err := tx.LockSchedule(ctx); err != nil {
 		return nil, err
 	}
-	sh, err := sqlstore.FindShiftByID(ctx, tx, id)
+	return pending(ctx, tx, id, verb)
+}
+
+// pending loads shift id, which must be pending for an admin to decide on
+// it (verb: "approve", "reject").
+func pending(ctx context.Context, q periodQuerier, id int64, verb string) (*pasched.Shift, error) {
+	sh, err := sqlstore.FindShiftByID(ctx, q, id)
 	if err != nil {
 		return nil, err
 	}
 	if sh.Status != pasched.ShiftPending {
-		return nil, pasched.ViewError(pasched.EINVALID, fmt.Sprintf("Cannot %s %s request.", verb, sh.Status))
-	}
-	if invalid != nil {
-		return nil, invalid
+		return nil, pasched.Errorf(pasched.EINVALID, "Cannot %s %s request.", verb, sh.Status)
 	}
 	return sh, nil
 }
 
+// Decisions an admin takes on a pending request (CheckDecision's verb).
+const (
+	DecisionApprove = "approve"
+	DecisionReject  = "reject"
+)
+
+// CheckDecision returns, without writing anything, what ApproveShift or
+// RejectShift (verb: DecisionApprove, DecisionReject) would refuse before
+// reading the admin's input: not an admin (EFORBIDDEN), no such shift
+// (ENOTFOUND), a shift that is not pending (EINVALID). A front end whose own
+// reading of that input failed calls it to answer in the seed's order.
+func (s *Service) CheckDecision(ctx context.Context, u *pasched.User, id int64, verb string) error {
+	if err := requireAdmin(u); err != nil {
+		return err
+	}
+	_, err := pending(ctx, s.DB, id, verb)
+	return err
+}
+
 // RejectShift rejects a pending request with a reason (admins only), emails
-// the PA and announces it. invalid is the body's error, reported after the
-// status check as the seed does. Codes: EFORBIDDEN, ENOTFOUND, EINVALID.
-func (s *Service) RejectShift(ctx context.Context, u *pasched.User, id int64, reason string, invalid error) (*pasched.Shift, error) {
+// the PA and announces it. Codes: EFORBIDDEN, ENOTFOUND, EINVALID.
+func (s *Service) RejectShift(ctx context.Context, u *pasched.User, id int64, reason string) (*pasched.Shift, error) {
 	if err := requireAdmin(u); err != nil {
 		return nil, err
 	}
 	var out *pasched.Shift
 	err := s.write(ctx, func(ctx context.Context, tx *wtx) error {
-		sh, err := pendingForDecision(ctx, tx, id, "reject", invalid)
+		sh, err := pendingForDecision(ctx, tx, id, DecisionReject)
 		if err != nil {
 			return err
 		}
+		before := *sh
 		sh.Status, sh.RejectedReason = pasched.ShiftRejected, reason
 		if err := sqlstore.UpdateShift(ctx, tx.Tx, sh); err != nil {
+			return err
+		}
+		summary := "Rejected a shift: " + ShiftWords(sh)
+		if reason != "" {
+			summary += ". Reason: " + reason
+		}
+		if err := s.auditShift(ctx, tx, u, pasched.AuditShiftRejected, summary, &before, sh); err != nil {
 			return err
 		}
 		m, err := s.rejectedEmail(sh)

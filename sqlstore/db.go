@@ -145,6 +145,9 @@ func (db *DB) Close() error {
 	return err
 }
 
+// Path is the SQLite database file ("" on PostgreSQL).
+func (db *DB) Path() string { return db.path }
+
 // SQL returns the database/sql handle writers use; River is given this one.
 func (db *DB) SQL() *sql.DB { return db.write }
 

@@ -188,3 +188,31 @@ func MarkEmailVerified(ctx context.Context, tx *Tx, id int64) error {
 	_, err := tx.ExecContext(ctx, `UPDATE users SET is_email_verified = $1 WHERE id = $2`, true, id)
 	return err
 }
+
+// ListUsers returns every user, admins first, then by name (the console's
+// People page: a household has a handful of people, so no paging).
+func ListUsers(ctx context.Context, q querier) ([]*pasched.User, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+userColumns+` FROM users
+		ORDER BY CASE WHEN role = 'ADMIN' THEN 0 ELSE 1 END, first_name, last_name, email`)
+	if err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	defer rows.Close()
+	var out []*pasched.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// SetUserActive sets is_active.
+func SetUserActive(ctx context.Context, tx *Tx, id int64, active bool) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE users SET is_active = $1 WHERE id = $2`, active, id); err != nil {
+		return fmt.Errorf("set user %d active=%v: %w", id, active, err)
+	}
+	return nil
+}

@@ -2,8 +2,11 @@ package web
 
 import (
 	"errors"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 
 	"pasched"
@@ -105,7 +108,8 @@ func (f *Form) addError(err error, fm fieldMap) bool {
 		f.Add(nonField, e.Message)
 		return true
 	}
-	for _, name := range e.SortedFields() {
+	// The use case's fields come unordered; sortErrors puts them in page order.
+	for _, name := range slices.Sorted(maps.Keys(e.Fields)) {
 		to := name
 		if m, ok := fm[name]; ok {
 			to = m
@@ -198,3 +202,5 @@ func newField(f *Form, name, label, typ string, opts ...string) Field {
 	}
 	return fd
 }
+
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -66,19 +67,29 @@ func newEnv(t *testing.T, d sqlstore.Dialect, opts ...envOpts) *env {
 	ctx := context.Background()
 	db := sqltest.Open(t, d)
 	e := &env{t: t, dialect: d, db: db}
+	// The address is known before the services are built: links in emails
+	// point at this server's own pages.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String()
 	var sender mail.Sender
 	if o.mail {
 		e.mailDir = t.TempDir()
-		var err error
 		if sender, err = mail.New(mail.Config{Backend: "file", FilePath: e.mailDir, From: "noreply@example.com"}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	js, err := jobs.New(ctx, jobs.Opts{DB: db, Sender: sender, Work: sender != nil,
+	e.signer = token.NewSigner("test-secret-key")
+	e.accounts = &accounts.Service{DB: db, Hasher: password.NewHasher(2), Signer: e.signer, UserCacheTTL: -1,
+		FrontendURL: base}
+	js, err := jobs.New(ctx, jobs.Opts{DB: db, Sender: sender, Work: sender != nil, PasswordReset: e.accounts,
 		RetryBase: time.Millisecond, PollInterval: 20 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
+	e.accounts.Jobs = js.Client
 	t.Cleanup(js.Close)
 	if sender != nil {
 		if err := js.Start(ctx); err != nil {
@@ -96,9 +107,8 @@ func newEnv(t *testing.T, d sqlstore.Dialect, opts ...envOpts) *env {
 	done := make(chan struct{})
 	go func() { defer close(done); broker.Run(bctx) }()
 	t.Cleanup(func() { stop(); <-done })
-	e.signer = token.NewSigner("test-secret-key")
-	e.accounts = &accounts.Service{DB: db, Jobs: js.Client, Hasher: password.NewHasher(2), Signer: e.signer, UserCacheTTL: -1, Broker: broker}
-	e.sched = &scheduling.Service{DB: db, Jobs: js.Client, Broker: broker, Windows: schedule.DefaultWindows(), Location: time.UTC}
+	e.accounts.Broker = broker
+	e.sched = &scheduling.Service{DB: db, Jobs: js.Client, Broker: broker, Windows: schedule.DefaultWindows(), Location: time.UTC, FrontendURL: base}
 	hosts := []string{"127.0.0.1", "localhost"}
 	e.web, err = New(Deps{Accounts: e.accounts, Scheduling: e.sched, Config: Config{
 		HostAllowed: func(h string) bool { return api.HostAllowed(hosts, h) }, Location: time.UTC}})
@@ -120,15 +130,14 @@ func newEnv(t *testing.T, d sqlstore.Dialect, opts ...envOpts) *env {
 	mux.Handle("/api/", apiH)
 	mux.Handle("/ws/", apiH)
 	mux.Handle("/", e.web.Handler())
-	e.http = httptest.NewServer(mux)
+	e.http = &httptest.Server{Listener: ln, Config: &http.Server{Handler: mux}}
+	e.http.Start()
 	t.Cleanup(func() {
 		e.http.Close()
 		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		e.hub.Close(cctx)
 	})
-	// Links in emails point at this server's own pages.
-	e.accounts.FrontendURL, e.sched.FrontendURL = e.http.URL, e.http.URL
 	return e
 }
 

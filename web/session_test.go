@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"pasched/jobs"
 	"pasched/sqlstore"
 	"pasched/sqlstore/sqltest"
 )
@@ -125,8 +126,8 @@ func TestSessionExpiry(t *testing.T) {
 		if p := c.get("/calendar"); p.Status != http.StatusSeeOther {
 			t.Fatalf("session idle for a week still works: %d", p.Status)
 		}
-		// The cleanup deletes the ended rows.
-		n, err := e.accounts.DeleteExpiredWebSessions(t.Context())
+		// The periodic cleanup deletes the ended rows.
+		n, err := jobs.DeleteExpiredWebSessions(t.Context(), e.db)
 		if err != nil || n != 2 {
 			t.Fatalf("deleted %d expired sessions (%v), want 2", n, err)
 		}

@@ -38,6 +38,9 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	// Location is TIME_ZONE: what "today" means on the calendar.
 	Location *time.Location
+	// SetupDone, when set, runs once the first-run setup has created the
+	// admin (serve removes the setup file).
+	SetupDone func()
 	// Logger receives errors with their incident ids; nil: slog.Default.
 	Logger *slog.Logger
 }

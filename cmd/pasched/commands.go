@@ -26,6 +26,7 @@ const opsUsage = `
 // opsCommands are the operations subcommands, kept apart from main.go's
 // serving ones.
 var opsCommands = map[string]func(ctx context.Context, cfg *config, args []string) error{
+	"import":      importCmd,
 	"backup":      backupCmd,
 	"restore":     restoreCmd,
 	"healthcheck": healthcheckCmd,

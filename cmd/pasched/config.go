@@ -11,6 +11,7 @@ import (
 	"github.com/joho/godotenv"
 
 	"pasched/api"
+	coveragesvc "pasched/coverage"
 )
 
 // config is every setting, from the environment and a .env file, with the
@@ -34,7 +35,11 @@ type config struct {
 	TimeZone         *time.Location
 	CriticalTimes    string
 	OpenAIKey        string
-	LogLevel         string
+	OpenAIBaseURL    string
+	OpenAIModel      string
+	// CoverageCheckDays is the daily coverage digest's horizon.
+	CoverageCheckDays int
+	LogLevel          string
 	// PprofAddr, when set (PPROF_ADDR), serves net/http/pprof on that
 	// loopback address, for profiling; never on a public interface.
 	PprofAddr string
@@ -60,12 +65,14 @@ func loadConfig() (*config, error) {
 		return def
 	}
 	c := &config{
-		SecretKey:        env("SECRET_KEY", ""),
-		Debug:            env("DEBUG", "False") == "True",
-		AllowedHosts:     splitList(env("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")),
-		DatabaseURL:      env("DATABASE_URL", "sqlite:///pasched.db"),
-		CORSOrigins:      splitList(env("CORS_ALLOWED_ORIGINS", "http://localhost:3000")),
-		FrontendURL:      strings.TrimRight(env("FRONTEND_URL", "http://localhost:3000"), "/"),
+		SecretKey:    env("SECRET_KEY", ""),
+		Debug:        env("DEBUG", "False") == "True",
+		AllowedHosts: splitList(env("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")),
+		DatabaseURL:  env("DATABASE_URL", "sqlite:///pasched.db"),
+		CORSOrigins:  splitList(env("CORS_ALLOWED_ORIGINS", "http://localhost:3000")),
+		// Unset, email links open this server's own pages (serve fills it
+		// in with the address it listens on).
+		FrontendURL:      strings.TrimRight(env("FRONTEND_URL", ""), "/"),
 		DefaultFromEmail: env("DEFAULT_FROM_EMAIL", "noreply@example.com"),
 		EmailBackend:     env("EMAIL_BACKEND", "console"),
 		EmailHost:        env("EMAIL_HOST", "localhost"),
@@ -74,6 +81,8 @@ func loadConfig() (*config, error) {
 		EmailFilePath:    env("EMAIL_FILE_PATH", "sent_emails"),
 		CriticalTimes:    env("CRITICAL_TIMES", "06:00-09:00,21:00-22:00"),
 		OpenAIKey:        env("OPENAI_API_KEY", ""),
+		OpenAIBaseURL:    env("OPENAI_BASE_URL", coveragesvc.DefaultOpenAIBaseURL),
+		OpenAIModel:      env("OPENAI_MODEL", coveragesvc.DefaultOpenAIModel),
 		LogLevel:         env("LOG_LEVEL", "INFO"),
 		PprofAddr:        env("PPROF_ADDR", ""),
 	}
@@ -86,6 +95,9 @@ func loadConfig() (*config, error) {
 	}
 	if c.EmailUseSSL, err = parseBool(env("EMAIL_USE_SSL", "False")); err != nil {
 		return nil, fmt.Errorf("EMAIL_USE_SSL: %w", err)
+	}
+	if c.CoverageCheckDays, err = coveragesvc.ParseDays(env("COVERAGE_CHECK_DAYS", strconv.Itoa(coveragesvc.DefaultDays))); err != nil {
+		return nil, fmt.Errorf("COVERAGE_CHECK_DAYS: %w", err)
 	}
 	if c.TimeZone, err = time.LoadLocation(env("TIME_ZONE", "UTC")); err != nil {
 		return nil, fmt.Errorf("TIME_ZONE: %w", err)

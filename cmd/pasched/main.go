@@ -27,9 +27,11 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -37,6 +39,7 @@ import (
 	"pasched"
 	"pasched/accounts"
 	"pasched/api"
+	coveragesvc "pasched/coverage"
 	"pasched/jobs"
 	"pasched/mail"
 	"pasched/password"
@@ -120,6 +123,7 @@ type app struct {
 	jobs       *jobs.System
 	accounts   *accounts.Service
 	scheduling *scheduling.Service
+	coverage   *coveragesvc.Service
 	hub        *realtime.Hub
 	broker     realtime.Broker
 }
@@ -151,24 +155,29 @@ func openApp(ctx context.Context, cfg *config, work bool) (*app, error) {
 		db.Close()
 		return nil, err
 	}
+	windows, err := schedule.ParseWindows(cfg.CriticalTimes)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("CRITICAL_TIMES: %w", err)
+	}
+	// Coverage intelligence's periodic jobs run in the workers; the
+	// service's clients are filled in once they exist.
+	cov := &coveragesvc.Service{DB: db, Windows: windows, Location: cfg.TimeZone, FrontendURL: cfg.FrontendURL,
+		Days: cfg.CoverageCheckDays, Wording: coveragesvc.NewWording(cfg.OpenAIKey, cfg.OpenAIBaseURL, cfg.OpenAIModel, 0),
+		Logger: slog.Default()}
 	// The password-reset job runs an accounts use case, and accounts
 	// enqueues through the job client: the service is built first and
 	// given the client before any worker starts.
 	acc := &accounts.Service{DB: db, Hasher: password.NewHasher(runtime.NumCPU()),
 		Signer: token.NewSigner(secret), FrontendURL: cfg.FrontendURL}
 	js, err := jobs.New(ctx, jobs.Opts{DB: db, Sender: sender, PasswordReset: acc, Work: work, Logger: slog.Default(),
-		MessageIDDomain: mailDomain(cfg.DefaultFromEmail)})
+		MessageIDDomain: mailDomain(cfg.DefaultFromEmail),
+		Periodic:        cov.PeriodicJobs(cov.DefaultSchedules()), Register: cov.Register})
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
 	acc.Jobs = js.Client
-	windows, err := schedule.ParseWindows(cfg.CriticalTimes)
-	if err != nil {
-		js.Close()
-		db.Close()
-		return nil, fmt.Errorf("CRITICAL_TIMES: %w", err)
-	}
 	hub := realtime.NewHub(realtime.HubOpts{Logger: slog.Default()})
 	var broker realtime.Broker = realtime.NewLocalBroker(hub)
 	if db.Dialect == sqlstore.Postgres {
@@ -187,7 +196,8 @@ func openApp(ctx context.Context, cfg *config, work bool) (*app, error) {
 	acc.Broker = broker
 	sched := &scheduling.Service{DB: db, Jobs: js.Client, Broker: broker, Windows: windows,
 		Location: cfg.TimeZone, FrontendURL: cfg.FrontendURL}
-	return &app{cfg: cfg, db: db, jobs: js, accounts: acc, scheduling: sched, hub: hub, broker: broker}, nil
+	cov.Jobs, cov.Scheduling = js.Client, sched
+	return &app{cfg: cfg, db: db, jobs: js, accounts: acc, scheduling: sched, coverage: cov, hub: hub, broker: broker}, nil
 }
 
 // pgChannel is the NOTIFY channel of the deployment whose tables live in
@@ -241,16 +251,35 @@ func serve(ctx context.Context, cfg *config, addr string) error {
 		// approve benchmarks than the default 100, for a little more heap.
 		debug.SetGCPercent(200)
 	}
-	a, err := openApp(ctx, cfg, true)
+	// Listen first: the address is what email links and the first-run
+	// message name when FRONTEND_URL is unset.
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
-	srv := api.New(api.Deps{Accounts: a.accounts, Scheduling: a.scheduling, DB: a.db, Config: cfg.API})
+	base := listenURL(ln.Addr())
+	if cfg.FrontendURL == "" {
+		cfg.FrontendURL = base
+	}
+	a, err := openApp(ctx, cfg, true)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	setupFile, err := announceSetup(ctx, a, base)
+	if err != nil {
+		ln.Close()
+		a.close()
+		return err
+	}
+	srv := api.New(api.Deps{Accounts: a.accounts, Scheduling: a.scheduling, Coverage: a.coverage, DB: a.db, Config: cfg.API})
 	srv.Mux().Handle("GET /ws/schedule/{period_id}/{$}", a.socketHandler())
 	webSrv, err := web.New(web.Deps{Accounts: a.accounts, Scheduling: a.scheduling, Config: web.Config{
 		HostAllowed:    func(h string) bool { return api.HostAllowed(cfg.AllowedHosts, h) },
-		TrustedProxies: cfg.TrustedProxies, Location: cfg.TimeZone, Logger: slog.Default()}})
+		TrustedProxies: cfg.TrustedProxies, Location: cfg.TimeZone, Logger: slog.Default(),
+		SetupDone: func() { os.Remove(setupFile) }}})
 	if err != nil {
+		ln.Close()
 		a.close()
 		return err
 	}
@@ -271,11 +300,8 @@ func serve(ctx context.Context, cfg *config, addr string) error {
 		}
 	}()
 	if !waitBroker(ctx, a.broker) {
+		ln.Close()
 		return nil // stopped while starting
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
 	}
 	stopPprof, err := startPprof(cfg.PprofAddr)
 	if err != nil {
@@ -304,6 +330,53 @@ func serve(ctx context.Context, cfg *config, addr string) error {
 	cleanup = nil
 	shutdown(a, hs, stopBroker, brokerDone)
 	return serveErr
+}
+
+// listenURL is the address a browser on this machine opens: the listener's
+// own, with "localhost" for an unspecified one (0.0.0.0, [::]).
+func listenURL(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok {
+		return "http://" + a.String()
+	}
+	host := tcp.IP.String()
+	if tcp.IP.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, strconv.Itoa(tcp.Port))
+}
+
+// setupFileName is the file, beside the SQLite database (in the working
+// directory on PostgreSQL), that holds the first-run setup code and URL
+// until setup is done.
+const setupFileName = "pasched-setup.txt"
+
+// announceSetup makes the first-run setup code when the database has no
+// admin, prints it with the URL to open and writes both to the setup file;
+// with an admin it removes a setup file left behind. It returns the file's
+// path.
+func announceSetup(ctx context.Context, a *app, base string) (string, error) {
+	path := setupFileName
+	if p := a.db.Path(); p != "" {
+		path = filepath.Join(filepath.Dir(p), setupFileName)
+	}
+	code, err := a.accounts.PrepareSetup(ctx)
+	if err != nil {
+		return "", err
+	}
+	if code == "" {
+		if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+			slog.Warn("could not remove the setup file", "path", path, "err", err)
+		}
+		return path, nil
+	}
+	msg := fmt.Sprintf("pasched has no rota manager account yet.\nTo finish setting it up, open %s/setup in a web browser\nand enter this setup code: %s\n(It works once. Restarting pasched makes a new one.)\n", base, code)
+	if err := os.WriteFile(path, []byte(msg), 0o600); err != nil {
+		return "", fmt.Errorf("write setup file: %w", err)
+	}
+	fmt.Print("\n" + msg + "The same is written to " + path + "\n\n")
+	slog.Info("first-run setup open", "url", base+"/setup", "setup_file", path)
+	return path, nil
 }
 
 // rootHandler sends the JSON API's paths (and the live channel's) to the
@@ -444,6 +517,11 @@ func (a *app) socketHandler() http.Handler {
 }
 
 func worker(ctx context.Context, cfg *config) error {
+	if cfg.FrontendURL == "" {
+		// A worker alone does not know where the web app listens.
+		cfg.FrontendURL = "http://localhost:8000"
+		slog.Warn("FRONTEND_URL is not set: email links will point at " + cfg.FrontendURL)
+	}
 	a, err := openApp(ctx, cfg, true)
 	if err != nil {
 		return err
