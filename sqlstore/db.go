@@ -250,7 +250,7 @@ func (tx *Tx) LockSchedule(ctx context.Context) error {
 func (db *DB) WriteTx(ctx context.Context, fn func(tx *Tx) error) error {
 	for attempt := 0; ; attempt++ {
 		err := db.writeTxOnce(ctx, fn)
-		if err == nil || attempt >= 5 || !retryable(err) {
+		if err == nil || attempt >= 5 || !IsRetryable(err) {
 			return err
 		}
 	}
@@ -278,7 +278,10 @@ func (db *DB) writeTxOnce(ctx context.Context, fn func(tx *Tx) error) error {
 	return nil
 }
 
-func retryable(err error) bool {
+// IsRetryable reports a PostgreSQL serialisation failure or deadlock, by
+// driver error code: the whole transaction must run again. WriteTx retries
+// its own; callers that batch changes classify with this too.
+func IsRetryable(err error) bool {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		return pgErr.Code == "40001" || pgErr.Code == "40P01"
