@@ -13,7 +13,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"pasched"
 	"pasched/scheduling"
@@ -203,10 +202,9 @@ func TestShiftListWriterProcess(t *testing.T) {
 }
 
 // TestShiftListQueries asserts the list's queries, with 10 shifts and with
-// 300: on SQLite one (the change stamp) when nothing changed since the page
-// was rendered and two (stamp, then the page with its count) after a
-// change; on PostgreSQL always one (the page with its count). Besides
-// authentication's.
+// 300, on both engines: one (the schedule version) when nothing changed
+// since the page was read and two (version, then the page with its count)
+// after a change. Besides authentication's.
 func TestShiftListQueries(t *testing.T) {
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		for _, n := range []int{10, 300} {
@@ -225,9 +223,6 @@ func TestShiftListQueries(t *testing.T) {
 				return f.db.Queries() - before - 1
 			}
 			changed, same := int64(2), int64(1)
-			if d == sqlstore.Postgres {
-				changed = 1
-			}
 			for _, c := range []struct {
 				path   string
 				as     *pasched.User
@@ -330,90 +325,5 @@ func TestPageParamMatchesPageNumber(t *testing.T) {
 				t.Errorf("page %q of %d: pageParam %d %v, pageNumber %d %v", raw, count, n, err, want, werr)
 			}
 		}
-	}
-}
-
-// TestShiftListKeyCoversFilter fails when sqlstore.ShiftFilter gains a
-// field: the cache key (listKey) must then be taught it, or pages of
-// different filters would be confused.
-func TestShiftListKeyCoversFilter(t *testing.T) {
-	var got []string
-	ft := reflect.TypeFor[sqlstore.ShiftFilter]()
-	for i := range ft.NumField() {
-		got = append(got, ft.Field(i).Name)
-	}
-	want := []string{"RequestedBy", "Status", "PeriodID", "From", "To", "VisibleTo", "Order", "Offset", "Limit"}
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("ShiftFilter's fields are %v, listKey knows %v: update listKey and this test", got, want)
-	}
-}
-
-// TestListCache checks the cache's rules: a page is served only under the
-// stamp it was read under, concurrent misses of one page under one stamp
-// read it once, an older read never replaces a newer page, and a load that
-// panics releases its waiters.
-func TestListCache(t *testing.T) {
-	var c listCache
-	k := listKey{page: 1}
-	if p, wait, mine := c.lookup(k, 5); p != nil || wait != nil || mine == nil {
-		t.Fatal("empty cache: want a load of our own")
-	}
-	_, wait, mine := c.lookup(k, 5)
-	if wait == nil || mine != nil {
-		t.Fatal("same stamp while loading: want to wait on the load in flight")
-	}
-	_, _, newer := c.lookup(k, 6)
-	if newer == nil {
-		t.Fatal("newer stamp while an older load is in flight: want a load of our own")
-	}
-	c.finish(k, newer, &listPage{gen: 6, count: 6}, nil)
-	first, _, _ := c.lookup(k, 5) // not cached under 5
-	if first != nil {
-		t.Fatal("page of stamp 6 served under stamp 5")
-	}
-	// The load of stamp 5 ends last: it must not replace the newer page,
-	// and its waiter gets its page.
-	c.mu.Lock()
-	l5 := &listLoad{gen: 5, done: make(chan struct{})}
-	c.mu.Unlock()
-	c.finish(k, l5, &listPage{gen: 5, count: 5}, nil)
-	if p, _, _ := c.lookup(k, 6); p == nil || p.count != 6 {
-		t.Fatalf("stamp 6 page replaced by an older read: %+v", p)
-	}
-	// Bounded size.
-	for i := range 3 * listCacheSize {
-		_, _, l := c.lookup(listKey{page: i + 2}, 6)
-		c.finish(listKey{page: i + 2}, l, &listPage{gen: 6}, nil)
-	}
-	if len(c.m) > listCacheSize || len(c.order) > listCacheSize {
-		t.Fatalf("%d pages kept, want at most %d", len(c.m), listCacheSize)
-	}
-	// A load that panics releases its waiters, who then load for themselves.
-	api := &shiftListAPI{}
-	k2 := listKey{page: 9999}
-	started, release := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer func() { recover() }()
-		api.cached(context.Background(), k2, 7, func() (*listPage, error) {
-			close(started)
-			<-release
-			panic("boom")
-		})
-	}()
-	<-started
-	got := make(chan *listPage)
-	go func() {
-		p, err := api.cached(context.Background(), k2, 7, func() (*listPage, error) { return &listPage{gen: 7, count: 42}, nil })
-		if err != nil {
-			t.Error(err)
-		}
-		got <- p
-	}()
-	// Give the second request time to start waiting on the first's load
-	// (were it late, it would load by itself: the outcome is the same).
-	time.Sleep(50 * time.Millisecond)
-	close(release)
-	if p := <-got; p == nil || p.count != 42 {
-		t.Fatalf("waiter of a panicked load got %+v", p)
 	}
 }

@@ -46,4 +46,7 @@ type Service struct {
 
 	// batch groups concurrent changes into shared transactions (batch.go).
 	batch batcher
+	// spans and pages are the read side's caches (read.go).
+	spans readCache[spanKey, *Span]
+	pages readCache[listKey, *ShiftListPage]
 }

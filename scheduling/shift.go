@@ -102,12 +102,6 @@ func ShiftScope(u *pasched.User) int64 {
 	return u.ID
 }
 
-// ShiftPage returns, in one query, a page of the shifts of f that u may see,
-// newest first, with their count (see sqlstore.FindShiftPage).
-func (s *Service) ShiftPage(ctx context.Context, u *pasched.User, f sqlstore.ShiftFilter, last bool) (sqlstore.ShiftPage, error) {
-	return sqlstore.FindShiftPage(ctx, s.DB, scope(u, f), last)
-}
-
 // CountShifts counts the shifts of f that u may see.
 func (s *Service) CountShifts(ctx context.Context, u *pasched.User, f sqlstore.ShiftFilter) (int, error) {
 	return sqlstore.CountShifts(ctx, s.DB, scope(u, f))

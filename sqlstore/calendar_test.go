@@ -92,11 +92,7 @@ func TestFindCalendarShifts(t *testing.T) {
 		c.shift(c.bo, "2030-03-03", "06:00:00", "09:00:00", "3.00", "PENDING", "")
 		c.shift(c.bo, "2030-02-28", "06:00:00", "09:00:00", "3.00", "APPROVED", "outside")
 		odd := c.shift(c.bo, "2030-03-31", "10:00:00", "10:50:00", "0.83", "APPROVED", "")
-		st, _, err := sqlstore.StampCalendar(ctx, c.db, mar1, mar31, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rows, _, err := sqlstore.FindCalendarShifts(ctx, c.db, mar1, mar31, st)
+		rows, err := sqlstore.FindCalendarShifts(ctx, c.db, mar1, mar31)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -116,30 +112,31 @@ func TestFindCalendarShifts(t *testing.T) {
 		}
 		// The first and last dates, and beyond, are clamped, not errors.
 		lo := schedule.MustDate(1, time.January, 1)
-		if _, _, err := sqlstore.FindCalendarShifts(ctx, c.db, lo.AddDays(-1), schedule.MustDate(9999, time.December, 31).AddDays(1), st); err != nil {
+		if _, err := sqlstore.FindCalendarShifts(ctx, c.db, lo.AddDays(-1), schedule.MustDate(9999, time.December, 31).AddDays(1)); err != nil {
 			t.Fatal(err)
 		}
 	})
 }
 
-// TestStampCalendar checks that the stamp of a span changes with every
-// change of what FindCalendarShifts would return for it, and that a
-// ?pa_id= is checked.
-func TestStampCalendar(t *testing.T) {
+// TestScheduleVersion checks that the version moves with every write the
+// read models depend on, whatever writes it (here raw SQL, as another
+// process would), stays put under the writes they do not depend on (jobs,
+// sign-ins, coverage), and that a ?pa_id= is checked.
+func TestScheduleVersion(t *testing.T) {
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		c := newCalendarDB(t, d)
 		ctx := context.Background()
-		get := func() sqlstore.CalendarStamp {
+		get := func() int64 {
 			t.Helper()
-			st, _, err := sqlstore.StampCalendar(ctx, c.db, mar1, mar31, 0)
+			v, _, err := sqlstore.ScheduleVersion(ctx, c.db, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
-			return st
+			return v
 		}
 		id := c.shift(c.ann, "2030-03-02", "06:00:00", "09:00:00", "3.00", "APPROVED", "")
 		pending := c.shift(c.bo, "2030-03-02", "21:00:00", "22:00:00", "1.00", "PENDING", "")
-		steps := []struct {
+		moves := []struct {
 			name string
 			q    string
 			args []any
@@ -148,71 +145,100 @@ func TestStampCalendar(t *testing.T) {
 			{"edit notes, updated_at untouched", `UPDATE shift_requests SET notes = 'x' WHERE id = $1`, []any{id}},
 			{"edit time", `UPDATE shift_requests SET start_time = '05:00:00' WHERE id = $1`, []any{id}},
 			{"rename PA", `UPDATE users SET last_name = 'Smith' WHERE id = $1`, []any{c.ann.ID}},
+			{"change email", `UPDATE users SET email = 'ann2@example.com' WHERE id = $1`, []any{c.ann.ID}},
+			{"rename period", `UPDATE schedule_periods SET name = 'Q' WHERE id = 1`, nil},
 			{"reject", `UPDATE shift_requests SET status = 'REJECTED' WHERE id = $1`, []any{pending}},
 			{"move out of the span", `UPDATE shift_requests SET date = '2030-05-01' WHERE id = $1`, []any{id}},
+			{"delete", `DELETE FROM shift_requests WHERE id = $1`, []any{id}},
+		}
+		stays := []struct {
+			name string
+			q    string
+			args []any
+		}{
+			{"sign-in", `UPDATE users SET last_login = $2 WHERE id = $1`, []any{c.ann.ID, stamp()}},
+			{"password", `UPDATE users SET password = 'y' WHERE id = $1`, []any{c.ann.ID}},
+			{"a job", `INSERT INTO river_job (args, kind, max_attempts, priority, queue, state)
+				VALUES ('{}', 'email', 1, 1, 'default', 'available')`, nil},
+			{"coverage", `INSERT INTO critical_time_coverage (date, updated_at) VALUES ('2030-03-02', $1)`, []any{stamp()}},
 		}
 		before := get()
 		if again := get(); again != before {
-			t.Fatalf("stamp moved without a write")
+			t.Fatalf("version moved without a write")
 		}
-		for _, s := range steps {
+		for _, s := range moves {
 			c.sql(s.q, s.args...)
 			after := get()
 			if after == before {
-				t.Errorf("%s: stamp unchanged", s.name)
+				t.Errorf("%s: version unchanged", s.name)
 			}
 			before = after
 		}
-		_, ok, err := sqlstore.StampCalendar(ctx, c.db, mar1, mar31, c.bo.ID)
+		for _, s := range stays {
+			c.sql(s.q, s.args...)
+			if after := get(); after != before {
+				t.Errorf("%s: version moved from %d to %d", s.name, before, after)
+				before = after
+			}
+		}
+		_, ok, err := sqlstore.ScheduleVersion(ctx, c.db, c.bo.ID)
 		if err != nil || !ok {
 			t.Errorf("pa %d: exists %v, %v", c.bo.ID, ok, err)
 		}
 		for _, id := range []int64{0, -1, 999999} {
-			if _, ok, err := sqlstore.StampCalendar(ctx, c.db, mar1, mar31, id); err != nil || ok {
+			if _, ok, err := sqlstore.ScheduleVersion(ctx, c.db, id); err != nil || ok {
 				t.Errorf("pa %d: exists %v, %v", id, ok, err)
 			}
 		}
 	})
 }
 
-// TestStampCalendarConnections checks SQLite's stamp across the reader
-// pool: once a write has committed, no connection answers a stamp from
-// before it, however the requests fall on the connections.
-func TestStampCalendarConnections(t *testing.T) {
-	c := newCalendarDB(t, sqlstore.SQLite)
-	ctx := context.Background()
-	collect := func() map[sqlstore.CalendarStamp]bool {
-		var mu sync.Mutex
-		seen := map[sqlstore.CalendarStamp]bool{}
-		var wg sync.WaitGroup
-		for g := 0; g < 16; g++ {
-			wg.Go(func() {
-				for i := 0; i < 20; i++ {
-					st, _, err := sqlstore.StampCalendar(ctx, c.db, mar1, mar31, 0)
-					if err != nil {
-						t.Error(err)
-						return
+// TestScheduleVersionOtherHandle checks the version across two handles of
+// one database, as a second process (pasched worker, another serve) opens
+// it: a write through one is seen by the other's next read, from every
+// connection of its pool.
+func TestScheduleVersionOtherHandle(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
+		c := newCalendarDB(t, d)
+		ctx := context.Background()
+		other, err := sqlstore.Open(ctx, c.db.URL())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer other.Close()
+		collect := func() map[int64]bool {
+			var mu sync.Mutex
+			seen := map[int64]bool{}
+			var wg sync.WaitGroup
+			for g := 0; g < 16; g++ {
+				wg.Go(func() {
+					for i := 0; i < 10; i++ {
+						v, _, err := sqlstore.ScheduleVersion(ctx, other, 0)
+						if err != nil {
+							t.Error(err)
+							return
+						}
+						mu.Lock()
+						seen[v] = true
+						mu.Unlock()
 					}
-					mu.Lock()
-					seen[st] = true
-					mu.Unlock()
-				}
-			})
-		}
-		wg.Wait()
-		return seen
-	}
-	before := collect()
-	for round := 0; round < 3; round++ {
-		c.shift(c.ann, "2030-03-02", "06:00:00", "09:00:00", "3.00", "APPROVED", "")
-		after := collect()
-		for st := range after {
-			if before[st] {
-				t.Fatalf("round %d: a stamp from before the write was answered after it", round)
+				})
 			}
+			wg.Wait()
+			return seen
 		}
-		before = after
-	}
+		before := collect()
+		for round := 0; round < 3; round++ {
+			c.shift(c.ann, "2030-03-02", "06:00:00", "09:00:00", "3.00", "APPROVED", "")
+			after := collect()
+			for v := range after {
+				if before[v] {
+					t.Fatalf("round %d: a version from before the write was answered after it", round)
+				}
+			}
+			before = after
+		}
+	})
 }
 
 func TestDecimalHundredths(t *testing.T) {
@@ -222,7 +248,7 @@ func TestDecimalHundredths(t *testing.T) {
 		for _, dur := range []string{"0.01", "0.83", "3.00", "3.50", "12.25", "24.00"} {
 			c.shift(c.ann, "2030-03-02", "06:00:00", "09:00:00", dur, "APPROVED", dur)
 		}
-		rows, _, err := sqlstore.FindCalendarShifts(ctx, c.db, mar1, mar31, sqlstore.CalendarStamp{})
+		rows, err := sqlstore.FindCalendarShifts(ctx, c.db, mar1, mar31)
 		if err != nil {
 			t.Fatal(err)
 		}

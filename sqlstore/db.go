@@ -52,6 +52,8 @@ type DB struct {
 	read *sql.DB
 	// DSN is the connection string as given to the driver.
 	DSN string
+	// url is the DATABASE_URL it was opened with.
+	url string
 	// path is the SQLite file ("" on PostgreSQL).
 	path string
 
@@ -66,7 +68,7 @@ type DB struct {
 // "sqlite://:memory:" is refused (several pools must share one database),
 // or "postgres://…"/"postgresql://…".
 func Open(ctx context.Context, databaseURL string) (*DB, error) {
-	db := &DB{Now: func() time.Time { return time.Now().UTC() }}
+	db := &DB{Now: func() time.Time { return time.Now().UTC() }, url: databaseURL}
 	switch {
 	case strings.HasPrefix(databaseURL, "sqlite://"):
 		path := strings.TrimPrefix(databaseURL, "sqlite://")
@@ -132,6 +134,10 @@ func redact(u string) string {
 	}
 	return u
 }
+
+// URL returns the DATABASE_URL the store was opened with (another handle on
+// the same database opens it again, as a second process would).
+func (db *DB) URL() string { return db.url }
 
 // Close closes every pool.
 func (db *DB) Close() error {

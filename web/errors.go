@@ -64,3 +64,8 @@ func (s *Server) useCaseError(w http.ResponseWriter, r *http.Request, err error)
 		s.serverError(w, r, err)
 	}
 }
+
+// badRequest is the 400 page, saying what was wrong with the address.
+func (s *Server) badRequest(w http.ResponseWriter, r *http.Request, msg string) {
+	s.errorPage(w, r, http.StatusBadRequest, "Address not understood", msg)
+}

@@ -268,3 +268,33 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// period creates an OPEN period from..to as admin.
+func (e *env) period(admin *pasched.User, name string, from, to schedule.Date) *pasched.Period {
+	e.t.Helper()
+	open := pasched.PeriodOpen
+	p, err := e.sched.CreatePeriod(context.Background(), admin, scheduling.PeriodInput{Name: &name, StartDate: &from, EndDate: &to, Status: &open})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return p
+}
+
+// request creates a pending shift request of pa.
+func (e *env) request(pa *pasched.User, p *pasched.Period, d schedule.Date, start, end schedule.TimeOfDay) *pasched.Shift {
+	e.t.Helper()
+	notes := ""
+	sh, err := e.sched.CreateShift(context.Background(), pa, scheduling.ShiftInput{PeriodID: &p.ID, Date: &d, Start: &start, End: &end, Notes: &notes})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return sh
+}
+
+// approve approves a shift as admin.
+func (e *env) approve(admin *pasched.User, sh *pasched.Shift) {
+	e.t.Helper()
+	if _, err := e.sched.ApproveShift(context.Background(), admin, sh.ID, scheduling.ApproveInput{}); err != nil {
+		e.t.Fatal(err)
+	}
+}

@@ -26,6 +26,10 @@ func parsePages(a *assets) (*pages, error) {
 	funcs := template.FuncMap{
 		"asset": a.URL,
 		"field": newField,
+		"withOptions": func(f Field, opts []Option) Field {
+			f.Options = opts
+			return f
+		},
 		"plural": func(n int, one, many string) string {
 			if n == 1 {
 				return one

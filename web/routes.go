@@ -1,7 +1,5 @@
 package web
 
-import "net/http"
-
 // routes is every page of the web app on one screen. Anonymous pages first,
 // then the signed-in user's (requireUser), then the admin's (requireAdmin).
 // Every POST passes the cross-origin protection (see Handler).
@@ -26,10 +24,18 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /setup", s.setup)
 
 	// Signed in.
-	m.HandleFunc("GET /calendar", s.requireUser(s.calendarPlaceholder))
-}
-
-func (s *Server) calendarPlaceholder(w http.ResponseWriter, r *http.Request) {
-	v := newView("Calendar", "calendar")
-	s.render(w, r, http.StatusOK, "placeholder", v)
+	m.HandleFunc("GET /calendar", s.requireUser(s.calendarMonth))
+	m.HandleFunc("GET /calendar/week", s.requireUser(s.calendarWeek))
+	m.HandleFunc("GET /calendar/day", s.requireUser(s.calendarDay))
+	m.HandleFunc("GET /shifts/new", s.requirePA(s.requestForm))
+	m.HandleFunc("POST /shifts/new", s.requirePA(s.requestShift))
+	m.HandleFunc("GET /requests", s.requirePA(s.myRequests))
+	m.HandleFunc("GET /requests/{id}/edit", s.requirePA(s.editRequestForm))
+	m.HandleFunc("POST /requests/{id}/edit", s.requirePA(s.editRequest))
+	m.HandleFunc("POST /requests/{id}/cancel", s.requirePA(s.cancelRequest))
+	m.HandleFunc("GET /schedule", s.requirePA(s.mySchedule))
+	m.HandleFunc("GET /profile", s.requireUser(s.profile))
+	m.HandleFunc("POST /profile", s.requireUser(s.saveProfile))
+	m.HandleFunc("POST /profile/password", s.requireUser(s.changePassword))
+	m.HandleFunc("POST /profile/sign-out-everywhere", s.requireUser(s.signOutEverywhere))
 }

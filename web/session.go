@@ -91,6 +91,23 @@ func (s *Server) requireUser(h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
+// requirePA is requireUser for a PA's own pages (requests, schedule): an
+// admin gets 403.
+func (s *Server) requirePA(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		u := userOf(r)
+		if u == nil {
+			s.toSignIn(w, r)
+			return
+		}
+		if u.Role != pasched.RolePA {
+			s.errorPage(w, r, http.StatusForbidden, "You cannot open this page", "This page is for personal assistants.")
+			return
+		}
+		h(w, r)
+	}
+}
+
 // requireAdmin is requireUser for the admin's pages: a signed-in PA gets 403.
 func (s *Server) requireAdmin(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {

@@ -63,7 +63,7 @@ var flashes = map[string]string{
 	"request-canceled": "Your shift request is cancelled.",
 	"profile-saved":    "Your details are saved.",
 	"password-changed": "Your password is changed. Your other devices have been signed out.",
-	"signed-out-all":   "Every other device is signed out.",
+	"signed-out-all":   "You are signed out on every device, this one too.",
 }
 
 const flashCookie = "pasched_flash"
