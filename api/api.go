@@ -19,6 +19,7 @@ import (
 	"pasched"
 	"pasched/accounts"
 	"pasched/coverage"
+	"pasched/notify"
 	"pasched/scheduling"
 	"pasched/sqlstore"
 	"pasched/token"
@@ -54,8 +55,11 @@ type Deps struct {
 	Scheduling *scheduling.Service
 	// Coverage serves coverage intelligence (routes mounted when set).
 	Coverage *coverage.Service
-	DB       *sqlstore.DB
-	Config   Config
+	// Notify serves notification settings, calendar feeds and unsubscribe
+	// links (issue 14); nil leaves those routes out.
+	Notify *notify.Service
+	DB     *sqlstore.DB
+	Config Config
 }
 
 // Server serves the API.
@@ -331,6 +335,9 @@ func (s *Server) routes() {
 	s.shiftRoutes()
 	s.calendarRoutes()
 	s.coverageRoutes()
+	if s.Notify != nil {
+		s.notifyRoutes()
+	}
 }
 
 // health is /healthz's body.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"pasched"
+	"pasched/sqlstore"
 )
 
 // jsonAppender is a response body that encodes itself, without
@@ -77,7 +78,15 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 			// The client went away; nothing to answer.
 			return
 		}
-		slog.Error("internal error", "method", r.Method, "path", r.URL.Path, "client", clientIP(r), "err", err)
+		if sqlstore.IsUnavailable(err) {
+			// The database is away (restarting, cut off): a temporary
+			// condition the client may retry, not a server bug.
+			slog.WarnContext(r.Context(), "database unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
+			w.Header().Set("Retry-After", "5")
+			writeJSON(w, http.StatusServiceUnavailable, detail{"Service temporarily unavailable, try again later."})
+			return
+		}
+		slog.ErrorContext(r.Context(), "internal error", "method", r.Method, "path", r.URL.Path, "client", clientIP(r), "err", err)
 		writeJSON(w, http.StatusInternalServerError, detail{"A server error occurred."})
 		return
 	}

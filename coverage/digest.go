@@ -21,7 +21,7 @@ type Digest struct {
 	// Worded reports whether the language model wrote Summary.
 	Worded bool
 	// Sent is false when every window was covered, no admin is active, or
-	// the digest of that date was already sent.
+	// the digest of that date was already sent (Report is then nil).
 	Sent bool
 }
 
@@ -31,6 +31,15 @@ type Digest struct {
 // transaction that records the digest of localDate, so it goes once however
 // often the check runs that day.
 func (s *Service) CheckUpcoming(ctx context.Context, localDate schedule.Date) (*Digest, error) {
+	// A retry or another instance after the digest went: no work, and no
+	// call to the language model. (RecordDigest below is what guarantees
+	// one email; this only saves the effort.)
+	if sent, err := sqlstore.DigestRecorded(ctx, s.DB, localDate); err != nil || sent {
+		if err != nil {
+			return nil, fmt.Errorf("coverage check: %w", err)
+		}
+		return &Digest{}, nil
+	}
 	now := s.now()
 	r, err := s.report(ctx, now, s.days(), true)
 	if err != nil {

@@ -135,7 +135,13 @@ func TestDigestWording(t *testing.T) {
 			b := setup(t, sqlstore.SQLite)
 			b.svc.Days = 1
 			f := newFakeChat(t, tc.handle)
-			b.svc.Wording = &ChatCompletions{BaseURL: f.URL + "/v1", APIKey: "sk-test", Model: "test-model", Timeout: 100 * time.Millisecond}
+			// Only the timeout case waits for the timeout, so it can be short;
+			// the others answer at once and keep the default.
+			timeout := DefaultLLMTimeout
+			if tc.name == "timeout" {
+				timeout = 100 * time.Millisecond
+			}
+			b.svc.Wording = &ChatCompletions{BaseURL: f.URL + "/v1", APIKey: "sk-test", Model: "test-model", Timeout: timeout}
 			dg, err := b.svc.CheckUpcoming(b.ctx, date("2030-03-04"))
 			if err != nil {
 				t.Fatal(err)

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river"
+
 	"pasched"
 	"pasched/jobs"
 	"pasched/mail"
@@ -136,4 +138,55 @@ func TestPeriodicJobsKeyedByLocalDate(t *testing.T) {
 	if got := svc.DefaultSchedules().Stats.Next(now.Add(-24 * time.Hour)); !got.Equal(time.Date(2030, 3, 3, 13, 0, 0, 0, time.UTC)) {
 		t.Errorf("stats fire at %v (%v local)", got, got.In(auckland))
 	}
+}
+
+// TestJobsThroughRiver: the weekly statistics and the daily check run as
+// River jobs on both engines.
+func TestJobsThroughRiver(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
+		b := setup(t, d)
+		pa := b.user(pasched.RolePA, "Pat")
+		sys, err := jobs.New(b.ctx, jobs.Opts{DB: b.db, FrontendURL: "http://frontend.test", Work: true,
+			PollInterval: 20 * time.Millisecond, Logger: slog.New(slog.DiscardHandler), Register: b.svc.Register})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(sys.Close)
+		events, cancel := sys.Client.Subscribe(river.EventKindJobCompleted, river.EventKindJobFailed)
+		defer cancel()
+		if err := sys.Start(b.ctx); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			sys.Stop(sctx)
+		})
+		b.setNow(time.Date(2030, 3, 11, 2, 0, 0, 0, time.UTC))
+		for _, args := range []river.JobArgs{StatsArgs{Date: "2030-03-11"}, CheckArgs{Date: "2030-03-11"}} {
+			if _, err := sys.Client.Insert(b.ctx, args, uniqueByDate); err != nil {
+				t.Fatal(err)
+			}
+		}
+		done := map[string]bool{}
+		deadline := time.After(30 * time.Second)
+		for len(done) < 2 {
+			select {
+			case ev := <-events:
+				if ev.Kind != river.EventKindJobCompleted {
+					t.Fatalf("job %s: %v", ev.Job.Kind, ev.Job.Errors)
+				}
+				done[ev.Job.Kind] = true
+			case <-deadline:
+				t.Fatalf("jobs done: %v", done)
+			}
+		}
+		st, err := b.svc.Stats(b.ctx, pa, pa.ID)
+		if err != nil || !st.LastCalculated.Equal(b.clock()) {
+			t.Errorf("stats %+v, %v", st, err)
+		}
+		if n := b.count(`SELECT COUNT(*) FROM coverage_digests`); n != 1 {
+			t.Errorf("%d digests", n)
+		}
+	})
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
@@ -20,6 +21,14 @@ type EmailArgs struct {
 	Text    string   `json:"text"`
 	HTML    string   `json:"html"`
 	Event   string   `json:"event"`
+	// Notify (the kind), UserID and ShiftStart are set on notification emails (one
+	// recipient each): the recipient's settings are applied when it is sent
+	// (Policy). Account emails have no kind and are always sent.
+	Notify     string     `json:"notify,omitempty"`
+	UserID     int64      `json:"user_id,omitempty"`
+	ShiftStart *time.Time `json:"shift_start,omitempty"`
+	// listUnsubscribe is the one-click URL the Policy gave this send.
+	listUnsubscribe string
 }
 
 // Kind names the job in River.
@@ -38,6 +47,8 @@ func (EmailArgs) InsertOpts() river.InsertOpts {
 type EmailWorker struct {
 	river.WorkerDefaults[EmailArgs]
 	Sender mail.Sender
+	// Policy applies the recipient's notification settings; nil sends all.
+	Policy *Policy
 	// sent and the rest are set by New.
 	sent   *sentLog
 	domain string
@@ -47,7 +58,15 @@ type EmailWorker struct {
 
 // Work sends the message once.
 func (w *EmailWorker) Work(ctx context.Context, job *river.Job[EmailArgs]) error {
-	err := w.sendOnce(ctx, job.JobRow, job.Args)
+	a := job.Args
+	if w.Policy != nil {
+		m, send, err := w.Policy.Apply(ctx, a, mail.Message{To: a.To, Subject: a.Subject, Text: a.Text, HTML: a.HTML})
+		if err != nil || !send {
+			return err
+		}
+		a.Text, a.HTML, a.listUnsubscribe = m.Text, m.HTML, m.ListUnsubscribe
+	}
+	err := w.sendOnce(ctx, job.JobRow, a)
 	if err != nil && mail.IsPermanent(err) {
 		return river.JobCancel(fmt.Errorf("email %s refused: %w", job.Args.Event, err))
 	}

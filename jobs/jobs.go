@@ -40,6 +40,8 @@ const MaxRetryDelay = 30 * time.Minute
 type Opts struct {
 	DB     *sqlstore.DB
 	Sender mail.Sender
+	// FrontendURL builds the links in reminder emails.
+	FrontendURL string
 	// PasswordReset is the use case the password-reset job runs. Without
 	// it such a job fails here and is retried (serve and worker always set
 	// it; tests that never reset a password need not).
@@ -57,6 +59,13 @@ type Opts struct {
 	Periodic []*river.PeriodicJob
 	// Register adds workers of other packages.
 	Register func(w *river.Workers)
+	// Policy applies notification settings to emails when they are sent
+	// (nil: every email is sent as queued).
+	Policy *Policy
+	// Location is TIME_ZONE (reminders); nil means UTC.
+	Location *time.Location
+	// Now is the reminders' clock; nil means time.Now (tests fix it).
+	Now func() time.Time
 	// MessageIDDomain is the right-hand side of the emails' Message-IDs,
 	// normally the domain of DEFAULT_FROM_EMAIL.
 	MessageIDDomain string
@@ -139,7 +148,8 @@ func New(ctx context.Context, o Opts) (*System, error) {
 	}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &EmailWorker{Sender: o.Sender, sent: &sentLog{db: o.DB}, domain: o.MessageIDDomain,
-		stats: sys.Emails, logger: o.Logger})
+		stats: sys.Emails, logger: o.Logger, Policy: o.Policy})
+	river.AddWorker(workers, &ReminderWorker{DB: o.DB, Location: o.Location, FrontendURL: o.FrontendURL, Now: o.Now})
 	// Registered even without a use case: River refuses to insert a kind
 	// its client has no worker for.
 	river.AddWorker(workers, &PasswordResetWorker{DB: o.DB, Reset: o.PasswordReset})

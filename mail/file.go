@@ -21,9 +21,8 @@ type fileSender struct {
 
 // NewFile returns a Sender that writes each message as its own .eml file in dir
 // (EMAIL_FILE_PATH), creating dir if needed. A message with an ID is named after it
-// ("<ID>.eml", so a job's email is found by its Message-ID); a second delivery of the
-// same ID is kept beside it under a time-stamped name, never overwriting it, so a
-// duplicate stays visible as it would in a mailbox. Messages without an ID are named by
+// ("<ID>.eml", so a job's email is found by its Message-ID), and a second delivery of
+// the same ID writes nothing and returns ErrAlreadyDelivered. Messages without an ID are named by
 // time stamp plus random suffix. Each file is written to a temporary name and
 // linked into place, so a reader never sees a partial message. Files are readable by the owner only,
 // since messages carry verification and reset links.
@@ -83,10 +82,10 @@ func (f *fileSender) Send(ctx context.Context, m Message) error {
 		return fmt.Errorf("mail: close message file: %w", err)
 	}
 	// Link, not rename: it fails instead of replacing a message already
-	// delivered under this ID.
+	// delivered under this ID, which makes the send idempotent.
 	err = os.Link(tmp.Name(), filepath.Join(f.dir, name))
 	if errors.Is(err, fs.ErrExist) && id != "" {
-		err = os.Link(tmp.Name(), filepath.Join(f.dir, id+"."+unique+".eml"))
+		return ErrAlreadyDelivered
 	}
 	if err != nil {
 		return fmt.Errorf("mail: link message file: %w", err)
@@ -95,6 +94,11 @@ func (f *fileSender) Send(ctx context.Context, m Message) error {
 	done = true
 	return nil
 }
+
+// ErrAlreadyDelivered is the file backend's answer to a message whose ID it
+// has already delivered: nothing was written, and the message is where the
+// first delivery put it.
+var ErrAlreadyDelivered = errors.New("mail: a message with this Message-ID was already delivered")
 
 // fileName keeps the characters of a Message-ID that are safe in a file
 // name everywhere; others become '_'.

@@ -2,9 +2,9 @@ package mail_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 
@@ -13,7 +13,7 @@ import (
 
 // TestFileNamedAfterMessageID: a message with an ID is written as
 // "<ID>.eml" and carries it as its Message-ID; a second delivery of the same
-// ID does not replace the first but sits beside it, visible.
+// ID writes nothing (ErrAlreadyDelivered), so the send is idempotent.
 func TestFileNamedAfterMessageID(t *testing.T) {
 	dir := t.TempDir()
 	s, err := mail.NewFile(dir, "noreply@example.com")
@@ -21,10 +21,12 @@ func TestFileNamedAfterMessageID(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := mail.Message{To: []string{"pa@example.com"}, Subject: "S", Text: "t", HTML: "<p>h</p>", ID: "job-7-abc@example.com"}
-	for range 2 {
-		if err := s.Send(context.Background(), m); err != nil {
-			t.Fatal(err)
-		}
+	if err := s.Send(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	m.Subject = "S again"
+	if err := s.Send(context.Background(), m); !errors.Is(err, mail.ErrAlreadyDelivered) {
+		t.Fatalf("second delivery: %v, want ErrAlreadyDelivered", err)
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -34,13 +36,12 @@ func TestFileNamedAfterMessageID(t *testing.T) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	sort.Slice(names, func(i, j int) bool { return len(names[i]) < len(names[j]) })
-	if len(names) != 2 || names[0] != "job-7-abc@example.com.eml" || !strings.HasPrefix(names[1], "job-7-abc@example.com.") {
+	if len(names) != 1 || names[0] != "job-7-abc@example.com.eml" {
 		t.Fatalf("files %v", names)
 	}
 	for _, n := range names {
 		b, _ := os.ReadFile(filepath.Join(dir, n))
-		if !strings.Contains(string(b), "Message-ID: <job-7-abc@example.com>") {
+		if !strings.Contains(string(b), "Message-ID: <job-7-abc@example.com>") || strings.Contains(string(b), "again") {
 			t.Errorf("%s lacks the Message-ID:\n%s", n, b)
 		}
 	}

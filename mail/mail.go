@@ -38,6 +38,9 @@ type Message struct {
 	Subject string
 	Text    string
 	HTML    string
+	// ListUnsubscribe, when set, is the one-click unsubscribe URL sent in
+	// the RFC 8058 headers (List-Unsubscribe and List-Unsubscribe-Post).
+	ListUnsubscribe string
 	// ID is the Message-ID without angle brackets ("job-42-…@example.com").
 	// A sender that is handed the same ID twice is delivering the same
 	// message again (a retried job): the file backend names its file after
@@ -164,6 +167,10 @@ func buildMsg(from string, m Message, enc gomail.Encoding) (*gomail.Msg, error) 
 	}
 	// RFC 3834: tells autoresponders not to answer (the bodies say "do not reply").
 	msg.SetGenHeader(gomail.Header("Auto-Submitted"), "auto-generated")
+	if m.ListUnsubscribe != "" {
+		msg.SetGenHeader(gomail.Header("List-Unsubscribe"), "<"+cleanHeader(m.ListUnsubscribe)+">")
+		msg.SetGenHeader(gomail.Header("List-Unsubscribe-Post"), "List-Unsubscribe=One-Click")
+	}
 	msg.SetBodyString(gomail.TypeTextPlain, m.Text)
 	msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML)
 	return msg, nil

@@ -71,7 +71,7 @@ type Hub struct {
 
 	writers sync.WaitGroup // one per registered socket
 
-	messages, writes atomic.Uint64 // see Stats
+	messages, writes, dropped atomic.Uint64 // see Stats
 }
 
 // HubStats are counters of a Hub since it started.
@@ -81,11 +81,14 @@ type HubStats struct {
 	// connections that carried them: a writer sends what it finds queued in
 	// one write.
 	Messages, Writes uint64
+	// Dropped is the number of sockets dropped as too slow (their queue
+	// was full), losing what was queued for them.
+	Dropped uint64
 }
 
 // Stats returns the hub's counters.
 func (h *Hub) Stats() HubStats {
-	return HubStats{Messages: h.messages.Load(), Writes: h.writes.Load()}
+	return HubStats{Messages: h.messages.Load(), Writes: h.writes.Load(), Dropped: h.dropped.Load()}
 }
 
 // job is an event for the sockets of a period, or a reply for one socket.
@@ -268,6 +271,7 @@ func (h *Hub) enqueueReply(c *client, m []byte) {
 }
 
 func (h *Hub) dropSlowLocked(c *client) {
+	h.dropped.Add(1)
 	h.dropLocked(c)
 	c.stop(CloseTooSlow, "too slow", true)
 	h.logger.Info("realtime: dropped slow socket", "period", c.period, "user", c.user.ID)

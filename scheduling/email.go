@@ -69,33 +69,41 @@ func (s *Service) enqueueMany(_ context.Context, tx *wtx, ms []mail.Message, eve
 	return nil
 }
 
-// emailNewRequest tells every active admin of a new request.
+// emailNewRequest tells every active admin of a new request, one email
+// each (each has their own settings and unsubscribe link).
 func (s *Service) emailNewRequest(ctx context.Context, tx *wtx, sh *pasched.Shift) error {
-	admins, err := sqlstore.ActiveEmails(ctx, tx, pasched.RoleAdmin)
+	admins, err := sqlstore.ActiveRecipients(ctx, tx, pasched.RoleAdmin)
 	if err != nil || len(admins) == 0 {
 		return err
 	}
-	m, err := mail.NewShiftRequest(admins, s.shiftEmail(sh))
-	if err != nil {
-		return fmt.Errorf("render new request email: %w", err)
+	d := s.shiftEmail(sh)
+	for _, a := range admins {
+		m, err := mail.NewShiftRequest([]string{a.Email}, d)
+		if err != nil {
+			return fmt.Errorf("render new request email: %w", err)
+		}
+		s.enqueueNotice(tx, m, fmt.Sprintf("shift_requested:%d:%d", sh.ID, a.ID), pasched.NotifyNewRequest, a.ID, sh)
 	}
-	return s.enqueue(ctx, tx, m, fmt.Sprintf("shift_requested:%d", sh.ID))
+	return nil
 }
 
-// emailApproved tells the PA their shift was approved.
+// emailApproved tells the PA their shift was approved and schedules its
+// reminder.
 func (s *Service) emailApproved(ctx context.Context, tx *wtx, sh *pasched.Shift) error {
 	m, err := mail.ShiftApproved(sh.RequestedByMail, s.shiftEmail(sh))
 	if err != nil {
 		return fmt.Errorf("render approved email: %w", err)
 	}
-	return s.enqueue(ctx, tx, m, fmt.Sprintf("shift_approved:%d", sh.ID))
+	s.enqueueNotice(tx, m, fmt.Sprintf("shift_approved:%d", sh.ID), pasched.NotifyShiftApproved, sh.RequestedByID, sh)
+	return s.scheduleReminder(ctx, tx, sh)
 }
 
-// rejectedEmail renders the notice that sh was not approved.
-func (s *Service) rejectedEmail(sh *pasched.Shift) (mail.Message, error) {
+// emailRejected tells the PA that sh was not approved.
+func (s *Service) emailRejected(tx *wtx, sh *pasched.Shift) error {
 	m, err := mail.ShiftRejected(sh.RequestedByMail, s.shiftEmail(sh))
 	if err != nil {
-		return mail.Message{}, fmt.Errorf("render rejected email: %w", err)
+		return fmt.Errorf("render rejected email: %w", err)
 	}
-	return m, nil
+	s.enqueueNotice(tx, m, fmt.Sprintf("shift_rejected:%d", sh.ID), pasched.NotifyShiftRejected, sh.RequestedByID, sh)
+	return nil
 }

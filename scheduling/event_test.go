@@ -157,11 +157,14 @@ func TestEmailsInTransaction(t *testing.T) {
 			t.Fatal(err)
 		}
 		clash := b.request(bob, p.ID, "2030-03-03", "08:00", "10:00")
-		jobs := b.emailJobs()[:1]
-		if len(jobs) != 1 || strings.Join(jobs[0].To, ",") != admin.Email+","+admin2.Email ||
-			jobs[0].Subject != "🔔 New Shift Request from Alice Test" || !strings.Contains(jobs[0].Text, "PA Notes: Evening please") ||
-			!strings.Contains(jobs[0].Text, "Time: 09:00 PM - 09:00 AM") {
-			t.Fatalf("new request email %+v", jobs)
+		// One email per admin, each with their own settings (issue 14).
+		jobs := b.emailJobs()[:2]
+		for i, a := range []*pasched.User{admin, admin2} {
+			if len(jobs) != 2 || strings.Join(jobs[i].To, ",") != a.Email || jobs[i].UserID != a.ID || jobs[i].Notify != pasched.NotifyNewRequest ||
+				jobs[i].Subject != "🔔 New Shift Request from Alice Test" || !strings.Contains(jobs[i].Text, "PA Notes: Evening please") ||
+				!strings.Contains(jobs[i].Text, "Time: 09:00 PM - 09:00 AM") {
+				t.Fatalf("new request email %d %+v", i, jobs)
+			}
 		}
 		// Direct creations email nobody (as the seed).
 		direct := input(p.ID, "2030-03-10", "06:00", "09:00")
@@ -173,8 +176,8 @@ func TestEmailsInTransaction(t *testing.T) {
 			t.Fatal(err)
 		}
 		jobs = b.emailJobs()
-		if len(jobs) != 3 || jobs[2].To[0] != alice.Email || jobs[2].Subject != "✅ Shift Approved: Mar 02, 2030" ||
-			!strings.Contains(jobs[2].Text, "Admin Notes: See you") || !strings.Contains(jobs[2].Text, "approved by Ada Test") {
+		if len(jobs) != 5 || jobs[4].To[0] != alice.Email || jobs[4].Subject != "✅ Shift Approved: Mar 02, 2030" ||
+			!strings.Contains(jobs[4].Text, "Admin Notes: See you") || !strings.Contains(jobs[4].Text, "approved by Ada Test") {
 			t.Fatalf("approved email %+v", jobs[len(jobs)-1])
 		}
 		r := b.request(bob, p.ID, "2030-03-05", "10:00", "12:00")
@@ -182,7 +185,7 @@ func TestEmailsInTransaction(t *testing.T) {
 			t.Fatal(err)
 		}
 		jobs = b.emailJobs()
-		if len(jobs) != 5 || jobs[4].To[0] != bob.Email || !strings.Contains(jobs[4].Text, "Too many PAs that day") {
+		if len(jobs) != 8 || jobs[7].To[0] != bob.Email || !strings.Contains(jobs[7].Text, "Too many PAs that day") {
 			t.Fatalf("rejected email %+v", jobs[len(jobs)-1])
 		}
 		// A refused approval enqueues nothing.

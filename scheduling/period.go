@@ -357,19 +357,13 @@ func (s *Service) FinalizePeriod(ctx context.Context, u *pasched.User, id int64)
 			return err
 		}
 		res.Rejected = int(n)
-		var (
-			msgs   []mail.Message
-			events []string
-			closed = map[int64]int{}
-		)
+		closed := map[int64]int{}
 		for _, sh := range pending {
 			sh.Status, sh.RejectedReason, sh.UpdatedAt = pasched.ShiftRejected, FinalizedReason, tx.Now
 			closed[sh.RequestedByID]++
-			m, err := s.rejectedEmail(sh)
-			if err != nil {
+			if err := s.emailRejected(tx, sh); err != nil {
 				return err
 			}
-			msgs, events = append(msgs, m), append(events, fmt.Sprintf("shift_rejected:%d", sh.ID))
 			if err := s.stageShift(ctx, tx, EventShiftRejected, sh, FinalizedReason); err != nil {
 				return err
 			}
@@ -389,10 +383,7 @@ func (s *Service) FinalizePeriod(ctx context.Context, u *pasched.User, id int64)
 			if err != nil {
 				return fmt.Errorf("render finalized email: %w", err)
 			}
-			msgs, events = append(msgs, m), append(events, fmt.Sprintf("period_finalized:%d:%d", p.ID, st.ID))
-		}
-		if err := s.enqueueMany(ctx, tx, msgs, events); err != nil {
-			return err
+			s.enqueueNotice(tx, m, fmt.Sprintf("period_finalized:%d:%d", p.ID, st.ID), pasched.NotifyPeriodFinalized, st.ID, nil)
 		}
 		msg := periodMessage{Type: EventPeriodFinalized, Period: NewPeriodJSON(p), Message: p.Name + " has been finalized"}
 		return s.stage(ctx, tx, p.ID, 0, msg, nil)

@@ -43,6 +43,9 @@ type Service struct {
 	// Location is TIME_ZONE: what "today" means.
 	Location    *time.Location
 	FrontendURL string
+	// Now, when set, is the clock reminders are scheduled by (tests fix
+	// it); otherwise each transaction's now.
+	Now func() time.Time
 
 	// batch groups concurrent changes into shared transactions (batch.go).
 	batch batcher

@@ -253,6 +253,9 @@ func (s *Service) CreateShift(ctx context.Context, u *pasched.User, in ShiftInpu
 			if err := s.stageShift(ctx, tx, EventShiftApproved, sh, "Admin created shift directly"); err != nil {
 				return err
 			}
+			if err := s.scheduleReminder(ctx, tx, sh); err != nil {
+				return err
+			}
 			if err := s.auditShift(ctx, tx, u, pasched.AuditShiftCreatedDirect, "Created and approved a shift: "+ShiftWords(sh), nil, sh); err != nil {
 				return err
 			}
@@ -474,6 +477,9 @@ func (s *Service) UpdateShift(ctx context.Context, u *pasched.User, id int64, in
 		if err := s.stageUpdated(ctx, tx, &old, sh, "Shift updated by "+u.FullName()); err != nil {
 			return err
 		}
+		if err := s.emailChanged(ctx, tx, &old, sh); err != nil {
+			return err
+		}
 		if u.IsAdmin() {
 			if err := s.auditShift(ctx, tx, u, pasched.AuditShiftUpdated, "Changed a shift: "+ShiftWords(sh), &old, sh); err != nil {
 				return err
@@ -595,6 +601,9 @@ func (s *Service) DeleteShift(ctx context.Context, u *pasched.User, id int64) (c
 			return err
 		}
 		if err := s.stageDeleted(ctx, tx, &old, "Shift deleted by admin"); err != nil {
+			return err
+		}
+		if err := s.emailCancelled(tx, &old, u); err != nil {
 			return err
 		}
 		if err := s.auditShift(ctx, tx, u, pasched.AuditShiftDeleted, "Deleted a shift: "+ShiftWords(&old), &old, nil); err != nil {
@@ -759,11 +768,7 @@ func (s *Service) RejectShift(ctx context.Context, u *pasched.User, id int64, re
 		if err := s.auditShift(ctx, tx, u, pasched.AuditShiftRejected, summary, &before, sh); err != nil {
 			return err
 		}
-		m, err := s.rejectedEmail(sh)
-		if err != nil {
-			return err
-		}
-		if err := s.enqueue(ctx, tx, m, fmt.Sprintf("shift_rejected:%d", sh.ID)); err != nil {
+		if err := s.emailRejected(tx, sh); err != nil {
 			return err
 		}
 		out = sh

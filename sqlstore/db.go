@@ -122,7 +122,7 @@ func Open(ctx context.Context, databaseURL string) (*DB, error) {
 	defer cancel()
 	if err := db.write.PingContext(pctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("open database: %w", err)
+		return nil, fmt.Errorf("database %s is unreachable (not starting): %w", redact(databaseURL), err)
 	}
 	return db, nil
 }

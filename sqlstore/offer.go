@@ -281,3 +281,13 @@ func RecordDigest(ctx context.Context, tx *Tx, localDate schedule.Date, gaps int
 	}
 	return n == 1, nil
 }
+
+// DigestRecorded reports whether the coverage digest of a local date was
+// already sent.
+func DigestRecorded(ctx context.Context, q querier, localDate schedule.Date) (bool, error) {
+	var n int
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM coverage_digests WHERE local_date = $1`, localDate.String()).Scan(&n); err != nil {
+		return false, fmt.Errorf("find digest %s: %w", localDate, err)
+	}
+	return n > 0, nil
+}

@@ -18,6 +18,7 @@ import (
 	"pasched"
 	"pasched/accounts"
 	"pasched/api"
+	"pasched/coverage"
 	"pasched/jobs"
 	"pasched/mail"
 	"pasched/password"
@@ -45,6 +46,7 @@ type env struct {
 	db       *sqlstore.DB
 	accounts *accounts.Service
 	sched    *scheduling.Service
+	coverage *coverage.Service
 	web      *Server
 	hub      *realtime.Hub
 	http     *httptest.Server
@@ -110,7 +112,8 @@ func newEnv(t *testing.T, d sqlstore.Dialect, opts ...envOpts) *env {
 	e.accounts.Broker = broker
 	e.sched = &scheduling.Service{DB: db, Jobs: js.Client, Broker: broker, Windows: schedule.DefaultWindows(), Location: time.UTC, FrontendURL: base}
 	hosts := []string{"127.0.0.1", "localhost"}
-	e.web, err = New(Deps{Accounts: e.accounts, Scheduling: e.sched, Config: Config{
+	e.coverage = &coverage.Service{DB: db, Jobs: js.Client, Scheduling: e.sched, Windows: schedule.DefaultWindows(), Location: time.UTC, FrontendURL: base}
+	e.web, err = New(Deps{Accounts: e.accounts, Scheduling: e.sched, Coverage: e.coverage, Jobs: &jobs.Admin{Client: js.Client, DB: db}, Config: Config{
 		HostAllowed: func(h string) bool { return api.HostAllowed(hosts, h) }, Location: time.UTC}})
 	if err != nil {
 		t.Fatal(err)

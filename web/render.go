@@ -37,6 +37,9 @@ func parsePages(a *assets) (*pages, error) {
 			return many
 		},
 	}
+	for k, v := range consoleFuncs {
+		funcs[k] = v
+	}
 	base, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("web templates: %w", err)

@@ -64,6 +64,25 @@ var flashes = map[string]string{
 	"profile-saved":    "Your details are saved.",
 	"password-changed": "Your password is changed. Your other devices have been signed out.",
 	"signed-out-all":   "You are signed out on every device, this one too.",
+	// The console's.
+	"approved":           "The request is approved. The PA has been emailed.",
+	"rejected":           "The request is rejected. The PA has been emailed the reason.",
+	"period-created":     "The period is created.",
+	"period-saved":       "The period is saved.",
+	"period-locked":      "The period is locked: PAs cannot ask for shifts in it until you unlock it.",
+	"period-unlocked":    "The period is open for requests again.",
+	"period-finalized":   "The period is finalised. Every PA has been emailed.",
+	"shift-created":      "The shift is created and approved. The PA can see it in their calendar.",
+	"shift-saved":        "The shift is saved.",
+	"shift-deleted":      "The shift is deleted.",
+	"person-added":       "The person is added. They have been emailed a link to choose their password.",
+	"person-deactivated": "The account is deactivated. They have been signed out everywhere.",
+	"person-reactivated": "The account is active again. They can sign in with their password.",
+	"verification-sent":  "A new link to confirm their email address has been sent.",
+	"profile-updated":    "The PA's profile is saved.",
+	"offer-sent":         "The offer is sent. The first PA to accept gets the shift.",
+	"job-retried":        "The job will run again shortly.",
+	"job-cancelled":      "The job is cancelled.",
 }
 
 const flashCookie = "pasched_flash"

@@ -25,6 +25,8 @@ import (
 
 	"pasched"
 	"pasched/accounts"
+	"pasched/coverage"
+	"pasched/jobs"
 	"pasched/scheduling"
 )
 
@@ -49,7 +51,11 @@ type Config struct {
 type Deps struct {
 	Accounts   *accounts.Service
 	Scheduling *scheduling.Service
-	Config     Config
+	// Coverage (gaps, suggestions, cover offers) and Jobs (the console's
+	// jobs page) are optional: without them those pages answer 404.
+	Coverage *coverage.Service
+	Jobs     *jobs.Admin
+	Config   Config
 }
 
 // Server serves the web app.
@@ -60,6 +66,8 @@ type Server struct {
 	assets *assets
 	cop    *http.CrossOriginProtection
 	log    *slog.Logger
+	// patterns are the routes registered (routes.go), for tests to walk.
+	patterns []string
 	// now is the clock of "today"; tests replace it.
 	now func() time.Time
 }

@@ -17,12 +17,15 @@ import (
 // config is every setting, from the environment and a .env file, with the
 // seed's names where it has them.
 type config struct {
-	SecretKey        string
-	Debug            bool
-	AllowedHosts     []string
-	DatabaseURL      string
-	CORSOrigins      []string
-	FrontendURL      string
+	SecretKey    string
+	Debug        bool
+	AllowedHosts []string
+	DatabaseURL  string
+	CORSOrigins  []string
+	FrontendURL  string
+	// PublicURL is where this server is reached from outside (PUBLIC_URL):
+	// the base of calendar feed and unsubscribe links.
+	PublicURL        string
 	DefaultFromEmail string
 	EmailBackend     string
 	EmailHost        string
@@ -40,6 +43,9 @@ type config struct {
 	// CoverageCheckDays is the daily coverage digest's horizon.
 	CoverageCheckDays int
 	LogLevel          string
+	// LogFormat is LOG_FORMAT: "json" (one JSON object a line, the
+	// default) or "text" (slog's key=value).
+	LogFormat string
 	// PprofAddr, when set (PPROF_ADDR), serves net/http/pprof on that
 	// loopback address, for profiling; never on a public interface.
 	PprofAddr string
@@ -72,7 +78,9 @@ func loadConfig() (*config, error) {
 		CORSOrigins:  splitList(env("CORS_ALLOWED_ORIGINS", "http://localhost:3000")),
 		// Unset, email links open this server's own pages (serve fills it
 		// in with the address it listens on).
-		FrontendURL:      strings.TrimRight(env("FRONTEND_URL", ""), "/"),
+		FrontendURL: strings.TrimRight(env("FRONTEND_URL", ""), "/"),
+		// Unset, feed and unsubscribe links use the address serve listens on.
+		PublicURL:        strings.TrimRight(env("PUBLIC_URL", ""), "/"),
 		DefaultFromEmail: env("DEFAULT_FROM_EMAIL", "noreply@example.com"),
 		EmailBackend:     env("EMAIL_BACKEND", "console"),
 		EmailHost:        env("EMAIL_HOST", "localhost"),
@@ -84,6 +92,7 @@ func loadConfig() (*config, error) {
 		OpenAIBaseURL:    env("OPENAI_BASE_URL", coveragesvc.DefaultOpenAIBaseURL),
 		OpenAIModel:      env("OPENAI_MODEL", coveragesvc.DefaultOpenAIModel),
 		LogLevel:         env("LOG_LEVEL", "INFO"),
+		LogFormat:        env("LOG_FORMAT", "json"),
 		PprofAddr:        env("PPROF_ADDR", ""),
 	}
 	var err error
@@ -154,4 +163,18 @@ func parseBool(s string) (bool, error) {
 		return false, nil
 	}
 	return false, fmt.Errorf("not a boolean: %q", s)
+}
+
+// publicURL is where feed and unsubscribe links point: PUBLIC_URL (serve
+// sets it to its listen address when unset), else FRONTEND_URL, else the
+// default address. A deployment whose FRONTEND_URL is another server sets
+// PUBLIC_URL, for the workers' emails too.
+func publicURL(c *config) string {
+	switch {
+	case c.PublicURL != "":
+		return c.PublicURL
+	case c.FrontendURL != "":
+		return c.FrontendURL
+	}
+	return "http://localhost:8000"
 }

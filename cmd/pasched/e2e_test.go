@@ -132,6 +132,16 @@ func baseEnv(dir, databaseURL string) []string {
 // stopped with SIGTERM when the test ends, and must exit 0.
 func startServe(t *testing.T, dir, databaseURL string, env ...string) *instance {
 	t.Helper()
+	in := launchServe(t, dir, databaseURL, env...)
+	t.Cleanup(func() { in.stop(t, 20*time.Second) })
+	return in
+}
+
+// launchServe is startServe without the clean stop at the end of the test,
+// for tests that kill the process themselves; a serve that does not get
+// ready is killed.
+func launchServe(t *testing.T, dir, databaseURL string, env ...string) *instance {
+	t.Helper()
 	cmd := exec.Command(binary(t), "serve", "--addr", "127.0.0.1:0")
 	cmd.Dir = dir
 	cmd.Env = append(baseEnv(dir, databaseURL), env...)
@@ -167,7 +177,6 @@ func startServe(t *testing.T, dir, databaseURL string, env ...string) *instance 
 		in.err = cmd.Wait()
 		close(in.exited)
 	}()
-	t.Cleanup(func() { in.stop(t, 20*time.Second) })
 	select {
 	case addr := <-ready:
 		in.addr = addr
@@ -175,6 +184,8 @@ func startServe(t *testing.T, dir, databaseURL string, env ...string) *instance 
 	case <-in.exited:
 		t.Fatalf("serve exited before ready: %v", in.err)
 	case <-time.After(60 * time.Second):
+		cmd.Process.Kill()
+		<-in.exited
 		t.Fatal("serve not ready within 60 s")
 	}
 	return in

@@ -42,6 +42,7 @@ import (
 	coveragesvc "pasched/coverage"
 	"pasched/jobs"
 	"pasched/mail"
+	"pasched/notify"
 	"pasched/password"
 	"pasched/realtime"
 	"pasched/schedule"
@@ -113,7 +114,7 @@ func setupLogging(cfg *config) {
 	if cfg.Debug {
 		level = slog.LevelDebug
 	}
-	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level})))
+	slog.SetDefault(slog.New(logHandler(cfg.LogFormat, level)))
 }
 
 // app is everything a subcommand needs, wired.
@@ -124,6 +125,7 @@ type app struct {
 	accounts   *accounts.Service
 	scheduling *scheduling.Service
 	coverage   *coveragesvc.Service
+	notify     *notify.Service
 	hub        *realtime.Hub
 	broker     realtime.Broker
 }
@@ -165,14 +167,18 @@ func openApp(ctx context.Context, cfg *config, work bool) (*app, error) {
 	cov := &coveragesvc.Service{DB: db, Windows: windows, Location: cfg.TimeZone, FrontendURL: cfg.FrontendURL,
 		Days: cfg.CoverageCheckDays, Wording: coveragesvc.NewWording(cfg.OpenAIKey, cfg.OpenAIBaseURL, cfg.OpenAIModel, 0),
 		Logger: slog.Default()}
+	signer := token.NewSigner(secret)
+	policy := &jobs.Policy{DB: db, Location: cfg.TimeZone, Signer: signer, BaseURL: publicURL(cfg)}
 	// The password-reset job runs an accounts use case, and accounts
 	// enqueues through the job client: the service is built first and
 	// given the client before any worker starts.
 	acc := &accounts.Service{DB: db, Hasher: password.NewHasher(runtime.NumCPU()),
-		Signer: token.NewSigner(secret), FrontendURL: cfg.FrontendURL}
-	js, err := jobs.New(ctx, jobs.Opts{DB: db, Sender: sender, PasswordReset: acc, Work: work, Logger: slog.Default(),
+		Signer: signer, FrontendURL: cfg.FrontendURL}
+	js, err := jobs.New(ctx, jobs.Opts{DB: db, Sender: sender, FrontendURL: cfg.FrontendURL, PasswordReset: acc, Work: work,
+		Logger:          slog.Default(),
 		MessageIDDomain: mailDomain(cfg.DefaultFromEmail),
-		Periodic:        cov.PeriodicJobs(cov.DefaultSchedules()), Register: cov.Register})
+		Periodic:        cov.PeriodicJobs(cov.DefaultSchedules()), Register: cov.Register,
+		Policy: policy, Location: cfg.TimeZone})
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -197,7 +203,8 @@ func openApp(ctx context.Context, cfg *config, work bool) (*app, error) {
 	sched := &scheduling.Service{DB: db, Jobs: js.Client, Broker: broker, Windows: windows,
 		Location: cfg.TimeZone, FrontendURL: cfg.FrontendURL}
 	cov.Jobs, cov.Scheduling = js.Client, sched
-	return &app{cfg: cfg, db: db, jobs: js, accounts: acc, scheduling: sched, coverage: cov, hub: hub, broker: broker}, nil
+	nt := &notify.Service{DB: db, Jobs: js.Client, Signer: signer, Location: cfg.TimeZone, Windows: windows, BaseURL: publicURL(cfg)}
+	return &app{cfg: cfg, db: db, jobs: js, accounts: acc, scheduling: sched, coverage: cov, notify: nt, hub: hub, broker: broker}, nil
 }
 
 // pgChannel is the NOTIFY channel of the deployment whose tables live in
@@ -261,6 +268,9 @@ func serve(ctx context.Context, cfg *config, addr string) error {
 	if cfg.FrontendURL == "" {
 		cfg.FrontendURL = base
 	}
+	if cfg.PublicURL == "" {
+		cfg.PublicURL = base
+	}
 	a, err := openApp(ctx, cfg, true)
 	if err != nil {
 		ln.Close()
@@ -272,12 +282,13 @@ func serve(ctx context.Context, cfg *config, addr string) error {
 		a.close()
 		return err
 	}
-	srv := api.New(api.Deps{Accounts: a.accounts, Scheduling: a.scheduling, Coverage: a.coverage, DB: a.db, Config: cfg.API})
+	srv := api.New(api.Deps{Accounts: a.accounts, Scheduling: a.scheduling, Coverage: a.coverage, Notify: a.notify, DB: a.db, Config: cfg.API})
 	srv.Mux().Handle("GET /ws/schedule/{period_id}/{$}", a.socketHandler())
-	webSrv, err := web.New(web.Deps{Accounts: a.accounts, Scheduling: a.scheduling, Config: web.Config{
-		HostAllowed:    func(h string) bool { return api.HostAllowed(cfg.AllowedHosts, h) },
-		TrustedProxies: cfg.TrustedProxies, Location: cfg.TimeZone, Logger: slog.Default(),
-		SetupDone: func() { os.Remove(setupFile) }}})
+	webSrv, err := web.New(web.Deps{Accounts: a.accounts, Scheduling: a.scheduling, Coverage: a.coverage,
+		Jobs: &jobs.Admin{Client: a.jobs.Client, DB: a.db}, Config: web.Config{
+			HostAllowed:    func(h string) bool { return api.HostAllowed(cfg.AllowedHosts, h) },
+			TrustedProxies: cfg.TrustedProxies, Location: cfg.TimeZone, Logger: slog.Default(),
+			SetupDone: func() { os.Remove(setupFile) }}})
 	if err != nil {
 		ln.Close()
 		a.close()
@@ -309,7 +320,7 @@ func serve(ctx context.Context, cfg *config, addr string) error {
 		return err
 	}
 	defer stopPprof()
-	hs := &http.Server{Handler: rootHandler(srv.Handler(), webSrv.Handler()), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+	hs := httpServer(opsHandler(a, newMetrics(a), rootHandler(srv.Handler(), webSrv.Handler())), bodyTimeout)
 	// Not ctx: River soft-stops when its Start context ends, and the
 	// workers must stop only after the HTTP server and the sockets.
 	if err := a.jobs.Start(context.WithoutCancel(ctx)); err != nil {
@@ -379,13 +390,16 @@ func announceSetup(ctx context.Context, a *app, base string) (string, error) {
 	return path, nil
 }
 
-// rootHandler sends the JSON API's paths (and the live channel's) to the
-// API, and every other path to the web app.
+// rootHandler sends the JSON API's paths (and the live channel's, the
+// calendar feeds and the emails' one-click unsubscribe links) to the API,
+// and every other path to the web app.
 func rootHandler(apiH, webH http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/api/", apiH)
 	mux.Handle("/ws/", apiH)
 	mux.Handle("/healthz", apiH)
+	mux.Handle("/feeds/", apiH)
+	mux.Handle("/unsubscribe/", apiH)
 	mux.Handle("/", webH)
 	return mux
 }
