@@ -72,6 +72,11 @@ func (s *Service) OpenPeriods(ctx context.Context) ([]*pasched.Period, error) {
 	return s.periodsWhere(ctx, func(p *pasched.Period) bool { return p.Status == pasched.PeriodOpen })
 }
 
+// ActivePeriods are the periods not yet finalised, earliest first.
+func (s *Service) ActivePeriods(ctx context.Context) ([]*pasched.Period, error) {
+	return s.periodsWhere(ctx, func(p *pasched.Period) bool { return p.Status != pasched.PeriodFinalized })
+}
+
 // PeriodsBetween are the periods that share a date with from..to, earliest first.
 func (s *Service) PeriodsBetween(ctx context.Context, from, to schedule.Date) ([]*pasched.Period, error) {
 	return s.periodsWhere(ctx, func(p *pasched.Period) bool { return !p.EndDate.Before(from) && !p.StartDate.After(to) })

@@ -62,7 +62,12 @@ func UsernameExists(ctx context.Context, q querier, username string) (bool, erro
 
 // ListActiveUsers returns the active users of a role, by id.
 func ListActiveUsers(ctx context.Context, q querier, role string) ([]*pasched.User, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+userColumns+` FROM users WHERE role = $1 AND is_active = $2 ORDER BY id`, role, true)
+	return queryUsers(ctx, q, `SELECT `+userColumns+` FROM users WHERE role = $1 AND is_active = $2 ORDER BY id`, role, true)
+}
+
+// queryUsers runs a query of userColumns and scans every row.
+func queryUsers(ctx context.Context, q querier, query string, args ...any) ([]*pasched.User, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
 	}
@@ -192,21 +197,8 @@ func MarkEmailVerified(ctx context.Context, tx *Tx, id int64) error {
 // ListUsers returns every user, admins first, then by name (the console's
 // People page: a household has a handful of people, so no paging).
 func ListUsers(ctx context.Context, q querier) ([]*pasched.User, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+userColumns+` FROM users
+	return queryUsers(ctx, q, `SELECT `+userColumns+` FROM users
 		ORDER BY CASE WHEN role = 'ADMIN' THEN 0 ELSE 1 END, first_name, last_name, email`)
-	if err != nil {
-		return nil, fmt.Errorf("list users: %w", err)
-	}
-	defer rows.Close()
-	var out []*pasched.User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
 }
 
 // SetUserActive sets is_active.

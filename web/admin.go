@@ -107,8 +107,14 @@ func (s *Server) renderQueue(w http.ResponseWriter, r *http.Request, status int,
 	for _, d := range days {
 		n += len(d.Items)
 	}
+	live, err := s.activePeriods(r)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
 	v := newView("Requests to approve", "queue")
-	v.Live = true
+	// The queue refreshes itself when a request arrives, and says so.
+	v.Live, v.LivePeriods, v.LiveAll = true, live, true
 	v.Data = QueuePage{Days: days, Count: n, Results: results}
 	s.render(w, r, status, "admin_queue", v)
 }
@@ -208,13 +214,20 @@ func (s *Server) queueItem(w http.ResponseWriter, r *http.Request) (*scheduling.
 // past the weekly limit it asks for the explicit confirmation that names
 // the overtime.
 func (s *Server) adminApproveForm(w http.ResponseWriter, r *http.Request) {
+	s.renderDecision(w, r, http.StatusOK, "Approve", "admin_approve", nil)
+}
+
+// renderDecision shows the approve or reject page (verb) of the request in
+// the path, with the form f as it was sent (nil: a blank one).
+func (s *Server) renderDecision(w http.ResponseWriter, r *http.Request, status int, verb, page string, f *Form) {
 	it, ok := s.queueItem(w, r)
 	if !ok {
 		return
 	}
-	v := newView("Approve "+scheduling.ShiftWords(it.Shift), "queue")
+	v := newView(verb+" "+scheduling.ShiftWords(it.Shift), "queue")
+	v.Form = f
 	v.Data = DecisionPage{Item: it}
-	s.render(w, r, http.StatusOK, "admin_approve", v)
+	s.render(w, r, status, page, v)
 }
 
 func (s *Server) adminApprove(w http.ResponseWriter, r *http.Request) {
@@ -228,10 +241,9 @@ func (s *Server) adminApprove(w http.ResponseWriter, r *http.Request) {
 	if n := strings.TrimSpace(f.Value("admin_notes")); n != "" {
 		in.AdminNotes = &n
 	}
-	sh, err := s.Scheduling.ApproveShift(r.Context(), userOf(r), id, in)
+	_, err := s.Scheduling.ApproveShift(r.Context(), userOf(r), id, in)
 	if err == nil {
 		s.redirectFlash(w, r, "/admin/queue", "approved")
-		_ = sh
 		return
 	}
 	if code := pasched.ErrorCode(err); code == pasched.ENOTFOUND || code == pasched.EFORBIDDEN || code == pasched.EINTERNAL {
@@ -241,24 +253,11 @@ func (s *Server) adminApprove(w http.ResponseWriter, r *http.Request) {
 	// Refused (a clash, the weekly limit, no longer pending): the page
 	// again with the reason on top.
 	f.Add(nonField, errorWords(err))
-	it, ok := s.queueItem(w, r)
-	if !ok {
-		return
-	}
-	v := newView("Approve "+scheduling.ShiftWords(it.Shift), "queue")
-	v.Form = f
-	v.Data = DecisionPage{Item: it}
-	s.render(w, r, http.StatusUnprocessableEntity, "admin_approve", v)
+	s.renderDecision(w, r, http.StatusUnprocessableEntity, "Approve", "admin_approve", f)
 }
 
 func (s *Server) adminRejectForm(w http.ResponseWriter, r *http.Request) {
-	it, ok := s.queueItem(w, r)
-	if !ok {
-		return
-	}
-	v := newView("Reject "+scheduling.ShiftWords(it.Shift), "queue")
-	v.Data = DecisionPage{Item: it}
-	s.render(w, r, http.StatusOK, "admin_reject", v)
+	s.renderDecision(w, r, http.StatusOK, "Reject", "admin_reject", nil)
 }
 
 func (s *Server) adminReject(w http.ResponseWriter, r *http.Request) {
@@ -285,14 +284,7 @@ func (s *Server) adminReject(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	it, ok := s.queueItem(w, r)
-	if !ok {
-		return
-	}
-	v := newView("Reject "+scheduling.ShiftWords(it.Shift), "queue")
-	v.Form = f
-	v.Data = DecisionPage{Item: it}
-	s.render(w, r, http.StatusUnprocessableEntity, "admin_reject", v)
+	s.renderDecision(w, r, http.StatusUnprocessableEntity, "Reject", "admin_reject", f)
 }
 
 // --- helpers shared by the console's forms ---

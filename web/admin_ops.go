@@ -248,6 +248,8 @@ const auditPerPage = 50
 
 // AuditPage is a page of the audit trail with its filters.
 type AuditPage struct {
+	// Stats are the PA's own pattern statistics (a PA's history page).
+	Stats       *pasched.PAStats
 	Entries     []*pasched.AuditEntry
 	Total, Page int
 	Prev, Next  string
@@ -294,6 +296,12 @@ func (s *Server) auditTrail(w http.ResponseWriter, r *http.Request) {
 		pg.Next = link(page + 1)
 	}
 	nav, title := "history", "History of my shifts"
+	if !u.IsAdmin() && s.Coverage != nil {
+		if pg.Stats, err = s.Coverage.Stats(r.Context(), u, u.ID); err != nil && pasched.ErrorCode(err) != pasched.ENOTFOUND {
+			s.serverError(w, r, err)
+			return
+		}
+	}
 	if u.IsAdmin() {
 		nav, title = "audit", "Audit trail"
 		if pg.PAOptions, err = s.personOptions(r, f.SubjectUserID); err != nil {

@@ -68,8 +68,10 @@ func (s *Server) adminCreatePerson(w http.ResponseWriter, r *http.Request) {
 type PersonPage struct {
 	Person  *pasched.User
 	Profile *pasched.PAProfile
-	Days    []DayOption
-	Self    bool
+	// Stats are a PA's pattern statistics (nil without the coverage use cases).
+	Stats *pasched.PAStats
+	Days  []DayOption
+	Self  bool
 }
 
 // DayOption is a checkbox of a preferred day.
@@ -109,6 +111,12 @@ func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, status int
 				vals.Set("preferred_end_time", (*p.PreferredEndTime)[:5])
 			}
 			f = &Form{Values: vals}
+		}
+		if s.Coverage != nil {
+			if pg.Stats, err = s.Coverage.Stats(r.Context(), userOf(r), u.ID); err != nil && pasched.ErrorCode(err) != pasched.ENOTFOUND {
+				s.useCaseError(w, r, err)
+				return
+			}
 		}
 		for _, d := range scheduling.Days {
 			pg.Days = append(pg.Days, DayOption{Value: d, Label: strings.ToUpper(d[:1]) + d[1:], Checked: f.Has("preferred_days", d)})
@@ -209,4 +217,18 @@ func (s *Server) adminResendVerification(w http.ResponseWriter, r *http.Request)
 		return
 	}
 	s.redirectFlash(w, r, "/admin/people/"+itoa64(id), "verification-sent")
+}
+
+// adminRecalculateStats works out a PA's pattern statistics now.
+func (s *Server) adminRecalculateStats(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r)
+	if !ok || s.Coverage == nil {
+		s.notFound(w, r)
+		return
+	}
+	if _, err := s.Coverage.RecalculateStats(r.Context(), userOf(r), id); err != nil {
+		s.useCaseError(w, r, err)
+		return
+	}
+	s.redirectFlash(w, r, "/admin/people/"+itoa64(id), "stats-updated")
 }

@@ -352,3 +352,26 @@ func mustID(s string) int64 {
 	fmt.Sscan(s, &n)
 	return n
 }
+
+func TestConsolePAStats(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
+		k := newConsole(t, d)
+		pat := k.e.pa("pat@example.com", "Pat", "Smith")
+		// A shift that has happened: it counts as worked.
+		today := schedule.DateOf(k.e.web.today())
+		p := k.e.period(k.admin, "Past", today.AddDays(-20), today.AddDays(5))
+		sh := k.e.request(pat, p, today.AddDays(-7), schedule.Clock(6, 0, 0), schedule.Clock(9, 0, 0))
+		k.e.approve(k.admin, sh)
+		loc := fmt.Sprintf("/admin/people/%d", pat.ID)
+		k.ok(loc+"/stats", url.Values{})
+		k.page(loc, "Working pattern", "Shifts worked", "1 (3.00 hours in all)", "Work it out again now")
+		pc := k.e.client()
+		pc.signIn("pat@example.com")
+		if p := pc.get("/history"); p.Status != http.StatusOK || !strings.Contains(p.Body, "Your working pattern") || !strings.Contains(p.Body, "1 (3.00 hours in all)") {
+			t.Errorf("Pat's history: %d\n%s", p.Status, p.Body)
+		}
+		if p := pc.post(loc+"/stats", url.Values{}); p.Status != http.StatusForbidden {
+			t.Errorf("a PA recalculates: %d", p.Status)
+		}
+	})
+}

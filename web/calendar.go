@@ -204,7 +204,7 @@ func (s *Server) calendarMonth(w http.ResponseWriter, r *http.Request) {
 	p.WeekLink = "/calendar/week?date=" + anchor.String()
 	p.DayLink = "/calendar/day?date=" + anchor.String()
 	v := newView("Calendar, "+p.Caption, "calendar")
-	v.Data, v.Live = p, true
+	v.Data, v.Live, v.LivePeriods = p, true, p.PeriodIDs
 	s.render(w, r, http.StatusOK, "calendar", v)
 }
 
@@ -232,7 +232,7 @@ func (s *Server) calendarWeek(w http.ResponseWriter, r *http.Request) {
 	p.MonthLink = "/calendar?month=" + monthParam(mon)
 	p.DayLink = "/calendar/day?date=" + d.String()
 	v := newView("Calendar, "+p.Caption, "calendar")
-	v.Data, v.Live = p, true
+	v.Data, v.Live, v.LivePeriods = p, true, p.PeriodIDs
 	s.render(w, r, http.StatusOK, "calendar", v)
 }
 
@@ -257,6 +257,6 @@ func (s *Server) calendarDay(w http.ResponseWriter, r *http.Request) {
 		p.Windows = append(p.Windows, clock(w.Start)+"–"+clock(w.End))
 	}
 	v := newView("Calendar, "+p.Caption, "calendar")
-	v.Data, v.Live = p, true
+	v.Data, v.Live, v.LivePeriods = p, true, p.PeriodIDs
 	s.render(w, r, http.StatusOK, "calendar", v)
 }

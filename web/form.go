@@ -150,9 +150,9 @@ func (f *Form) sortErrors(pageOrder ...string) {
 // Field is what the "field" partial renders: a labelled control with its
 // hint and its error messages, tied together by aria-describedby.
 type Field struct {
-	Name, ID, Label, Type, Value, Hint, Autocomplete string
-	Errors                                           []string
-	Required                                         bool
+	Name, ID, Label, Type, Value, Hint, Autocomplete, InputMode string
+	Errors                                                      []string
+	Required                                                    bool
 	// Options are a select's choices.
 	Options []Option
 }
@@ -189,6 +189,8 @@ func newField(f *Form, name, label, typ string, opts ...string) Field {
 			fd.Hint = v
 		case "autocomplete":
 			fd.Autocomplete = v
+		case "inputmode":
+			fd.InputMode = v
 		case "required":
 			fd.Required = true
 		case "value":

@@ -21,6 +21,7 @@ import (
 	"pasched/coverage"
 	"pasched/jobs"
 	"pasched/mail"
+	"pasched/notify"
 	"pasched/password"
 	"pasched/realtime"
 	"pasched/schedule"
@@ -47,6 +48,7 @@ type env struct {
 	accounts *accounts.Service
 	sched    *scheduling.Service
 	coverage *coverage.Service
+	notify   *notify.Service
 	web      *Server
 	hub      *realtime.Hub
 	http     *httptest.Server
@@ -113,12 +115,14 @@ func newEnv(t *testing.T, d sqlstore.Dialect, opts ...envOpts) *env {
 	e.sched = &scheduling.Service{DB: db, Jobs: js.Client, Broker: broker, Windows: schedule.DefaultWindows(), Location: time.UTC, FrontendURL: base}
 	hosts := []string{"127.0.0.1", "localhost"}
 	e.coverage = &coverage.Service{DB: db, Jobs: js.Client, Scheduling: e.sched, Windows: schedule.DefaultWindows(), Location: time.UTC, FrontendURL: base}
-	e.web, err = New(Deps{Accounts: e.accounts, Scheduling: e.sched, Coverage: e.coverage, Jobs: &jobs.Admin{Client: js.Client, DB: db}, Config: Config{
-		HostAllowed: func(h string) bool { return api.HostAllowed(hosts, h) }, Location: time.UTC}})
+	e.notify = &notify.Service{DB: db, Jobs: js.Client, Signer: e.signer, Location: time.UTC, Windows: schedule.DefaultWindows(), BaseURL: base}
+	e.web, err = New(Deps{Accounts: e.accounts, Scheduling: e.sched, Coverage: e.coverage, Jobs: &jobs.Admin{Client: js.Client, DB: db},
+		Notify: e.notify, Config: Config{
+			HostAllowed: func(h string) bool { return api.HostAllowed(hosts, h) }, Location: time.UTC}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	apiSrv := api.New(api.Deps{Accounts: e.accounts, Scheduling: e.sched, DB: db, Config: api.Config{AllowedHosts: hosts}})
+	apiSrv := api.New(api.Deps{Accounts: e.accounts, Scheduling: e.sched, Notify: e.notify, DB: db, Config: api.Config{AllowedHosts: hosts}})
 	apiSrv.Mux().Handle("GET /ws/schedule/{period_id}/{$}", realtime.NewHandler(e.hub, realtime.HandlerOpts{
 		Authenticate: func(ctx context.Context, tok string) (realtime.User, error) {
 			u, exp, err := e.accounts.AuthenticateWithExpiry(ctx, tok)
@@ -132,6 +136,8 @@ func newEnv(t *testing.T, d sqlstore.Dialect, opts ...envOpts) *env {
 	apiH := apiSrv.Handler()
 	mux.Handle("/api/", apiH)
 	mux.Handle("/ws/", apiH)
+	mux.Handle("/feeds/", apiH)
+	mux.Handle("/unsubscribe/", apiH)
 	mux.Handle("/", e.web.Handler())
 	e.http = &httptest.Server{Listener: ln, Config: &http.Server{Handler: mux}}
 	e.http.Start()

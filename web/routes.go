@@ -36,10 +36,14 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /requests/{id}/edit", s.requirePA(s.editRequest))
 	m.HandleFunc("POST /requests/{id}/cancel", s.requirePA(s.cancelRequest))
 	m.HandleFunc("GET /schedule", s.requirePA(s.mySchedule))
+	m.HandleFunc("GET /live/token", s.liveToken) // JSON; 401 when signed out
 	m.HandleFunc("GET /profile", s.requireUser(s.profile))
 	m.HandleFunc("POST /profile", s.requireUser(s.saveProfile))
 	m.HandleFunc("POST /profile/password", s.requireUser(s.changePassword))
 	m.HandleFunc("POST /profile/sign-out-everywhere", s.requireUser(s.signOutEverywhere))
+	m.HandleFunc("GET /profile/notifications", s.requireUser(s.notifySettingsPage))
+	m.HandleFunc("POST /profile/notifications", s.requireUser(s.notifySettingsSave))
+	m.HandleFunc("POST /profile/notifications/feed", s.requireUser(s.rotateFeed))
 
 	m.HandleFunc("GET /history", s.requireUser(s.auditTrail))
 	m.HandleFunc("GET /offers/{id}", s.requireUser(s.offer))
@@ -81,6 +85,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /admin/people/{id}/deactivate", s.requireAdmin(s.adminSetActive(false)))
 	m.HandleFunc("POST /admin/people/{id}/reactivate", s.requireAdmin(s.adminSetActive(true)))
 	m.HandleFunc("POST /admin/people/{id}/verification", s.requireAdmin(s.adminResendVerification))
+	m.HandleFunc("POST /admin/people/{id}/stats", s.requireAdmin(s.adminRecalculateStats))
 	m.HandleFunc("GET /admin/coverage", s.requireAdmin(s.adminCoverage))
 	m.HandleFunc("POST /admin/offers", s.requireAdmin(s.adminCreateOffer))
 	m.HandleFunc("GET /admin/jobs", s.requireAdmin(s.adminJobs))

@@ -1,9 +1,11 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"pasched"
@@ -44,8 +46,8 @@ func readShiftForm(f *Form) scheduling.ShiftInput {
 	}
 	if v := strings.TrimSpace(f.Value(scheduling.FieldDate)); v == "" {
 		f.Add(scheduling.FieldDate, "Enter the date of the shift.")
-	} else if d, err := schedule.ParseDate(v); err != nil {
-		f.Add(scheduling.FieldDate, "Enter a real date, like 2026-03-02.")
+	} else if d, ok := parseFormDate(v); !ok {
+		f.Add(scheduling.FieldDate, "Enter a real date, like 10/03/2026.")
 	} else {
 		in.Date = &d
 	}
@@ -56,8 +58,8 @@ func readShiftForm(f *Form) scheduling.ShiftInput {
 			f.Add(name, "Enter the "+label+" time.")
 			continue
 		}
-		t, err := schedule.ParseTime(v)
-		if err != nil {
+		t, ok := parseFormTime(v)
+		if !ok {
 			f.Add(name, "Enter the "+label+" time as hours and minutes, like 08:00 or 21:30.")
 			continue
 		}
@@ -74,6 +76,62 @@ func readShiftForm(f *Form) scheduling.ShiftInput {
 		in.Notes = &notes
 	}
 	return in
+}
+
+// formDate writes a date as the form shows it: 10/03/2026.
+func formDate(d schedule.Date) string {
+	return fmt.Sprintf("%02d/%02d/%04d", d.Day(), int(d.Month()), d.Year())
+}
+
+// parseFormDate reads a date as people type it: day/month/year (10/03/2026,
+// 10-3-2026, 10.03.2026) or ISO (2026-03-10).
+func parseFormDate(v string) (schedule.Date, bool) {
+	if d, err := schedule.ParseDate(v); err == nil {
+		return d, true
+	}
+	parts := strings.FieldsFunc(v, func(r rune) bool { return r == '/' || r == '-' || r == '.' || r == ' ' })
+	if len(parts) != 3 || len(parts[2]) != 4 {
+		return schedule.Date{}, false
+	}
+	var n [3]int
+	for i, p := range parts {
+		x, err := strconv.Atoi(p)
+		if err != nil || len(p) > 4 {
+			return schedule.Date{}, false
+		}
+		n[i] = x
+	}
+	if n[1] < 1 || n[1] > 12 {
+		return schedule.Date{}, false
+	}
+	d, err := schedule.NewDate(n[2], time.Month(n[1]), n[0])
+	return d, err == nil
+}
+
+// parseFormTime reads a 24-hour time as people type it: 08:00, 8:00,
+// 0800, 8.00 or 8.
+func parseFormTime(v string) (schedule.TimeOfDay, bool) {
+	v = strings.ReplaceAll(strings.ReplaceAll(v, ".", ":"), " ", "")
+	h, m, found := strings.Cut(v, ":")
+	if !found {
+		switch len(v) {
+		case 1, 2:
+			h, m = v, "00"
+		case 3, 4:
+			h, m = v[:len(v)-2], v[len(v)-2:]
+		default:
+			return schedule.TimeOfDay{}, false
+		}
+	}
+	if len(h) == 0 || len(h) > 2 || len(m) != 2 {
+		return schedule.TimeOfDay{}, false
+	}
+	hh, err1 := strconv.Atoi(h)
+	mm, err2 := strconv.Atoi(m)
+	if err1 != nil || err2 != nil || hh < 0 || hh > 23 || mm < 0 || mm > 59 {
+		return schedule.TimeOfDay{}, false
+	}
+	return schedule.Clock(hh, mm, 0), true
 }
 
 // periodOptions lists the open periods, choosing selected, or the one that
@@ -98,7 +156,7 @@ func (s *Server) requestForm(w http.ResponseWriter, r *http.Request) {
 	var date schedule.Date
 	if d, err := schedule.ParseDate(r.URL.Query().Get("date")); err == nil {
 		date = d
-		f.Values = map[string][]string{scheduling.FieldDate: {d.String()}}
+		f.Values = map[string][]string{scheduling.FieldDate: {formDate(d)}}
 	}
 	s.renderShiftForm(w, r, http.StatusOK, f, date, nil)
 }
@@ -187,6 +245,10 @@ func (s *Server) myRequests(w http.ResponseWriter, r *http.Request) {
 	}
 	v := newView("My requests", "requests")
 	v.Data, v.Live = groups, true
+	if v.LivePeriods, err = s.activePeriods(r); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
 	s.render(w, r, http.StatusOK, "requests", v)
 }
 
@@ -215,7 +277,7 @@ func (s *Server) editRequestForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := &Form{Values: map[string][]string{
-		scheduling.FieldPeriod: {strconv.FormatInt(sh.PeriodID, 10)}, scheduling.FieldDate: {sh.Date.String()},
+		scheduling.FieldPeriod: {strconv.FormatInt(sh.PeriodID, 10)}, scheduling.FieldDate: {formDate(sh.Date)},
 		scheduling.FieldStart: {clock(sh.Start)}, scheduling.FieldEnd: {clock(sh.End)}, "notes": {sh.Notes}}}
 	ms := myShift(sh)
 	s.renderShiftForm(w, r, http.StatusOK, f, sh.Date, &ms)
@@ -293,5 +355,9 @@ func (s *Server) mySchedule(w http.ResponseWriter, r *http.Request) {
 	}
 	v := newView("My schedule", "schedule")
 	v.Data, v.Live = p, true
+	if v.LivePeriods, err = s.activePeriods(r); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
 	s.render(w, r, http.StatusOK, "schedule", v)
 }

@@ -46,7 +46,7 @@ func TestCalendarPages(t *testing.T) {
 			`aria-label="Monday 2 March. your shifts: 06:00–14:00 approved. Critical times covered"`,
 			`aria-label="Tuesday 3 March. your shifts: 22:00–07:00 (ends next day) pending. Not covered: 06:00–09:00, 21:00–22:00"`,
 			`aria-current="date"`, `aria-label="Wednesday 4 March (today). no shifts of yours.`,
-			`class="cov cov-full">Critical times covered`, `class="day-list"`, `data-periods="` + strconv.FormatInt(p.ID, 10) + `"`,
+			`class="cov cov-full">Critical times covered`, `class="day-list"`, `data-live-periods="` + strconv.FormatInt(p.ID, 10) + `"`,
 			`Previous month: February 2026`, `Next month: April 2026`,
 		} {
 			if !strings.Contains(pg.Body, want) {
@@ -94,7 +94,7 @@ func TestRequestEditCancel(t *testing.T) {
 		c.signIn("pat@example.com")
 
 		pg := c.get("/shifts/new?date=2026-03-10")
-		if pg.Status != 200 || !strings.Contains(pg.Body, `value="`+pid+`" selected`) || !strings.Contains(pg.Body, `value="2026-03-10"`) ||
+		if pg.Status != 200 || !strings.Contains(pg.Body, `value="`+pid+`" selected`) || !strings.Contains(pg.Body, `value="10/03/2026"`) ||
 			!strings.Contains(pg.Body, "ends at 07:00 the next morning") {
 			t.Fatalf("request form: %d %s", pg.Status, pg.Body)
 		}

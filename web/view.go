@@ -23,6 +23,12 @@ type View struct {
 	// Live turns on the live channel for the page (signed-in pages that show
 	// shifts).
 	Live bool
+	// LivePeriods are the periods whose live events the page listens to,
+	// space-separated.
+	LivePeriods string
+	// LiveAll announces every new request in the live region, not only
+	// the user's own changes (the admin's approval queue).
+	LiveAll bool
 
 	// Filled in by complete:
 	User *pasched.User
@@ -51,19 +57,21 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, v *View) {
 // Flash messages are carried over a redirect by key in a short cookie, so
 // no visitor-written text ever reaches a page through it.
 var flashes = map[string]string{
-	"signed-in":        "You are signed in.",
-	"signed-out":       "You are signed out.",
-	"signed-up":        "Thank you. We have sent you an email: open the link in it to confirm your address, then sign in.",
-	"verified":         "Your email address is confirmed. You can sign in now.",
-	"reset-sent":       "If an account uses that address, we have sent it an email with a link to choose a new password.",
-	"reset-done":       "Your password is changed. Every device that was signed in has been signed out. Sign in with your new password.",
-	"setup-done":       "Setup is finished. Sign in with the email and password you chose.",
-	"requested":        "Your shift request is sent. It is pending until the rota manager approves it.",
-	"request-updated":  "Your shift request is changed.",
-	"request-canceled": "Your shift request is cancelled.",
-	"profile-saved":    "Your details are saved.",
-	"password-changed": "Your password is changed. Your other devices have been signed out.",
-	"signed-out-all":   "You are signed out on every device, this one too.",
+	"signed-in":           "You are signed in.",
+	"signed-out":          "You are signed out.",
+	"signed-up":           "Thank you. We have sent you an email: open the link in it to confirm your address, then sign in.",
+	"verified":            "Your email address is confirmed. You can sign in now.",
+	"reset-sent":          "If an account uses that address, we have sent it an email with a link to choose a new password.",
+	"reset-done":          "Your password is changed. Every device that was signed in has been signed out. Sign in with your new password.",
+	"setup-done":          "Setup is finished. Sign in with the email and password you chose.",
+	"requested":           "Your shift request is sent. It is pending until the rota manager approves it.",
+	"request-updated":     "Your shift request is changed.",
+	"request-canceled":    "Your shift request is cancelled.",
+	"profile-saved":       "Your details are saved.",
+	"password-changed":    "Your password is changed. Your other devices have been signed out.",
+	"signed-out-all":      "You are signed out on every device, this one too.",
+	"notifications-saved": "Your notification settings are saved.",
+	"feed-rotated":        "Your calendar addresses are replaced. The old ones no longer work.",
 	// The console's.
 	"approved":           "The request is approved. The PA has been emailed.",
 	"rejected":           "The request is rejected. The PA has been emailed the reason.",
@@ -82,6 +90,7 @@ var flashes = map[string]string{
 	"profile-updated":    "The PA's profile is saved.",
 	"offer-sent":         "The offer is sent. The first PA to accept gets the shift.",
 	"job-retried":        "The job will run again shortly.",
+	"stats-updated":      "The working pattern is worked out again.",
 	"job-cancelled":      "The job is cancelled.",
 }
 

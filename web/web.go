@@ -27,6 +27,7 @@ import (
 	"pasched/accounts"
 	"pasched/coverage"
 	"pasched/jobs"
+	"pasched/notify"
 	"pasched/scheduling"
 )
 
@@ -55,7 +56,10 @@ type Deps struct {
 	// jobs page) are optional: without them those pages answer 404.
 	Coverage *coverage.Service
 	Jobs     *jobs.Admin
-	Config   Config
+	// Notify (notification settings and calendar feeds, a sub-page of the
+	// profile) is optional too.
+	Notify *notify.Service
+	Config Config
 }
 
 // Server serves the web app.

@@ -168,7 +168,8 @@ func openApp(ctx context.Context, cfg *config, work bool) (*app, error) {
 		Days: cfg.CoverageCheckDays, Wording: coveragesvc.NewWording(cfg.OpenAIKey, cfg.OpenAIBaseURL, cfg.OpenAIModel, 0),
 		Logger: slog.Default()}
 	signer := token.NewSigner(secret)
-	policy := &jobs.Policy{DB: db, Location: cfg.TimeZone, Signer: signer, BaseURL: publicURL(cfg)}
+	policy := &jobs.Policy{DB: db, Location: cfg.TimeZone, Signer: signer, BaseURL: publicURL(cfg),
+		SettingsURL: publicURL(cfg) + "/profile/notifications"}
 	// The password-reset job runs an accounts use case, and accounts
 	// enqueues through the job client: the service is built first and
 	// given the client before any worker starts.
@@ -284,7 +285,7 @@ func serve(ctx context.Context, cfg *config, addr string) error {
 	}
 	srv := api.New(api.Deps{Accounts: a.accounts, Scheduling: a.scheduling, Coverage: a.coverage, Notify: a.notify, DB: a.db, Config: cfg.API})
 	srv.Mux().Handle("GET /ws/schedule/{period_id}/{$}", a.socketHandler())
-	webSrv, err := web.New(web.Deps{Accounts: a.accounts, Scheduling: a.scheduling, Coverage: a.coverage,
+	webSrv, err := web.New(web.Deps{Accounts: a.accounts, Scheduling: a.scheduling, Coverage: a.coverage, Notify: a.notify,
 		Jobs: &jobs.Admin{Client: a.jobs.Client, DB: a.db}, Config: web.Config{
 			HostAllowed:    func(h string) bool { return api.HostAllowed(cfg.AllowedHosts, h) },
 			TrustedProxies: cfg.TrustedProxies, Location: cfg.TimeZone, Logger: slog.Default(),

@@ -65,6 +65,8 @@ func Browser(t testing.TB) context.Context {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("lang", "en-GB"),
+		chromedp.Env("LANG=en_GB.UTF-8", "LANGUAGE=en_GB"),
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1280, 900),
 	}
@@ -182,7 +184,7 @@ func pageText(ctx context.Context) string {
 // Text is the page's visible text.
 func Text(t testing.TB, ctx context.Context) string {
 	t.Helper()
-	return Eval[string](t, ctx, `document.body.innerText`)
+	return Eval[string](t, ctx, `document.body ? document.body.innerText : ""`)
 }
 
 // query returns the accessibility nodes of the page with role and name
@@ -199,17 +201,28 @@ func query(ctx context.Context, role, name string) ([]*accessibility.Node, error
 	}
 	var out []*accessibility.Node
 	for _, n := range res.Nodes {
-		if !n.Ignored && n.BackendDOMNodeID != 0 {
-			out = append(out, n)
+		if n.Ignored || n.BackendDOMNodeID == 0 {
+			continue
 		}
+		if role == "" && n.Role != nil && textRoles[strings.Trim(string(n.Role.Value), `"`)] {
+			continue // a text node or label that merely says the name
+		}
+		out = append(out, n)
 	}
 	return out, nil
 }
 
+// textRoles are the roles of text that carries a name without being a
+// control (left out when Find is given no role).
+var textRoles = map[string]bool{"StaticText": true, "InlineTextBox": true, "LabelText": true, "generic": true,
+	"paragraph": true, "heading": true, "link": true, "button": true, "caption": true, "cell": true}
+
 func ptr[T any](v T) *T { return &v }
 
 // Find returns the one element with role and accessible name, waiting for
-// it up to Timeout; it fails the test when there is none or several.
+// it up to Timeout; it fails the test when there is none or several. An
+// empty role finds a form control of any role by its label (date and time
+// fields have roles of their own).
 func Find(t testing.TB, ctx context.Context, role, name string) cdp.BackendNodeID {
 	t.Helper()
 	deadline := time.Now().Add(Timeout)
@@ -314,8 +327,10 @@ func FillRole(t testing.TB, ctx context.Context, role, label, value string) {
 	// Select what is there, so that typing replaces it (what a user does
 	// with Ctrl+A).
 	Call[bool](t, ctx, node, `function() { if (this.select) { this.select(); } return true; }`)
-	if Call[string](t, ctx, node, `function() { return this.type || ""; }`) == "date" || Call[string](t, ctx, node, `function() { return this.type || ""; }`) == "time" {
-		// Date and time inputs take digits segment by segment.
+	if typ := Call[string](t, ctx, node, `function() { return this.type || ""; }`); typ == "date" || typ == "time" {
+		// Date and time inputs take digits segment by segment, in the
+		// browser's locale order (the harness runs Chromium in en-GB:
+		// dd mm yyyy, 24-hour hh mm).
 		Press(t, ctx, value)
 		return
 	}
