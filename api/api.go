@@ -338,6 +338,7 @@ func (s *Server) routes() {
 	if s.Notify != nil {
 		s.notifyRoutes()
 	}
+	s.openapiRoutes()
 }
 
 // health is /healthz's body.

@@ -133,7 +133,8 @@ func newEnv(t *testing.T, d sqlstore.Dialect, opts ...envOpts) *env {
 	sched := &scheduling.Service{DB: db, Jobs: js.Client, Broker: rec, Windows: schedule.DefaultWindows(),
 		Location: time.UTC, FrontendURL: "http://frontend.test"}
 	srv := New(Deps{Accounts: acc, Scheduling: sched, DB: db, Config: cfg})
-	hs := httptest.NewServer(srv.Handler())
+	// Every response the tests get must agree with the OpenAPI document.
+	hs := httptest.NewServer(validating(t, srv.Handler()))
 	t.Cleanup(hs.Close)
 	return &env{t: t, dialect: d, db: db, jobs: js, accounts: acc, server: srv, http: hs, signer: signer, sched: sched, events: rec}
 }
