@@ -62,7 +62,7 @@ func run(ctx context.Context, dbURL string, nPAs, nPending int, idsPath string, 
 		return err
 	}
 	defer db.Close()
-	if err := db.Migrate(ctx, func(ctx context.Context) error { return jobs.Migrate(ctx, db) }); err != nil {
+	if err := db.Migrate(ctx); err != nil {
 		return err
 	}
 	hash, err := password.Hash(pw)
