@@ -2,13 +2,11 @@ package scheduling
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"runtime/debug"
 	"sync"
 
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/riverqueue/river"
 
 	"pasched/sqlstore"
@@ -123,7 +121,7 @@ func (s *Service) runBatch(ops []*writeOp) {
 				}
 			}
 			op.err = runOp(context.WithoutCancel(op.ctx), op.fn, w)
-			if retryable(op.err) {
+			if sqlstore.IsRetryable(op.err) {
 				return op.err // the whole batch is retried
 			}
 			if len(ops) > 1 {
@@ -158,7 +156,7 @@ func (s *Service) runBatch(ops []*writeOp) {
 	})
 	if err != nil {
 		for _, op := range ops {
-			if len(ops) == 1 || op.err == nil || retryable(op.err) {
+			if len(ops) == 1 || op.err == nil || sqlstore.IsRetryable(op.err) {
 				op.err = err
 			}
 		}
@@ -175,11 +173,4 @@ func runOp(ctx context.Context, fn func(context.Context, *wtx) error, w *wtx) (e
 		}
 	}()
 	return fn(ctx, w)
-}
-
-// retryable reports a PostgreSQL serialisation failure or deadlock, after
-// which the whole transaction must run again.
-func retryable(err error) bool {
-	var pgErr *pgconn.PgError
-	return errors.As(err, &pgErr) && (pgErr.Code == "40001" || pgErr.Code == "40P01")
 }

@@ -69,7 +69,7 @@ func setup(t testing.TB, d sqlstore.Dialect) *bundle {
 	t.Helper()
 	ctx := context.Background()
 	db := sqltest.Open(t, d)
-	js, err := jobs.New(ctx, jobs.Opts{DB: db, FrontendURL: "http://frontend.test"})
+	js, err := jobs.New(ctx, jobs.Opts{DB: db})
 	if err != nil {
 		t.Fatal(err)
 	}

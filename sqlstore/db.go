@@ -160,6 +160,16 @@ func (db *DB) SQL() *sql.DB { return db.write }
 // Ping checks that the database answers (for /healthz).
 func (db *DB) Ping(ctx context.Context) error { return db.read.PingContext(ctx) }
 
+// CurrentSchema is PostgreSQL's current_schema(): the schema this
+// deployment's tables live in (its NOTIFY channel is named after it).
+func (db *DB) CurrentSchema(ctx context.Context) (string, error) {
+	var schema string
+	if err := db.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+		return "", fmt.Errorf("current schema: %w", err)
+	}
+	return schema, nil
+}
+
 // Queries returns how many statements the store has run: tests use it to
 // assert that a request does a bounded number of queries.
 func (db *DB) Queries() int64 { return db.queries.Load() }
@@ -246,7 +256,7 @@ func (tx *Tx) LockSchedule(ctx context.Context) error {
 func (db *DB) WriteTx(ctx context.Context, fn func(tx *Tx) error) error {
 	for attempt := 0; ; attempt++ {
 		err := db.writeTxOnce(ctx, fn)
-		if err == nil || attempt >= 5 || !retryable(err) {
+		if err == nil || attempt >= 5 || !IsRetryable(err) {
 			return err
 		}
 	}
@@ -274,7 +284,10 @@ func (db *DB) writeTxOnce(ctx context.Context, fn func(tx *Tx) error) error {
 	return nil
 }
 
-func retryable(err error) bool {
+// IsRetryable reports a PostgreSQL serialisation failure or deadlock, by
+// driver error code: the whole transaction must run again. WriteTx retries
+// its own; callers that batch changes classify with this too.
+func IsRetryable(err error) bool {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		return pgErr.Code == "40001" || pgErr.Code == "40P01"
@@ -299,7 +312,7 @@ func IsUniqueViolation(err error) bool {
 
 // Migrate applies the pending migrations of the dialect, then River's.
 // On PostgreSQL a session advisory lock makes concurrent starts safe.
-func (db *DB) Migrate(ctx context.Context, river func(ctx context.Context) error) error {
+func (db *DB) Migrate(ctx context.Context) error {
 	conn, err := db.write.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
@@ -320,10 +333,8 @@ func (db *DB) Migrate(ctx context.Context, river func(ctx context.Context) error
 		if err != nil {
 			return err
 		}
-		if river != nil {
-			if err := river(ctx); err != nil {
-				return fmt.Errorf("migrate river: %w", err)
-			}
+		if err := db.migrateRiver(ctx); err != nil {
+			return fmt.Errorf("migrate river: %w", err)
 		}
 		return nil
 	}
@@ -337,11 +348,9 @@ func (db *DB) Migrate(ctx context.Context, river func(ctx context.Context) error
 	if err := db.migrateSchema(ctx, conn); err != nil {
 		return err
 	}
-	if river != nil {
-		// River's migrator takes no lock of its own: run it under ours.
-		if err := river(ctx); err != nil {
-			return fmt.Errorf("migrate river: %w", err)
-		}
+	// River's migrator takes no lock of its own: run it under ours.
+	if err := db.migrateRiver(ctx); err != nil {
+		return fmt.Errorf("migrate river: %w", err)
 	}
 	return nil
 }
