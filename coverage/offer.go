@@ -93,7 +93,9 @@ func (s *Service) CreateOffer(ctx context.Context, u *pasched.User, in OfferInpu
 			return err
 		}
 		for _, r := range o.Recipients {
-			if err := jobs.EnqueueEmail(ctx, s.Jobs, tx, s.offerEmail(o, r), fmt.Sprintf("cover_offer:%d:%d", o.ID, r.PAID)); err != nil {
+			start := o.ExpiresAt
+			if err := jobs.EnqueueNotice(ctx, s.Jobs, tx, s.offerEmail(o, r), fmt.Sprintf("cover_offer:%d:%d", o.ID, r.PAID),
+				pasched.NotifyCoverOffer, r.PAID, &start); err != nil {
 				return err
 			}
 		}

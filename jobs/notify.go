@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -80,4 +81,20 @@ func (p *Policy) Apply(ctx context.Context, a EmailArgs, m mail.Message) (mail.M
 		}
 	}
 	return mail.WithUnsubscribe(m, p.UnsubscribeURL(a.UserID, a.Notify), what, p.SettingsURL), true, nil
+}
+
+// EnqueueNotice inserts a notification email for one user in tx: the
+// recipient's settings apply when it is sent (Policy). shiftStart, when
+// set, is the start of the shift it is about (quiet hours never hold back
+// an email about a shift starting before they end).
+func EnqueueNotice(ctx context.Context, c *Client, tx *sqlstore.Tx, m mail.Message, event, kind string, userID int64, shiftStart *time.Time) error {
+	if len(m.To) == 0 {
+		return nil
+	}
+	_, err := c.InsertTx(ctx, tx.SQL(), EmailArgs{To: m.To, Subject: m.Subject, Text: m.Text, HTML: m.HTML, Event: event,
+		Notify: kind, UserID: userID, ShiftStart: shiftStart}, nil)
+	if err != nil {
+		return fmt.Errorf("enqueue email %s: %w", event, err)
+	}
+	return nil
 }

@@ -63,6 +63,9 @@ func WithUnsubscribe(m Message, unsubscribeURL, what, settingsURL string) Messag
 		p += ` or <a href="` + html.EscapeString(settingsURL) + `" style="color:#1d4ed8;text-decoration:underline;">change your notification settings</a>`
 	}
 	p += ".</p>\n"
+	if m.HTML == "" {
+		return m // a text-only email stays text only
+	}
 	if i := strings.LastIndex(m.HTML, "</footer>"); i >= 0 {
 		m.HTML = m.HTML[:i] + p + m.HTML[i:]
 	} else if i := strings.LastIndex(m.HTML, "</body>"); i >= 0 {

@@ -118,9 +118,7 @@ func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, status int
 				return
 			}
 		}
-		for _, d := range scheduling.Days {
-			pg.Days = append(pg.Days, DayOption{Value: d, Label: strings.ToUpper(d[:1]) + d[1:], Checked: f.Has("preferred_days", d)})
-		}
+		pg.Days = dayOptions(f)
 	}
 	v := newView(u.DisplayName(), "people")
 	v.Form = f
@@ -231,4 +229,13 @@ func (s *Server) adminRecalculateStats(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.redirectFlash(w, r, "/admin/people/"+itoa64(id), "stats-updated")
+}
+
+// dayOptions are the preferred-day checkboxes, ticked as f has them.
+func dayOptions(f *Form) []DayOption {
+	out := make([]DayOption, 0, len(scheduling.Days))
+	for _, d := range scheduling.Days {
+		out = append(out, DayOption{Value: d, Label: strings.ToUpper(d[:1]) + d[1:], Checked: f.Has("preferred_days", d)})
+	}
+	return out
 }

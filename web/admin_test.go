@@ -375,3 +375,33 @@ func TestConsolePAStats(t *testing.T) {
 		}
 	})
 }
+
+func TestPAPreferences(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
+		k := newConsole(t, d)
+		k.e.pa("pat@example.com", "Pat", "Smith")
+		pc := k.e.client()
+		pc.signIn("pat@example.com")
+		if p := pc.get("/profile"); p.Status != http.StatusOK || !strings.Contains(p.Body, "When you like to work") {
+			t.Fatalf("profile: %d", p.Status)
+		}
+		p := pc.post("/profile/preferences", url.Values{"preferred_days": {"tuesday"}, "preferred_start_time": {"7 o'clock"}})
+		if p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.Body, "Enter a time like 08:00.") || !strings.Contains(p.Body, `value="tuesday" checked`) {
+			t.Fatalf("bad time: %d\n%s", p.Status, p.Body)
+		}
+		if p := pc.post("/profile/preferences", url.Values{"preferred_days": {"tuesday", "monday"}, "preferred_start_time": {"07:00"}}); p.Status != http.StatusSeeOther {
+			t.Fatalf("save: %d", p.Status)
+		}
+		p = pc.get("/profile")
+		if !strings.Contains(p.Body, `value="monday" checked`) || !strings.Contains(p.Body, `value="07:00"`) || !strings.Contains(p.Body, "Your working preferences are saved.") {
+			t.Errorf("saved preferences not shown:\n%s", p.Body)
+		}
+		// The admin sees them on the PA's page; a PA's change is not audited.
+		if n := k.audit(pasched.AuditUserProfileUpdated); n != 0 {
+			t.Errorf("a PA's own preferences audited %d times", n)
+		}
+		if p := k.c.post("/profile/preferences", url.Values{}); p.Status != http.StatusForbidden {
+			t.Errorf("admin posts PA preferences: %d", p.Status)
+		}
+	})
+}

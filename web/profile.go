@@ -2,10 +2,12 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
 	"pasched"
+	"pasched/scheduling"
 )
 
 // SessionRow is one signed-in device on the profile page.
@@ -20,6 +22,10 @@ type ProfilePage struct {
 	// PasswordForm holds the change-password form (the page's other form
 	// is View.Form).
 	PasswordForm *Form
+	// PrefsForm is a PA's working preferences form, with its day boxes
+	// (nil for an admin).
+	PrefsForm *Form
+	Days      []DayOption
 }
 
 var profileFields = []string{"first_name", "last_name", "phone_number"}
@@ -31,6 +37,12 @@ func (s *Server) profile(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderProfile(w http.ResponseWriter, r *http.Request, status int, f, pf *Form) {
+	s.renderProfileWith(w, r, status, f, pf, nil)
+}
+
+// renderProfileWith is renderProfile with a PA's preferences form as sent
+// (nil: as stored).
+func (s *Server) renderProfileWith(w http.ResponseWriter, r *http.Request, status int, f, pf, prefs *Form) {
 	u := userOf(r)
 	sessions, err := s.Accounts.WebSessions(r.Context(), u.ID)
 	if err != nil {
@@ -39,6 +51,23 @@ func (s *Server) renderProfile(w http.ResponseWriter, r *http.Request, status in
 	}
 	cur := sessionOf(r)
 	p := &ProfilePage{PasswordForm: pf}
+	if u.Role == pasched.RolePA {
+		if prefs == nil {
+			prof, err := s.Scheduling.FindPAProfile(r.Context(), u, u.ID)
+			if err != nil {
+				s.serverError(w, r, err)
+				return
+			}
+			prefs = &Form{Values: url.Values{"preferred_days": prof.PreferredDays}}
+			if prof.PreferredStartTime != nil {
+				prefs.Values.Set("preferred_start_time", (*prof.PreferredStartTime)[:5])
+			}
+			if prof.PreferredEndTime != nil {
+				prefs.Values.Set("preferred_end_time", (*prof.PreferredEndTime)[:5])
+			}
+		}
+		p.PrefsForm, p.Days = prefs, dayOptions(prefs)
+	}
 	for _, ws := range sessions {
 		p.Sessions = append(p.Sessions, SessionRow{Device: deviceName(ws.UserAgent), Where: ws.IP,
 			Since: s.when(ws.CreatedAt), LastSeen: s.when(ws.LastSeenAt), Current: cur != nil && ws.ID == cur.ID})
@@ -128,4 +157,25 @@ func (s *Server) signOutEverywhere(w http.ResponseWriter, r *http.Request) {
 	}
 	s.clearSessionCookie(w, r)
 	s.redirectFlash(w, r, "/signin", "signed-out-all")
+}
+
+// savePreferences saves a PA's preferred days and times (what the rota
+// manager sees when looking for someone to cover).
+func (s *Server) savePreferences(w http.ResponseWriter, r *http.Request) {
+	u := userOf(r)
+	prefs := newForm(r)
+	in := scheduling.PAProfileInput{PreferredDays: prefs.Values["preferred_days"],
+		PreferredStart: prefs.Value("preferred_start_time"), PreferredEnd: prefs.Value("preferred_end_time")}
+	_, err := s.Scheduling.UpdatePAProfile(r.Context(), u, u.ID, in)
+	if err == nil {
+		s.redirectFlash(w, r, "/profile", "preferences-saved")
+		return
+	}
+	if !prefs.addError(err, adminProfileFields) {
+		s.useCaseError(w, r, err)
+		return
+	}
+	prefs.sortErrors("preferred_days", "preferred_start_time", "preferred_end_time")
+	f := &Form{Values: map[string][]string{"first_name": {u.FirstName}, "last_name": {u.LastName}, "phone_number": {u.PhoneNumber}}}
+	s.renderProfileWith(w, r, http.StatusUnprocessableEntity, f, &Form{}, prefs)
 }

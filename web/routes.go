@@ -40,6 +40,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /profile", s.requireUser(s.profile))
 	m.HandleFunc("POST /profile", s.requireUser(s.saveProfile))
 	m.HandleFunc("POST /profile/password", s.requireUser(s.changePassword))
+	m.HandleFunc("POST /profile/preferences", s.requirePA(s.savePreferences))
 	m.HandleFunc("POST /profile/sign-out-everywhere", s.requireUser(s.signOutEverywhere))
 	m.HandleFunc("GET /profile/notifications", s.requireUser(s.notifySettingsPage))
 	m.HandleFunc("POST /profile/notifications", s.requireUser(s.notifySettingsSave))

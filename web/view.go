@@ -94,6 +94,7 @@ var flashes = map[string]string{
 	"profile-updated":    "The PA's profile is saved.",
 	"offer-sent":         "The offer is sent. The first PA to accept gets the shift.",
 	"job-retried":        "The job will run again shortly.",
+	"preferences-saved":  "Your working preferences are saved.",
 	"stats-updated":      "The working pattern is worked out again.",
 	"job-cancelled":      "The job is cancelled.",
 }

@@ -549,17 +549,22 @@ func checkEmailsOnce(t *testing.T, db *sqlstore.DB, mailDir string, led *ledger,
 				delivered[jid]++
 			}
 		}
-		missing := 0
-		for id := range events {
-			if delivered[id] == 0 {
-				missing++
+		// Decisions' emails must all go out; other notices may be held
+		// back by their recipient's notification settings.
+		missing, decisions := 0, 0
+		for id, ev := range events {
+			if strings.HasPrefix(ev, "shift_approved:") || strings.HasPrefix(ev, "shift_rejected:") {
+				decisions++
+				if delivered[id] == 0 {
+					missing++
+				}
 			}
 		}
 		if missing == 0 {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d email jobs without their message 60 s after the last restart", missing, len(events))
+			t.Fatalf("%d of %d decision emails without their message 60 s after the last restart", missing, decisions)
 		}
 		time.Sleep(100 * time.Millisecond) // polling the mail directory, with a deadline
 	}
