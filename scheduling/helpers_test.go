@@ -182,3 +182,15 @@ func code(err error) string {
 	}
 	return pasched.ErrorCode(err)
 }
+
+// exec runs a statement in its own transaction.
+func (b *bundle) exec(q string, args ...any) {
+	b.t.Helper()
+	err := b.db.WriteTx(b.ctx, func(tx *sqlstore.Tx) error {
+		_, err := tx.ExecContext(b.ctx, q, args...)
+		return err
+	})
+	if err != nil {
+		b.t.Fatal(err)
+	}
+}
