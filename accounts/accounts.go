@@ -424,6 +424,34 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string) error 
 	})
 }
 
+// ResetTokenLifetime is how long a reset link works (the seed's 24 hours).
+const ResetTokenLifetime = 24 * time.Hour
+
+// IssuePasswordReset is the work behind RequestPasswordReset, run by its
+// background job inside tx: for an active account with that email, a reset
+// token and its email; for any other email, nothing (and no error).
+func (s *Service) IssuePasswordReset(ctx context.Context, tx *sqlstore.Tx, email string) error {
+	u, err := sqlstore.FindUserByEmail(ctx, tx, email)
+	if pasched.ErrorCode(err) == pasched.ENOTFOUND {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !u.IsActive {
+		return nil
+	}
+	tok, err := sqlstore.CreateOneTimeToken(ctx, tx, sqlstore.PasswordResetTokens, u.ID, uuid.NewString(), ResetTokenLifetime)
+	if err != nil {
+		return err
+	}
+	m, err := mail.PasswordReset(u.Email, u.DisplayName(), s.FrontendURL+"/reset-password?token="+tok.Token)
+	if err != nil {
+		return fmt.Errorf("render reset email: %w", err)
+	}
+	return jobs.EnqueueEmail(ctx, s.Jobs, tx, m, fmt.Sprintf("password_reset:%d", tok.ID))
+}
+
 // ConfirmPasswordReset sets a new password with a reset token. It makes
 // every other reset token of the user unusable, blacklists its refresh
 // tokens, refuses every token issued before now, ends the user's web sessions (SPEC §3 items 8, 12).

@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
 	"runtime/debug"
 	"slices"
@@ -32,6 +31,9 @@ type Config struct {
 	AllowedHosts []string
 	// CORSOrigins is CORS_ALLOWED_ORIGINS; credentials are allowed for them.
 	CORSOrigins []string
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For gives
+	// the client address (TRUSTED_PROXIES); none by default.
+	TrustedProxies TrustedProxies
 	// Rates of the throttles, per client IP and per account (the
 	// lower-cased email of the request); a zero Rate disables one.
 	LoginIPRate, LoginAccountRate, RegisterIPRate, RegisterAccountRate, ResetIPRate, ResetAccountRate Rate
@@ -297,7 +299,11 @@ func (s *Server) writeAuthError(w http.ResponseWriter, r *http.Request, err erro
 
 // Handler returns the whole HTTP handler with its middleware.
 func (s *Server) Handler() http.Handler {
-	return s.recoverer(s.securityHeaders(s.hostCheck(s.cors(s.appendSlash(s.mux)))))
+	h := s.recoverer(s.securityHeaders(s.hostCheck(s.cors(s.appendSlash(s.mux)))))
+	if len(s.Config.TrustedProxies) > 0 {
+		h = s.forwardedFor(h)
+	}
+	return h
 }
 
 // appendSlash is Django's APPEND_SLASH: a path without its trailing slash
@@ -332,6 +338,7 @@ func (s *Server) routes() {
 	if s.Notify != nil {
 		s.notifyRoutes()
 	}
+	s.openapiRoutes()
 }
 
 // health is /healthz's body.
@@ -378,7 +385,7 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				slog.Error("panic", "method", r.Method, "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+				slog.Error("panic", "method", r.Method, "path", r.URL.Path, "client", clientIP(r), "panic", v, "stack", string(debug.Stack()))
 				writeJSON(w, http.StatusInternalServerError, detail{"A server error occurred."})
 			}
 		}()
@@ -488,15 +495,6 @@ func (s *Server) cors(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
-}
-
-// clientIP is the peer address (proxies are not trusted).
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // throttle answers 429 and returns false when key has used its rate.

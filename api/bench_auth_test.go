@@ -38,7 +38,7 @@ func newBenchServer(b testing.TB, opts ...func(*accounts.Service)) *benchServer 
 	b.Helper()
 	ctx := context.Background()
 	db := sqltest.Open(b, sqlstore.SQLite)
-	js, err := jobs.New(ctx, jobs.Opts{DB: db, FrontendURL: "http://frontend.test"})
+	js, err := jobs.New(ctx, jobs.Opts{DB: db})
 	if err != nil {
 		b.Fatal(err)
 	}

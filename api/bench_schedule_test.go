@@ -41,7 +41,7 @@ type schedBench struct {
 func newSchedBench(b *testing.B) *schedBench {
 	ctx := context.Background()
 	db := sqltest.Open(b, sqlstore.SQLite)
-	js, err := jobs.New(ctx, jobs.Opts{DB: db, FrontendURL: "http://frontend.test"})
+	js, err := jobs.New(ctx, jobs.Opts{DB: db})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -8,9 +8,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"pasched"
+	"pasched/internal/python"
 	"pasched/schedule"
 )
 
@@ -158,7 +158,7 @@ func dayParam(v string) (schedule.Date, error) {
 	}
 	year := 0
 	for _, r := range rs[:4] {
-		d, ok := pyDecimal(r)
+		d, ok := python.Decimal(r)
 		if !ok {
 			return schedule.Date{}, errDayFormat
 		}
@@ -214,7 +214,7 @@ func firstDayAlternative(rs []rune) (reMatch, bool) {
 		return reMatch{30 + int(rs[1]-'0'), 2}, true
 	}
 	if len(rs) >= 2 && (rs[0] == '1' || rs[0] == '2') {
-		if d, ok := pyDecimal(rs[1]); ok {
+		if d, ok := python.Decimal(rs[1]); ok {
 			return reMatch{10*int(rs[0]-'0') + d, 2}, true
 		}
 	}
@@ -230,23 +230,6 @@ func firstDayAlternative(rs []rune) (reMatch, bool) {
 	return reMatch{}, false
 }
 
-// pyDecimal is the value of a Unicode decimal digit (category Nd), as
-// Python's re \d matches and int() reads it. Nd digits come in runs of ten
-// from zero, so the value is the position in the run.
-func pyDecimal(r rune) (int, bool) {
-	if r >= '0' && r <= '9' {
-		return int(r - '0'), true
-	}
-	if !unicode.IsDigit(r) {
-		return 0, false
-	}
-	n := 0
-	for z := r - 1; unicode.IsDigit(z); z-- {
-		n++
-	}
-	return n % 10, true
-}
-
 // paFilter reads ?pa_id= (the last one given, as DRF's query_params.get);
 // empty or absent means every PA, as the seed's `if pa_id:`.
 func paFilter(r *http.Request) (id int64, given bool, err error) {
@@ -254,51 +237,11 @@ func paFilter(r *http.Request) (id int64, given bool, err error) {
 	if len(vs) == 0 || vs[len(vs)-1] == "" {
 		return 0, false, nil
 	}
-	id, ok := pyIntID(vs[len(vs)-1])
+	id, ok := python.Int64(vs[len(vs)-1])
 	if !ok {
 		return 0, false, newViewError(pasched.EINVALID, "Invalid pa_id: must be a user id (a whole number)")
 	}
 	return id, true, nil
-}
-
-// pyIntID reads an integer as Python's int(str) does (surrounding
-// whitespace, a sign, Unicode digits, single underscores between digits),
-// refusing values past int64.
-func pyIntID(v string) (int64, bool) {
-	v = strings.TrimSpace(v)
-	neg := false
-	if v != "" && (v[0] == '+' || v[0] == '-') {
-		neg = v[0] == '-'
-		v = v[1:]
-	}
-	var n int64
-	digits, prevUnderscore := 0, false
-	for _, r := range v {
-		if r == '_' {
-			if digits == 0 || prevUnderscore {
-				return 0, false
-			}
-			prevUnderscore = true
-			continue
-		}
-		d, ok := pyDecimal(r)
-		if !ok {
-			return 0, false
-		}
-		if n > (math.MaxInt64-int64(d))/10 {
-			return 0, false
-		}
-		n = n*10 + int64(d)
-		digits++
-		prevUnderscore = false
-	}
-	if digits == 0 || prevUnderscore {
-		return 0, false
-	}
-	if neg {
-		n = -n
-	}
-	return n, true
 }
 
 // calShift is the seed's CalendarShiftSerializer.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"pasched"
+	"pasched/internal/python"
 	"pasched/schedule"
 	"pasched/sqlstore"
 	"pasched/sqlstore/sqltest"
@@ -695,8 +696,8 @@ func FuzzCalendarPath(f *testing.F) {
 		} else if tm, perr := time.Parse("2006-01-02", a); perr == nil && tm.Year() >= 1 {
 			t.Fatalf("day %q refused, but it is a date", a)
 		}
-		if n, ok := pyIntID(a); ok {
-			if m, ok := pyIntID(fmt.Sprint(n)); !ok || m != n {
+		if n, ok := python.Int64(a); ok {
+			if m, ok := python.Int64(fmt.Sprint(n)); !ok || m != n {
 				t.Fatalf("pa_id %q read as %d, which reads back as %d", a, n, m)
 			}
 		}

@@ -13,10 +13,12 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
+	"github.com/google/uuid"
+
 	"pasched"
+	"pasched/internal/python"
 )
 
 // maxBody bounds every request body.
@@ -233,7 +235,7 @@ func (f *form) str(name string, o strOpts) *string {
 		return nil
 	}
 	if !o.noTrim {
-		s = pyStrip(s)
+		s = python.Strip(s)
 	}
 	if s == "" {
 		if !o.allowBlank {
@@ -265,14 +267,6 @@ func (f *form) str(name string, o strOpts) *string {
 		return nil
 	}
 	return &s
-}
-
-// pyStrip is Python's str.strip(): it trims str.isspace() characters,
-// which are unicode.IsSpace plus the separators U+001C–U+001F.
-func pyStrip(s string) string {
-	return strings.TrimFunc(s, func(r rune) bool {
-		return unicode.IsSpace(r) || (r >= 0x1c && r <= 0x1f)
-	})
 }
 
 // pyNumberString is Python's str() of a JSON number: integers as written
@@ -498,105 +492,16 @@ func uuidFromInt(n string) (string, bool) {
 	return pyInt128(n, 10)
 }
 
-// pyInt128 is Python's int(s, base) for 0 ≤ value < 2¹²⁸, formatted as a
-// UUID: white space around, a sign, a 0x prefix (base 16), underscores
-// between digits and any Unicode decimal digits are allowed, as in Python.
-func pyInt128(s string, base uint64) (string, bool) {
-	s = pyStrip(s)
-	neg := false
-	if s != "" && (s[0] == '+' || s[0] == '-') {
-		neg = s[0] == '-'
-		s = s[1:]
-	}
-	if base == 16 && len(s) >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') {
-		s = s[2:]
-		if strings.HasPrefix(s, "_") {
-			s = s[1:]
-		}
-	}
-	var hi, lo uint64
-	digits, prevUnderscore := 0, false
-	for _, r := range s {
-		if r == '_' {
-			if prevUnderscore || digits == 0 {
-				return "", false
-			}
-			prevUnderscore = true
-			continue
-		}
-		prevUnderscore = false
-		d, ok := digitValue(r)
-		if !ok || uint64(d) >= base {
-			return "", false
-		}
-		// (hi,lo) = (hi,lo)*base + d, refusing overflow past 128 bits.
-		var carry uint64
-		lo, carry = mulAdd(lo, base, uint64(d))
-		h2, c2 := mulAdd(hi, base, carry)
-		if c2 != 0 {
-			return "", false
-		}
-		hi = h2
-		digits++
-	}
-	if digits == 0 || prevUnderscore || (neg && (hi|lo) != 0) {
+// pyInt128 is Python's int(s, base) for 0 ≤ value < 2¹²⁸ (python.Int),
+// formatted as a UUID.
+func pyInt128(s string, base int) (string, bool) {
+	n, ok := python.Int(s, base)
+	if !ok || n.Sign() < 0 || n.BitLen() > 128 {
 		return "", false
 	}
-	var b [16]byte
-	for i := 0; i < 8; i++ {
-		b[i] = byte(hi >> (56 - 8*i))
-		b[8+i] = byte(lo >> (56 - 8*i))
-	}
-	h := fmt.Sprintf("%x", b[:])
-	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:], true
-}
-
-// mulAdd returns the low 64 bits of x*m+a and what carries over.
-func mulAdd(x, m, a uint64) (uint64, uint64) {
-	hi, lo := mul64(x, m)
-	lo2 := lo + a
-	if lo2 < lo {
-		hi++
-	}
-	return lo2, hi
-}
-
-func mul64(x, y uint64) (hi, lo uint64) {
-	const mask32 = 1<<32 - 1
-	x0, x1 := x&mask32, x>>32
-	y0, y1 := y&mask32, y>>32
-	w0 := x0 * y0
-	t := x1*y0 + w0>>32
-	w1 := t&mask32 + x0*y1
-	hi = x1*y1 + t>>32 + w1>>32
-	lo = x * y
-	return
-}
-
-// digitValue is a hexadecimal ASCII digit's value, or a Unicode decimal
-// digit's (Nd ranges run in blocks of ten from a zero).
-func digitValue(r rune) (int, bool) {
-	switch {
-	case r >= '0' && r <= '9':
-		return int(r - '0'), true
-	case r >= 'a' && r <= 'z':
-		return int(r-'a') + 10, true
-	case r >= 'A' && r <= 'Z':
-		return int(r-'A') + 10, true
-	case r < 0x80 || !unicode.Is(unicode.Nd, r):
-		return 0, false
-	}
-	for _, rg := range unicode.Nd.R16 {
-		if r >= rune(rg.Lo) && r <= rune(rg.Hi) {
-			return int(r-rune(rg.Lo)) % 10, true
-		}
-	}
-	for _, rg := range unicode.Nd.R32 {
-		if r >= rune(rg.Lo) && r <= rune(rg.Hi) {
-			return int(r-rune(rg.Lo)) % 10, true
-		}
-	}
-	return 0, false
+	var u uuid.UUID
+	n.FillBytes(u[:])
+	return u.String(), true
 }
 
 // boolean reads a BooleanField as DRF parses it; absent → def.

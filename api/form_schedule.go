@@ -9,8 +9,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"unicode"
 
+	"pasched/internal/python"
 	"pasched/schedule"
 )
 
@@ -162,7 +162,7 @@ func (f *form) pk(name string, required bool) (*int64, string) {
 			f.fe.Add(name, msgNull)
 			return nil, ""
 		}
-		n, ok := pyInt(s)
+		n, ok := python.Int(s, 10)
 		if !ok {
 			f.fe.Add(name, fmt.Sprintf(msgPKType, "str"))
 			return nil, ""
@@ -210,31 +210,6 @@ func clampID(n *big.Int) *int64 {
 	return &id
 }
 
-// pyInt parses a string as Python's int() does in base 10: surrounding
-// whitespace, an optional sign, ASCII digits with single underscores
-// between them.
-func pyInt(s string) (*big.Int, bool) {
-	s = strings.TrimFunc(s, unicode.IsSpace)
-	body := strings.TrimLeft(s, "+-")
-	if len(s)-len(body) > 1 || body == "" || body[0] == '_' || body[len(body)-1] == '_' || strings.Contains(body, "__") {
-		return nil, false
-	}
-	digits := strings.ReplaceAll(body, "_", "")
-	for i := 0; i < len(digits); i++ {
-		if digits[i] < '0' || digits[i] > '9' {
-			return nil, false
-		}
-	}
-	n, ok := new(big.Int).SetString(digits, 10)
-	if !ok {
-		return nil, false
-	}
-	if strings.HasPrefix(s, "-") {
-		n.Neg(n)
-	}
-	return n, true
-}
-
 // pathID reads a detail route's {id} as Django does: the router's
 // [^/.]+ segment, then int() of it; ok is false when no object can match
 // (DRF's plain "Not found.").
@@ -243,7 +218,7 @@ func pathID(r *http.Request) (int64, bool) {
 	if raw == "" || strings.ContainsAny(raw, "./") {
 		return 0, false
 	}
-	n, ok := pyInt(raw)
+	n, ok := python.Int(raw, 10)
 	if !ok {
 		return 0, false
 	}

@@ -99,11 +99,21 @@ func newEnv(t *testing.T, d sqlstore.Dialect, opts ...envOpts) *env {
 	}
 	ctx := context.Background()
 	db := sqltest.Open(t, d)
-	js, err := jobs.New(ctx, jobs.Opts{DB: db, Sender: o.sender, FrontendURL: "http://frontend.test", Work: o.sender != nil,
+	signer := token.NewSigner("test-secret-key")
+	acc := &accounts.Service{DB: db, Hasher: password.NewHasher(2), Signer: signer, FrontendURL: "http://frontend.test",
+		UserCacheTTL: -1}
+	if o.userCache {
+		acc.UserCacheTTL = accounts.DefaultUserCacheTTL
+	}
+	if o.hasher != nil {
+		acc.Hasher = o.hasher
+	}
+	js, err := jobs.New(ctx, jobs.Opts{DB: db, Sender: o.sender, PasswordReset: acc, Work: o.sender != nil,
 		RetryBase: time.Millisecond, PollInterval: 20 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
+	acc.Jobs = js.Client
 	t.Cleanup(js.Close)
 	if o.sender != nil {
 		if err := js.Start(ctx); err != nil {
@@ -115,15 +125,6 @@ func newEnv(t *testing.T, d sqlstore.Dialect, opts ...envOpts) *env {
 			js.Stop(sctx)
 		})
 	}
-	signer := token.NewSigner("test-secret-key")
-	acc := &accounts.Service{DB: db, Jobs: js.Client, Hasher: password.NewHasher(2), Signer: signer, FrontendURL: "http://frontend.test",
-		UserCacheTTL: -1}
-	if o.userCache {
-		acc.UserCacheTTL = accounts.DefaultUserCacheTTL
-	}
-	if o.hasher != nil {
-		acc.Hasher = o.hasher
-	}
 	cfg := Config{AllowedHosts: []string{"127.0.0.1", "localhost"}, CORSOrigins: []string{"http://localhost:3000"}}
 	if o.config != nil {
 		cfg = *o.config
@@ -132,7 +133,8 @@ func newEnv(t *testing.T, d sqlstore.Dialect, opts ...envOpts) *env {
 	sched := &scheduling.Service{DB: db, Jobs: js.Client, Broker: rec, Windows: schedule.DefaultWindows(),
 		Location: time.UTC, FrontendURL: "http://frontend.test"}
 	srv := New(Deps{Accounts: acc, Scheduling: sched, DB: db, Config: cfg})
-	hs := httptest.NewServer(srv.Handler())
+	// Every response the tests get must agree with the OpenAPI document.
+	hs := httptest.NewServer(validating(t, srv.Handler()))
 	t.Cleanup(hs.Close)
 	return &env{t: t, dialect: d, db: db, jobs: js, accounts: acc, server: srv, http: hs, signer: signer, sched: sched, events: rec}
 }

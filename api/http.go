@@ -86,7 +86,7 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 			writeJSON(w, http.StatusServiceUnavailable, detail{"Service temporarily unavailable, try again later."})
 			return
 		}
-		slog.ErrorContext(r.Context(), "internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+		slog.ErrorContext(r.Context(), "internal error", "method", r.Method, "path", r.URL.Path, "client", clientIP(r), "err", err)
 		writeJSON(w, http.StatusInternalServerError, detail{"A server error occurred."})
 		return
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"pasched"
+	"pasched/internal/python"
 	"pasched/schedule"
 )
 
@@ -165,13 +166,13 @@ func FuzzPathID(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		n, ok := pyInt(s)
+		n, ok := python.Int(s, 10)
 		if !ok {
 			return
 		}
 		trim := strings.TrimSpace(s)
 		if strings.ContainsAny(trim, ". \t") || n.String() == "" {
-			t.Fatalf("pyInt(%q) = %v", s, n)
+			t.Fatalf("python.Int(%q) = %v", s, n)
 		}
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"pasched"
+	"pasched/internal/python"
 	"pasched/schedule"
 	"pasched/scheduling"
 	"pasched/sqlstore"
@@ -123,7 +124,7 @@ func shiftFilter(r *http.Request) (sqlstore.ShiftFilter, error) {
 		}
 	}
 	if v := get("period"); v != "" {
-		if n, ok := pyInt(v); ok {
+		if n, ok := python.Int(v, 10); ok {
 			f.PeriodID = *clampID(n)
 			if f.PeriodID <= 0 {
 				f.PeriodID = -1 // no period has it; 0 would mean "any"

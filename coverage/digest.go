@@ -27,7 +27,7 @@ type Digest struct {
 
 // CheckUpcoming is the seed's check_upcoming_coverage, run daily: the gaps
 // of the coming days (the configured horizon) with suggestions, and, when
-// there are any, ONE digest email to the active admins, enqueued in the
+// there are any, one digest email to each active admin, enqueued in the
 // transaction that records the digest of localDate, so it goes once however
 // often the check runs that day.
 func (s *Service) CheckUpcoming(ctx context.Context, localDate schedule.Date) (*Digest, error) {
@@ -63,12 +63,21 @@ func (s *Service) CheckUpcoming(ctx context.Context, localDate schedule.Date) (*
 		if err != nil || !first {
 			return err
 		}
-		admins, err := sqlstore.ActiveEmails(ctx, tx, pasched.RoleAdmin)
+		admins, err := sqlstore.ListActiveUsers(ctx, tx, pasched.RoleAdmin)
 		if err != nil || len(admins) == 0 {
 			return err
 		}
 		d.Sent = true
-		return jobs.EnqueueEmail(ctx, s.Jobs, tx, s.digestEmail(admins, d), "coverage_digest:"+localDate.String())
+		// One email per admin, so that each admin's notification settings
+		// (the daily digest switched off, quiet hours) and their own
+		// unsubscribe link apply.
+		for _, a := range admins {
+			if err := jobs.EnqueueNotice(ctx, s.Jobs, tx, s.digestEmail([]string{a.Email}, d),
+				fmt.Sprintf("coverage_digest:%s:%d", localDate, a.ID), pasched.NotifyDailyDigest, a.ID, nil); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("coverage check: %w", err)

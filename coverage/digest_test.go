@@ -39,13 +39,15 @@ func TestCheckUpcomingDigest(t *testing.T) {
 		if dg.Summary != wantSummary {
 			t.Errorf("summary %q\nwant    %q", dg.Summary, wantSummary)
 		}
+		// One email per admin, so each admin's notification settings apply.
 		ems := b.emailsOf("coverage_digest:")
-		if len(ems) != 1 {
-			t.Fatalf("%d emails, want one digest", len(ems))
+		if len(ems) != 2 || len(ems[0].To) != 1 || len(ems[1].To) != 1 || ems[0].To[0] == ems[1].To[0] ||
+			ems[0].Notify != pasched.NotifyDailyDigest || ems[0].UserID == 0 {
+			t.Fatalf("digest emails %+v, want one to each of the two admins", ems)
 		}
 		e := ems[0]
-		if len(e.To) != 2 || e.Subject != "Coverage check: 2 critical windows uncovered in the next 2 days" {
-			t.Errorf("digest to %v subject %q", e.To, e.Subject)
+		if e.Subject != "Coverage check: 2 critical windows uncovered in the next 2 days" || e.Text != ems[1].Text {
+			t.Errorf("digest subject %q", e.Subject)
 		}
 		for _, want := range []string{wantSummary, "- Monday 4 March 2030, 06:00–09:00: 1 h 30 min uncovered (07:30–09:00)",
 			"- Monday 4 March 2030, 21:00–22:00: 1 h uncovered (21:00–22:00)", "http://frontend.test/admin/coverage"} {
@@ -63,7 +65,7 @@ func TestCheckUpcomingDigest(t *testing.T) {
 		if dg, err := b.svc.CheckUpcoming(b.ctx, date("2030-03-04")); err != nil || dg.Sent {
 			t.Fatalf("second run: %+v, %v", dg, err)
 		}
-		if n := len(b.emailsOf("coverage_digest:")); n != 1 {
+		if n := len(b.emailsOf("coverage_digest:")); n != 2 {
 			t.Errorf("%d emails after a second run", n)
 		}
 
@@ -73,8 +75,8 @@ func TestCheckUpcomingDigest(t *testing.T) {
 		if dg, err := b.svc.CheckUpcoming(b.ctx, date("2030-03-05")); err != nil || dg.Sent || len(dg.Report.Gaps) != 0 {
 			t.Fatalf("all covered: %+v, %v", dg, err)
 		}
-		if n := len(b.emailsOf("coverage_digest:")); n != 1 {
-			t.Errorf("%d emails when all is covered", n)
+		if n := len(b.emailsOf("coverage_digest:")); n != 2 {
+			t.Errorf("%d emails when all is covered, want only the first day's two", n)
 		}
 	})
 }

@@ -80,7 +80,7 @@ func setup(t testing.TB, d sqlstore.Dialect) *bundle {
 	t.Helper()
 	ctx := context.Background()
 	db := sqltest.Open(t, d)
-	js, err := jobs.New(ctx, jobs.Opts{DB: db, FrontendURL: "http://frontend.test"})
+	js, err := jobs.New(ctx, jobs.Opts{DB: db})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,7 +248,7 @@ func (b *bundle) twin() *Service {
 	}
 	b.t.Cleanup(func() { db.Close() })
 	db.Now = b.clock
-	js, err := jobs.New(b.ctx, jobs.Opts{DB: db, FrontendURL: "http://frontend.test"})
+	js, err := jobs.New(b.ctx, jobs.Opts{DB: db})
 	if err != nil {
 		b.t.Fatal(err)
 	}

@@ -2,16 +2,14 @@ package jobs
 
 import (
 	"context"
-	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 
-	"pasched"
 	"pasched/mail"
 	"pasched/sqlstore"
 )
@@ -90,24 +88,30 @@ func (PasswordResetArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{MaxAttempts: EmailMaxAttempts}
 }
 
-// ResetTokenLifetime is how long a reset link works (the seed's 24 hours).
-const ResetTokenLifetime = 24 * time.Hour
+// PasswordResetter issues a password reset for an email inside tx: the
+// use case itself (accounts.Service) — look the account up and, for an
+// active one, create its reset token and enqueue its email. The job only
+// runs it.
+type PasswordResetter interface {
+	IssuePasswordReset(ctx context.Context, tx *sqlstore.Tx, email string) error
+}
 
-// PasswordResetWorker creates the reset token and enqueues its email in one
-// transaction, for an active account with that email. The same transaction
+// PasswordResetWorker runs the reset use case in a transaction that also
 // marks the job completed, so a crash between the commit and River's own
 // bookkeeping cannot run it twice (two tokens, two emails).
 type PasswordResetWorker struct {
 	river.WorkerDefaults[PasswordResetArgs]
-	DB          *sqlstore.DB
-	FrontendURL string
+	DB    *sqlstore.DB
+	Reset PasswordResetter
 }
 
-// Work looks the account up and, if there is one, creates its token and email.
+// Work issues the reset and completes the job in one transaction.
 func (w *PasswordResetWorker) Work(ctx context.Context, job *river.Job[PasswordResetArgs]) error {
-	client := river.ClientFromContext[*sql.Tx](ctx)
+	if w.Reset == nil {
+		return errors.New("password reset: this process has no PasswordResetter")
+	}
 	return w.DB.WriteTx(ctx, func(tx *sqlstore.Tx) error {
-		if err := w.reset(ctx, client, tx, job.Args.Email); err != nil {
+		if err := w.Reset.IssuePasswordReset(ctx, tx, job.Args.Email); err != nil {
 			return err
 		}
 		// The type parameter only names the driver family; River uses the
@@ -115,26 +119,4 @@ func (w *PasswordResetWorker) Work(ctx context.Context, job *river.Job[PasswordR
 		_, err := river.JobCompleteTx[*riverdatabasesql.Driver](ctx, tx.SQL(), job)
 		return err
 	})
-}
-
-func (w *PasswordResetWorker) reset(ctx context.Context, client *Client, tx *sqlstore.Tx, email string) error {
-	u, err := sqlstore.FindUserByEmail(ctx, tx, email)
-	if pasched.ErrorCode(err) == pasched.ENOTFOUND {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if !u.IsActive {
-		return nil
-	}
-	tok, err := sqlstore.CreateOneTimeToken(ctx, tx, sqlstore.PasswordResetTokens, u.ID, uuid.NewString(), ResetTokenLifetime)
-	if err != nil {
-		return err
-	}
-	m, err := mail.PasswordReset(u.Email, u.DisplayName(), w.FrontendURL+"/reset-password?token="+tok.Token)
-	if err != nil {
-		return fmt.Errorf("render reset email: %w", err)
-	}
-	return EnqueueEmail(ctx, client, tx, m, fmt.Sprintf("password_reset:%d", tok.ID))
 }

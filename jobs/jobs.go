@@ -17,7 +17,6 @@ import (
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
-	"github.com/riverqueue/river/rivermigrate"
 	"github.com/riverqueue/river/rivertype"
 
 	"pasched/mail"
@@ -41,8 +40,12 @@ const MaxRetryDelay = 30 * time.Minute
 type Opts struct {
 	DB     *sqlstore.DB
 	Sender mail.Sender
-	// FrontendURL builds the links in emails.
+	// FrontendURL builds the links in reminder emails.
 	FrontendURL string
+	// PasswordReset is the use case the password-reset job runs. Without
+	// it such a job fails here and is retried (serve and worker always set
+	// it; tests that never reset a password need not).
+	PasswordReset PasswordResetter
 	// Work starts workers; without it the client only inserts jobs.
 	Work bool
 	// RetryBase is the first retry's delay, doubled each time (the seed's
@@ -117,16 +120,6 @@ func driver(db *sqlstore.DB, listener *pgxpool.Pool) riverdriver.Driver[*sql.Tx]
 	return riverdatabasesql.New(db.SQL())
 }
 
-// Migrate applies River's own migrations (the caller holds the lock).
-func Migrate(ctx context.Context, db *sqlstore.DB) error {
-	m, err := rivermigrate.New(driver(db, nil), nil)
-	if err != nil {
-		return err
-	}
-	_, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
-	return err
-}
-
 // System is the River client and what it holds open.
 type System struct {
 	Client   *Client
@@ -163,7 +156,9 @@ func New(ctx context.Context, o Opts) (*System, error) {
 	river.AddWorker(workers, &EmailWorker{Sender: o.Sender, sent: &sentLog{db: o.DB}, domain: o.MessageIDDomain,
 		stats: sys.Emails, logger: o.Logger, Policy: o.Policy})
 	river.AddWorker(workers, &ReminderWorker{DB: o.DB, Location: o.Location, FrontendURL: o.FrontendURL, Now: o.Now})
-	river.AddWorker(workers, &PasswordResetWorker{DB: o.DB, FrontendURL: o.FrontendURL})
+	// Registered even without a use case: River refuses to insert a kind
+	// its client has no worker for.
+	river.AddWorker(workers, &PasswordResetWorker{DB: o.DB, Reset: o.PasswordReset})
 	river.AddWorker(workers, &WebSessionCleanupWorker{DB: o.DB})
 	if o.Register != nil {
 		o.Register(workers)

@@ -48,11 +48,13 @@ func setup(t *testing.T, d sqlstore.Dialect) *bundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sys, err := jobs.New(ctx, jobs.Opts{DB: db, Sender: sender, FrontendURL: "http://frontend.test", Work: true,
+	acc := &accounts.Service{DB: db, Hasher: password.NewHasher(1), Signer: token.NewSigner("k"), FrontendURL: "http://frontend.test"}
+	sys, err := jobs.New(ctx, jobs.Opts{DB: db, Sender: sender, PasswordReset: acc, Work: true,
 		RetryBase: time.Millisecond, PollInterval: 20 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
+	acc.Jobs = sys.Client
 	t.Cleanup(sys.Close)
 	events, cancel := sys.Client.Subscribe(river.EventKindJobCompleted, river.EventKindJobFailed, river.EventKindJobCancelled)
 	t.Cleanup(cancel)
@@ -64,7 +66,6 @@ func setup(t *testing.T, d sqlstore.Dialect) *bundle {
 		defer cancel()
 		sys.Stop(sctx)
 	})
-	acc := &accounts.Service{DB: db, Jobs: sys.Client, Hasher: password.NewHasher(1), Signer: token.NewSigner("k"), FrontendURL: "http://frontend.test"}
 	return &bundle{db: db, sys: sys, smtp: srv, events: events, accounts: acc}
 }
 

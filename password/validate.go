@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	_ "embed"
+	"pasched/internal/python"
 	"strings"
 	"sync"
 	"unicode"
@@ -276,13 +277,13 @@ var commonPasswords = sync.OnceValue(func() map[string]struct{} {
 	set := make(map[string]struct{}, 20100)
 	sc := bufio.NewScanner(zr)
 	for sc.Scan() {
-		set[pyStrip(sc.Text())] = struct{}{}
+		set[python.Strip(sc.Text())] = struct{}{}
 	}
 	if err := sc.Err(); err != nil {
 		panic("password: embedded common-passwords.txt.gz: " + err.Error())
 	}
 	for _, w := range strings.Split(commonPasswordsExtra, "\n") {
-		if w = pyStrip(w); w != "" {
+		if w = python.Strip(w); w != "" {
 			set[w] = struct{}{}
 		}
 	}
@@ -291,14 +292,6 @@ var commonPasswords = sync.OnceValue(func() map[string]struct{} {
 
 // isCommon ports CommonPasswordValidator: password.lower().strip() in list.
 func isCommon(plain string) bool {
-	_, ok := commonPasswords()[pyStrip(string(pyLower(plain)))]
+	_, ok := commonPasswords()[python.Strip(string(pyLower(plain)))]
 	return ok
-}
-
-// pyStrip ports Python's str.strip(): it trims str.isspace() characters,
-// which are unicode.IsSpace plus the separators U+001C–U+001F.
-func pyStrip(s string) string {
-	return strings.TrimFunc(s, func(r rune) bool {
-		return unicode.IsSpace(r) || (r >= 0x1c && r <= 0x1f)
-	})
 }

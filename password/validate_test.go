@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"pasched/internal/python"
 	"slices"
 	"strings"
 	"testing"
@@ -95,7 +96,7 @@ func TestCommonPasswordsEmbedded(t *testing.T) {
 	}
 	sc := bufio.NewScanner(zr)
 	for sc.Scan() {
-		if _, ok := set[pyStrip(sc.Text())]; !ok {
+		if _, ok := set[python.Strip(sc.Text())]; !ok {
 			t.Fatalf("Django's entry %q is missing", sc.Text())
 		}
 	}
@@ -108,7 +109,7 @@ func TestCommonPasswordsEmbedded(t *testing.T) {
 		}
 	}
 	for pw := range set {
-		if pw == "" || pw != strings.ToLower(pw) || pw != pyStrip(pw) {
+		if pw == "" || pw != strings.ToLower(pw) || pw != python.Strip(pw) {
 			t.Errorf("entry %q is empty, not lowercase or not stripped", pw)
 		}
 	}
@@ -199,8 +200,8 @@ func TestIsDigitsAndStrip(t *testing.T) {
 	for s, want := range map[string]string{
 		" a ": "a", "\x1c\x1fa\x1d": "a", "\u00a0a\u3000": "a", "\u200ba": "\u200ba",
 	} {
-		if got := pyStrip(s); got != want {
-			t.Errorf("pyStrip(%q) = %q, want %q", s, got, want)
+		if got := python.Strip(s); got != want {
+			t.Errorf("python.Strip(%q) = %q, want %q", s, got, want)
 		}
 	}
 }

@@ -44,7 +44,7 @@ type CoverInput struct {
 func (s *Service) CreateCoverShift(ctx context.Context, in CoverInput) (*pasched.Shift, error) {
 	var out *pasched.Shift
 	err := s.write(ctx, func(ctx context.Context, tx *wtx) error {
-		if err := tx.LockSchedule(ctx); err != nil {
+		if err := tx.lock(ctx, in.PA.ID, in.Date); err != nil {
 			return err
 		}
 		if in.Precheck != nil {

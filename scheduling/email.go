@@ -57,8 +57,8 @@ func (s *Service) enqueue(ctx context.Context, tx *wtx, m mail.Message, event st
 }
 
 // enqueueMany adds email jobs (jobs.EmailArgs, as jobs.EnqueueEmail makes
-// them) to the change: they are inserted in its transaction, with those of
-// the other changes of the batch, only if the change succeeds.
+// them) to the change: they are inserted at the end of its transaction,
+// in one statement, only if the change succeeds.
 func (s *Service) enqueueMany(_ context.Context, tx *wtx, ms []mail.Message, events []string) error {
 	for i, m := range ms {
 		if len(m.To) == 0 {

@@ -69,7 +69,7 @@ func setup(t testing.TB, d sqlstore.Dialect) *bundle {
 	t.Helper()
 	ctx := context.Background()
 	db := sqltest.Open(t, d)
-	js, err := jobs.New(ctx, jobs.Opts{DB: db, FrontendURL: "http://frontend.test"})
+	js, err := jobs.New(ctx, jobs.Opts{DB: db})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,4 +181,16 @@ func code(err error) string {
 		return ""
 	}
 	return pasched.ErrorCode(err)
+}
+
+// exec runs a statement in its own transaction.
+func (b *bundle) exec(q string, args ...any) {
+	b.t.Helper()
+	err := b.db.WriteTx(b.ctx, func(tx *sqlstore.Tx) error {
+		_, err := tx.ExecContext(b.ctx, q, args...)
+		return err
+	})
+	if err != nil {
+		b.t.Fatal(err)
+	}
 }

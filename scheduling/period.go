@@ -200,7 +200,7 @@ func (s *Service) UpdatePeriod(ctx context.Context, u *pasched.User, id int64, i
 	}
 	var p *pasched.Period
 	err := s.write(ctx, func(ctx context.Context, tx *wtx) error {
-		if err := tx.LockSchedule(ctx); err != nil {
+		if err := tx.lockAll(ctx); err != nil {
 			return err
 		}
 		var err error
@@ -254,7 +254,7 @@ func (s *Service) DeletePeriod(ctx context.Context, u *pasched.User, id int64) e
 		return err
 	}
 	err := s.write(ctx, func(ctx context.Context, tx *wtx) error {
-		if err := tx.LockSchedule(ctx); err != nil {
+		if err := tx.lockAll(ctx); err != nil {
 			return err
 		}
 		p, err := sqlstore.FindPeriodByID(ctx, tx, id)
@@ -322,7 +322,7 @@ func (s *Service) FinalizePeriod(ctx context.Context, u *pasched.User, id int64)
 	}
 	var res *FinalizeResult
 	err := s.write(ctx, func(ctx context.Context, tx *wtx) error {
-		if err := tx.LockSchedule(ctx); err != nil {
+		if err := tx.lockAll(ctx); err != nil {
 			return err
 		}
 		p, err := sqlstore.FindPeriodByID(ctx, tx, id)

@@ -102,7 +102,7 @@ func (s *Service) UpdatePAProfile(ctx context.Context, u *pasched.User, paID int
 	}
 	var out *pasched.PAProfile
 	err := s.write(ctx, func(ctx context.Context, tx *wtx) error {
-		if err := tx.LockSchedule(ctx); err != nil {
+		if err := tx.lock(ctx, paID); err != nil { // the PA's weekly hours
 			return err
 		}
 		old, err := sqlstore.FindPAProfile(ctx, tx, paID)

@@ -11,7 +11,7 @@ import (
 // RecomputeAll rebuilds critical_time_coverage and weekly_coverage from
 // every approved shift, by the same rules as a live change, inside the
 // caller's transaction (which must hold the schedule lock on PostgreSQL:
-// tx.LockSchedule). It stages no event and enqueues no email: it is for
+// tx.LockSchedule with All). It stages no event and enqueues no email: it is for
 // loading data that already happened (pasched import), not for a change.
 func (s *Service) RecomputeAll(ctx context.Context, tx *sqlstore.Tx) error {
 	all := sqlstore.ShiftDates{From: schedule.MustDate(1, 1, 1), To: schedule.MustDate(9999, 12, 31)}

@@ -5,19 +5,20 @@
 // Contracts:
 //
 //   - Every change to the schedule is one transaction that first takes the
-//     schedule lock (PostgreSQL advisory lock; SQLite's single writer), then
-//     reads what the rules need (shifts dated the day before through the day
-//     after, so overnight shifts count), checks, and writes: two overlapping
-//     shifts can never both be approved, whatever the concurrency.
+//     locks of its PA and dates (PostgreSQL advisory locks, write.go;
+//     SQLite's single writer), then reads what the rules need (shifts dated
+//     the day before through the day after, so overnight shifts count),
+//     checks, and writes: two overlapping shifts can never both be
+//     approved, whatever the concurrency, while changes of different PAs on
+//     dates apart run in parallel.
 //   - critical_time_coverage and weekly_coverage are recomputed in the same
 //     transaction for every date and week a change reaches (old and new
 //     sides of an edit), from the shifts read under the lock.
 //   - Emails are River jobs inserted in that transaction; events are staged
 //     with the realtime.Broker in it and published only after commit. A
 //     change that fails leaves neither.
-//   - Concurrent changes share transactions (group commit, batch.go), each
-//     inside its own savepoint, so a batch behaves as the changes run one
-//     after another.
+//   - The read side (read.go): calendar spans and shift list pages are
+//     read models kept while the data they were built from is unchanged.
 //
 // Errors are *pasched.Error with the codes each method lists; the messages
 // are the seed's where it has them.
@@ -47,8 +48,6 @@ type Service struct {
 	// it); otherwise each transaction's now.
 	Now func() time.Time
 
-	// batch groups concurrent changes into shared transactions (batch.go).
-	batch batcher
 	// spans and pages are the read side's caches (read.go).
 	spans readCache[spanKey, *Span]
 	pages readCache[listKey, *ShiftListPage]

@@ -208,7 +208,11 @@ func (s *Service) CheckShiftRequest(ctx context.Context, in ShiftInput) error {
 func (s *Service) CreateShift(ctx context.Context, u *pasched.User, in ShiftInput) (*pasched.Shift, error) {
 	var out *pasched.Shift
 	err := s.write(ctx, func(ctx context.Context, tx *wtx) error {
-		if err := tx.LockSchedule(ctx); err != nil {
+		var dates []schedule.Date
+		if in.Date != nil {
+			dates = append(dates, *in.Date)
+		}
+		if err := tx.lock(ctx, u.ID, dates...); err != nil {
 			return err
 		}
 		p, err := requestFields(ctx, tx, in)
@@ -398,11 +402,19 @@ func (s *Service) checkOvertime(ctx context.Context, tx *wtx, sn *snapshot, sh *
 func (s *Service) UpdateShift(ctx context.Context, u *pasched.User, id int64, in ShiftInput) (*pasched.Shift, error) {
 	var out *pasched.Shift
 	err := s.write(ctx, func(ctx context.Context, tx *wtx) error {
-		if err := tx.LockSchedule(ctx); err != nil {
+		var dates []schedule.Date
+		if in.Date != nil {
+			dates = append(dates, *in.Date)
+		}
+		l, err := tx.lockShift(ctx, id, dates...)
+		if err != nil {
 			return err
 		}
 		sh, err := editable(ctx, tx, u, id)
 		if err != nil {
+			return err
+		}
+		if err := l.covers(sh); err != nil {
 			return err
 		}
 		var fe pasched.FieldErrors
@@ -567,11 +579,15 @@ func (s *Service) stageUpdated(ctx context.Context, tx *wtx, old, sh *pasched.Sh
 // ENOTFOUND, EINVALID.
 func (s *Service) DeleteShift(ctx context.Context, u *pasched.User, id int64) (cancelled bool, err error) {
 	err = s.write(ctx, func(ctx context.Context, tx *wtx) error {
-		if err := tx.LockSchedule(ctx); err != nil {
+		l, err := tx.lockShift(ctx, id)
+		if err != nil {
 			return err
 		}
 		sh, err := sqlstore.FindShiftByID(ctx, tx, id)
 		if err != nil {
+			return err
+		}
+		if err := l.covers(sh); err != nil {
 			return err
 		}
 		if !visible(u, sh) {
@@ -703,13 +719,18 @@ func (s *Service) ApproveShift(ctx context.Context, u *pasched.User, id int64, i
 	return out, nil
 }
 
-// pendingForDecision takes the schedule lock and loads the shift an admin
+// pendingForDecision takes the shift's locks and loads the shift an admin
 // approves or rejects (verb): it must be pending.
 func pendingForDecision(ctx context.Context, tx *wtx, id int64, verb string) (*pasched.Shift, error) {
-	if err := tx.LockSchedule(ctx); err != nil {
+	l, err := tx.lockShift(ctx, id)
+	if err != nil {
 		return nil, err
 	}
-	return pending(ctx, tx, id, verb)
+	sh, err := pending(ctx, tx, id, verb)
+	if err != nil {
+		return nil, err
+	}
+	return sh, l.covers(sh)
 }
 
 // pending loads shift id, which must be pending for an admin to decide on

@@ -107,7 +107,7 @@ func Import(ctx context.Context, sourceURL string, sched *scheduling.Service, op
 	rep := &Report{Rows: map[string]int{}}
 	dst := sched.DB
 	err = dst.WriteTx(ctx, func(tx *sqlstore.Tx) error {
-		if err := tx.LockSchedule(ctx); err != nil {
+		if err := tx.LockSchedule(ctx, sqlstore.ScheduleLocks{All: true}); err != nil {
 			return err
 		}
 		empty, err := sqlstore.ScheduleEmpty(ctx, tx)

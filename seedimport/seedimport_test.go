@@ -77,7 +77,7 @@ func newTarget(t *testing.T, d sqlstore.Dialect) *target {
 	t.Helper()
 	ctx := context.Background()
 	db := sqltest.Open(t, d)
-	js, err := jobs.New(ctx, jobs.Opts{DB: db, FrontendURL: "http://frontend.test"})
+	js, err := jobs.New(ctx, jobs.Opts{DB: db})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -149,7 +149,7 @@ func TestBackupUnderWriteLoad(t *testing.T) {
 	}
 	// The restored database is a working pasched database: it migrates
 	// (nothing left to apply) and takes writes.
-	if err := restored.Migrate(ctx, nil); err != nil {
+	if err := restored.Migrate(ctx); err != nil {
 		t.Fatalf("migrate restored: %v", err)
 	}
 	if err := restored.WriteTx(ctx, func(tx *sqlstore.Tx) error {

@@ -15,6 +15,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io/fs"
 	"net/url"
 	"os"
@@ -29,6 +30,8 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
 	_ "modernc.org/sqlite"             // registers the "sqlite" database/sql driver
+
+	"pasched/schedule"
 )
 
 // Dialect names the SQL engine behind a DB.
@@ -54,6 +57,9 @@ type DB struct {
 	DSN string
 	// url is the DATABASE_URL it was opened with.
 	url string
+	// lockSpace is a hash of the PostgreSQL schema, mixed into advisory
+	// lock keys (17 bits: the int4 classes keep their sign bit clear).
+	lockSpace int32
 	// path is the SQLite file ("" on PostgreSQL).
 	path string
 
@@ -124,6 +130,16 @@ func Open(ctx context.Context, databaseURL string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("database %s is unreachable (not starting): %w", redact(databaseURL), err)
 	}
+	if db.Dialect == Postgres {
+		var schema string
+		if err := db.write.QueryRowContext(pctx, `SELECT COALESCE(current_schema(), '')`).Scan(&schema); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("open database: %w", err)
+		}
+		h := fnv.New32a()
+		h.Write([]byte(schema))
+		db.lockSpace = int32(h.Sum32() & 0x1ffff)
+	}
 	return db, nil
 }
 
@@ -159,6 +175,16 @@ func (db *DB) SQL() *sql.DB { return db.write }
 
 // Ping checks that the database answers (for /healthz).
 func (db *DB) Ping(ctx context.Context) error { return db.read.PingContext(ctx) }
+
+// CurrentSchema is PostgreSQL's current_schema(): the schema this
+// deployment's tables live in (its NOTIFY channel is named after it).
+func (db *DB) CurrentSchema(ctx context.Context) (string, error) {
+	var schema string
+	if err := db.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+		return "", fmt.Errorf("current schema: %w", err)
+	}
+	return schema, nil
+}
 
 // Queries returns how many statements the store has run: tests use it to
 // assert that a request does a bounded number of queries.
@@ -229,15 +255,115 @@ func (tx *Tx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.R
 	return tx.tx.QueryRowContext(ctx, q, args...)
 }
 
-// LockSchedule serialises every transaction that checks shifts for conflicts
-// and then writes one. SQLite needs nothing: its write transactions are
-// already one at a time (BEGIN IMMEDIATE on a single writer connection).
-func (tx *Tx) LockSchedule(ctx context.Context) error {
+// ScheduleLocks names what a change of the schedule must hold alone, so
+// that the rules it checks stay true until it commits: its PAs' shifts
+// (clashes with their own requests, weekly hours) and its dates (who works
+// when: clashes between PAs, coverage). All is for changes of whole
+// periods, which exclude every other change of the schedule.
+type ScheduleLocks struct {
+	PAs   []int64
+	Dates []schedule.Date
+	All   bool
+}
+
+// Advisory lock keys: the whole schedule's (a bigint key), and the PAs' and
+// dates' (two int4 keys: class, id). Advisory locks are per database, not
+// per schema: the keys of a DB mix in a hash of its schema (lockSpace), so
+// that deployments (and tests) in different schemas of one database never
+// wait for each other.
+const (
+	scheduleLockKey = 7261534001
+	paLockClass     = 7261
+	dateLockClass   = 7262
+)
+
+func (db *DB) scheduleLockKey() string {
+	return strconv.FormatInt(scheduleLockKey^int64(db.lockSpace)<<32, 10)
+}
+func (db *DB) paLockClass() int32   { return int32(db.lockSpace<<14 | paLockClass) }
+func (db *DB) dateLockClass() int32 { return int32(db.lockSpace<<14 | dateLockClass) }
+
+// ScheduleLockClasses returns the first keys of the PAs' and the dates'
+// advisory locks (pg_locks' classid; objid is the PA id or the date's day
+// number from 0001-01-01), for inspecting who waits on what.
+func (db *DB) ScheduleLockClasses() (pa, date int32) { return db.paLockClass(), db.dateLockClass() }
+
+// LockSchedule takes l on PostgreSQL: transaction-level advisory locks,
+// held until the transaction ends, so changes of different PAs on
+// different dates run in parallel. A change takes the whole schedule's lock
+// shared (All takes it exclusive), then its PAs' and dates' locks in one
+// fixed order (PAs by id, then dates), in one statement, so two changes
+// never wait on each other in a cycle. SQLite needs nothing: its write
+// transactions are already one at a time (BEGIN IMMEDIATE on a single
+// writer connection).
+func (tx *Tx) LockSchedule(ctx context.Context, l ScheduleLocks) error {
 	if tx.db.Dialect != Postgres {
 		return nil
 	}
-	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7261534001)`)
-	return err
+	if l.All {
+		_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(`+tx.db.scheduleLockKey()+`)`)
+		if err != nil {
+			return fmt.Errorf("lock schedule: %w", err)
+		}
+		return nil
+	}
+	var classes, ids []string
+	for _, pa := range l.PAs {
+		classes, ids = append(classes, fmt.Sprint(tx.db.paLockClass())), append(ids, strconv.FormatInt(paLockID(pa), 10))
+	}
+	for _, d := range l.Dates {
+		classes, ids = append(classes, fmt.Sprint(tx.db.dateLockClass())), append(ids, strconv.Itoa(minDate.DaysUntil(d)))
+	}
+	// The inner ORDER BY fixes the order the locks are taken in: the outer
+	// aggregate calls the function on the sorted rows one after another.
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock_shared(`+tx.db.scheduleLockKey()+`),
+		(SELECT COUNT(pg_advisory_xact_lock(k.class, k.id)) FROM (
+			SELECT DISTINCT c AS class, i AS id
+			FROM unnest(string_to_array($1, ',')::int4[], string_to_array($2, ',')::int4[]) AS t(c, i)
+			ORDER BY 1, 2) k)`, strings.Join(classes, ","), strings.Join(ids, ","))
+	if err != nil {
+		return fmt.Errorf("lock schedule: %w", err)
+	}
+	return nil
+}
+
+// paLockID maps a PA's id into an int4 lock key; ids past it share a key
+// with another, which only makes their changes wait for each other.
+func paLockID(pa int64) int64 { return pa % 2147483647 }
+
+// LockShift takes, in one statement, the locks of a change of stored shift
+// id (as LockSchedule: its PA, and its date with the day before and after)
+// and of the extra dates, and returns the PA and date it locked for. They
+// were read just before the locks were granted: the caller reads the shift
+// again under them and, should a concurrent change have moved it meanwhile
+// (the PA or date differ), takes the new ones too. An unknown id locks
+// nothing and returns ok false. SQLite needs nothing: it returns ok false.
+func (tx *Tx) LockShift(ctx context.Context, id int64, extra []schedule.Date) (pa int64, date schedule.Date, ok bool, err error) {
+	if tx.db.Dialect != Postgres {
+		return 0, schedule.Date{}, false, nil
+	}
+	var days []string
+	for _, d := range extra {
+		days = append(days, strconv.Itoa(minDate.DaysUntil(d)))
+	}
+	var n int64
+	err = tx.QueryRowContext(ctx, `SELECT s.requested_by_id, s.date, pg_advisory_xact_lock_shared(`+tx.db.scheduleLockKey()+`),
+		(SELECT COUNT(pg_advisory_xact_lock(k.class, k.id)) FROM (
+			SELECT DISTINCT c AS class, i AS id FROM (
+				SELECT `+fmt.Sprint(tx.db.paLockClass())+` AS c, CAST(s.requested_by_id % 2147483647 AS int4) AS i
+				UNION ALL
+				SELECT `+fmt.Sprint(tx.db.dateLockClass())+`, CAST(s.date - DATE '0001-01-01' + o AS int4) FROM unnest(ARRAY[-1, 0, 1]) AS o
+				UNION ALL
+				SELECT `+fmt.Sprint(tx.db.dateLockClass())+`, x FROM unnest(string_to_array($2, ',')::int4[]) AS x) u
+			ORDER BY 1, 2) k)
+		FROM shift_requests s WHERE s.id = $1`, id, strings.Join(days, ",")).Scan(&pa, schedDate{&date}, new(any), &n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, schedule.Date{}, false, nil
+	}
+	if err != nil {
+		return 0, schedule.Date{}, false, fmt.Errorf("lock shift %d: %w", id, err)
+	}
+	return pa, date, true, nil
 }
 
 // WriteTx runs fn in a write transaction and commits it, retrying the whole
@@ -246,7 +372,7 @@ func (tx *Tx) LockSchedule(ctx context.Context) error {
 func (db *DB) WriteTx(ctx context.Context, fn func(tx *Tx) error) error {
 	for attempt := 0; ; attempt++ {
 		err := db.writeTxOnce(ctx, fn)
-		if err == nil || attempt >= 5 || !retryable(err) {
+		if err == nil || attempt >= 5 || !IsRetryable(err) {
 			return err
 		}
 	}
@@ -259,9 +385,13 @@ func (db *DB) writeTxOnce(ctx context.Context, fn func(tx *Tx) error) error {
 		return fmt.Errorf("begin: %w", err)
 	}
 	tx := &Tx{tx: sqltx, db: db, Now: db.Now().UTC().Truncate(time.Microsecond)}
+	// prepareLater needs a writer connection: it must run after the
+	// transaction has released its own (deferred calls run last first).
 	defer db.prepareLater(ctx, tx)
+	// Whatever happens in fn, an error or a panic, the transaction ends:
+	// after a commit Rollback does nothing.
+	defer sqltx.Rollback()
 	if err := fn(tx); err != nil {
-		_ = sqltx.Rollback()
 		return err
 	}
 	db.queries.Add(1)
@@ -274,7 +404,10 @@ func (db *DB) writeTxOnce(ctx context.Context, fn func(tx *Tx) error) error {
 	return nil
 }
 
-func retryable(err error) bool {
+// IsRetryable reports a PostgreSQL serialisation failure or deadlock, by
+// driver error code: the whole transaction must run again. WriteTx retries
+// its own; callers that batch changes classify with this too.
+func IsRetryable(err error) bool {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		return pgErr.Code == "40001" || pgErr.Code == "40P01"
@@ -299,7 +432,7 @@ func IsUniqueViolation(err error) bool {
 
 // Migrate applies the pending migrations of the dialect, then River's.
 // On PostgreSQL a session advisory lock makes concurrent starts safe.
-func (db *DB) Migrate(ctx context.Context, river func(ctx context.Context) error) error {
+func (db *DB) Migrate(ctx context.Context) error {
 	conn, err := db.write.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
@@ -320,10 +453,8 @@ func (db *DB) Migrate(ctx context.Context, river func(ctx context.Context) error
 		if err != nil {
 			return err
 		}
-		if river != nil {
-			if err := river(ctx); err != nil {
-				return fmt.Errorf("migrate river: %w", err)
-			}
+		if err := db.migrateRiver(ctx); err != nil {
+			return fmt.Errorf("migrate river: %w", err)
 		}
 		return nil
 	}
@@ -337,11 +468,9 @@ func (db *DB) Migrate(ctx context.Context, river func(ctx context.Context) error
 	if err := db.migrateSchema(ctx, conn); err != nil {
 		return err
 	}
-	if river != nil {
-		// River's migrator takes no lock of its own: run it under ours.
-		if err := river(ctx); err != nil {
-			return fmt.Errorf("migrate river: %w", err)
-		}
+	// River's migrator takes no lock of its own: run it under ours.
+	if err := db.migrateRiver(ctx); err != nil {
+		return fmt.Errorf("migrate river: %w", err)
 	}
 	return nil
 }

@@ -6,7 +6,6 @@ import (
 	"sync"
 	"testing"
 
-	"pasched/jobs"
 	"pasched/sqlstore"
 	"pasched/sqlstore/sqltest"
 )
@@ -37,7 +36,7 @@ func TestConcurrentMigrate(t *testing.T) {
 		for i, db := range dbs {
 			wg.Go(func() {
 				<-start
-				errs[i] = db.Migrate(ctx, func(ctx context.Context) error { return jobs.Migrate(ctx, db) })
+				errs[i] = db.Migrate(ctx)
 			})
 		}
 		close(start)

@@ -39,6 +39,16 @@ func FindPeriodByID(ctx context.Context, q querier, id int64) (*pasched.Period, 
 	return scanPeriod(q.QueryRowContext(ctx, periodSelect+` WHERE p.id = $1`, id))
 }
 
+// PeriodExists reports whether a period with id exists (the WebSocket
+// handshake's check, which needs no row).
+func PeriodExists(ctx context.Context, q querier, id int64) (bool, error) {
+	var n int
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM schedule_periods WHERE id = $1`, id).Scan(&n); err != nil {
+		return false, fmt.Errorf("period %d exists: %w", id, err)
+	}
+	return n > 0, nil
+}
+
 // FindPeriodForCheck returns a period's own columns, without the creator's
 // name and the shift count (which grows with the period): what the rules of
 // a shift request need.

@@ -85,11 +85,15 @@ func newEnv(t *testing.T, d sqlstore.Dialect, opts ...envOpts) *env {
 			t.Fatal(err)
 		}
 	}
-	js, err := jobs.New(ctx, jobs.Opts{DB: db, Sender: sender, Work: sender != nil, FrontendURL: base,
+	e.signer = token.NewSigner("test-secret-key")
+	e.accounts = &accounts.Service{DB: db, Hasher: password.NewHasher(2), Signer: e.signer, UserCacheTTL: -1,
+		FrontendURL: base}
+	js, err := jobs.New(ctx, jobs.Opts{DB: db, Sender: sender, Work: sender != nil, PasswordReset: e.accounts,
 		RetryBase: time.Millisecond, PollInterval: 20 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
+	e.accounts.Jobs = js.Client
 	t.Cleanup(js.Close)
 	if sender != nil {
 		if err := js.Start(ctx); err != nil {
@@ -107,9 +111,7 @@ func newEnv(t *testing.T, d sqlstore.Dialect, opts ...envOpts) *env {
 	done := make(chan struct{})
 	go func() { defer close(done); broker.Run(bctx) }()
 	t.Cleanup(func() { stop(); <-done })
-	e.signer = token.NewSigner("test-secret-key")
-	e.accounts = &accounts.Service{DB: db, Jobs: js.Client, Hasher: password.NewHasher(2), Signer: e.signer, UserCacheTTL: -1, Broker: broker,
-		FrontendURL: base}
+	e.accounts.Broker = broker
 	e.sched = &scheduling.Service{DB: db, Jobs: js.Client, Broker: broker, Windows: schedule.DefaultWindows(), Location: time.UTC, FrontendURL: base}
 	hosts := []string{"127.0.0.1", "localhost"}
 	e.coverage = &coverage.Service{DB: db, Jobs: js.Client, Scheduling: e.sched, Windows: schedule.DefaultWindows(), Location: time.UTC, FrontendURL: base}

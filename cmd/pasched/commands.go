@@ -18,7 +18,7 @@ import (
 // opsUsage is the usage of the operations commands.
 const opsUsage = `
   pasched import --from URL [--force]
-  pasched demo [--seed N]
+  pasched demo [--seed N] [--start YYYY-MM]
   pasched backup FILE
   pasched restore FILE
   pasched healthcheck [--addr 127.0.0.1:8000]`
@@ -27,6 +27,7 @@ const opsUsage = `
 // serving ones.
 var opsCommands = map[string]func(ctx context.Context, cfg *config, args []string) error{
 	"import":      importCmd,
+	"demo":        demoCmd,
 	"backup":      backupCmd,
 	"restore":     restoreCmd,
 	"healthcheck": healthcheckCmd,

@@ -124,6 +124,9 @@ func loadConfig() (*config, error) {
 	}
 	c.API.AllowedHosts = c.AllowedHosts
 	c.API.CORSOrigins = c.CORSOrigins
+	if c.API.TrustedProxies, err = api.ParseTrustedProxies(env("TRUSTED_PROXIES", "")); err != nil {
+		return nil, fmt.Errorf("TRUSTED_PROXIES: %w", err)
+	}
 	api.DefaultRates(&c.API)
 	for name, dst := range map[string]*api.Rate{
 		"THROTTLE_LOGIN_IP": &c.API.LoginIPRate, "THROTTLE_LOGIN_ACCOUNT": &c.API.LoginAccountRate,

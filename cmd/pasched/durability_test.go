@@ -421,7 +421,7 @@ func checkCoverage(t *testing.T, db *sqlstore.DB) {
 	svc := &scheduling.Service{DB: db, Windows: schedule.DefaultWindows(), Location: time.UTC}
 	var stored, recomputed string
 	err := db.WriteTx(ctx, func(tx *sqlstore.Tx) error {
-		if err := tx.LockSchedule(ctx); err != nil {
+		if err := tx.LockSchedule(ctx, sqlstore.ScheduleLocks{All: true}); err != nil {
 			return err
 		}
 		var err error

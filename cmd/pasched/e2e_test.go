@@ -75,7 +75,10 @@ type logLine struct {
 	Msg     string `json:"msg"`
 	Addr    string `json:"addr"`
 	Sockets *int   `json:"sockets"`
-	Raw     string `json:"-"`
+	// GOGC and GOMEMLIMIT as the runtime applies them ("pasched ready").
+	GOGC        uint64 `json:"gogc"`
+	MemoryLimit uint64 `json:"memory_limit"`
+	Raw         string `json:"-"`
 }
 
 // lines returns a copy of the log so far.
@@ -241,8 +244,14 @@ func TestServeSQLite(t *testing.T) {
 	dir := t.TempDir()
 	dbURL := "sqlite:///" + filepath.Join(dir, "pasched.db")
 	createAdminCmd(t, dir, dbURL)
-	a := startServe(t, dir, dbURL, "PPROF_ADDR=127.0.0.1:0")
+	a := startServe(t, dir, dbURL, "PPROF_ADDR=127.0.0.1:0", "GOMEMLIMIT=64MiB", "GOGC=")
 	call(t, "GET", a.base+"/healthz", "", nil, 200)
+	// GOMEMLIMIT from the environment stands; without GOGC serve sets 200.
+	for _, l := range a.lines() {
+		if l.Msg == "pasched ready" && (l.MemoryLimit != 64<<20 || l.GOGC != 200) {
+			t.Errorf("ready with gogc %d, memory_limit %d; want 200 and %d", l.GOGC, l.MemoryLimit, 64<<20)
+		}
+	}
 	tok := loginAs(t, a.base, "admin@example.com", "Adm1n-Pass-2030!")
 	me := call(t, "GET", a.base+"/api/auth/me/", tok, nil, 200)
 	if me["role"] != "ADMIN" || me["email"] != "admin@example.com" {

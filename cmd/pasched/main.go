@@ -30,6 +30,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"strconv"
 	"strings"
 	"syscall"
@@ -136,7 +137,7 @@ func openApp(ctx context.Context, cfg *config, work bool) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := db.Migrate(ctx, func(ctx context.Context) error { return jobs.Migrate(ctx, db) }); err != nil {
+	if err := db.Migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -169,7 +170,13 @@ func openApp(ctx context.Context, cfg *config, work bool) (*app, error) {
 	signer := token.NewSigner(secret)
 	policy := &jobs.Policy{DB: db, Location: cfg.TimeZone, Signer: signer, BaseURL: publicURL(cfg),
 		SettingsURL: publicURL(cfg) + "/profile/notifications"}
-	js, err := jobs.New(ctx, jobs.Opts{DB: db, Sender: sender, FrontendURL: cfg.FrontendURL, Work: work, Logger: slog.Default(),
+	// The password-reset job runs an accounts use case, and accounts
+	// enqueues through the job client: the service is built first and
+	// given the client before any worker starts.
+	acc := &accounts.Service{DB: db, Hasher: password.NewHasher(runtime.NumCPU()),
+		Signer: signer, FrontendURL: cfg.FrontendURL}
+	js, err := jobs.New(ctx, jobs.Opts{DB: db, Sender: sender, FrontendURL: cfg.FrontendURL, PasswordReset: acc, Work: work,
+		Logger:          slog.Default(),
 		MessageIDDomain: mailDomain(cfg.DefaultFromEmail),
 		Periodic:        cov.PeriodicJobs(cov.DefaultSchedules()), Register: cov.Register,
 		Policy: policy, Location: cfg.TimeZone})
@@ -177,23 +184,23 @@ func openApp(ctx context.Context, cfg *config, work bool) (*app, error) {
 		db.Close()
 		return nil, err
 	}
+	acc.Jobs = js.Client
 	hub := realtime.NewHub(realtime.HubOpts{Logger: slog.Default()})
 	var broker realtime.Broker = realtime.NewLocalBroker(hub)
 	if db.Dialect == sqlstore.Postgres {
 		// Several instances share the database: events travel by NOTIFY,
 		// on a channel of the schema's own (see pgChannel).
-		var schema string
-		if err := db.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+		schema, err := db.CurrentSchema(ctx)
+		if err != nil {
 			js.Close()
 			db.Close()
-			return nil, fmt.Errorf("current schema: %w", err)
+			return nil, err
 		}
 		broker = realtime.NewPGBrokerWithOpts(db.DSN, hub, slog.Default(), realtime.PGBrokerOpts{Channel: pgChannel(schema)})
 	}
 	// The broker also carries the revocation of a user's sockets when a
 	// password reset commits.
-	acc := &accounts.Service{DB: db, Jobs: js.Client, Hasher: password.NewHasher(runtime.NumCPU()),
-		Signer: signer, FrontendURL: cfg.FrontendURL, Broker: broker}
+	acc.Broker = broker
 	sched := &scheduling.Service{DB: db, Jobs: js.Client, Broker: broker, Windows: windows,
 		Location: cfg.TimeZone, FrontendURL: cfg.FrontendURL}
 	cov.Jobs, cov.Scheduling = js.Client, sched
@@ -235,6 +242,14 @@ func storedSecret(ctx context.Context, db *sqlstore.DB) (string, error) {
 		return err
 	})
 	return secret, err
+}
+
+// gcSettings reads the collector's GOGC and memory limit as the runtime
+// applies them (GOMEMLIMIT from the environment is never overridden here).
+func gcSettings() (gogc, memoryLimit uint64) {
+	s := []metrics.Sample{{Name: "/gc/gogc:percent"}, {Name: "/gc/gomemlimit:bytes"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64(), s[1].Value.Uint64()
 }
 
 func serve(ctx context.Context, cfg *config, addr string) error {
@@ -315,7 +330,9 @@ func serve(ctx context.Context, cfg *config, addr string) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
-	slog.Info("pasched ready", "addr", ln.Addr().String(), "database", string(a.db.Dialect), "startup_ms", time.Since(start).Milliseconds())
+	gogc, memLimit := gcSettings()
+	slog.Info("pasched ready", "addr", ln.Addr().String(), "database", string(a.db.Dialect), "startup_ms", time.Since(start).Milliseconds(),
+		"gogc", gogc, "memory_limit", memLimit)
 	var serveErr error
 	select {
 	case serveErr = <-errc:
@@ -507,9 +524,7 @@ func (a *app) socketHandler() http.Handler {
 			return realtime.User{ID: u.ID, Email: u.Email, Role: u.Role, Expires: exp}, nil
 		},
 		PeriodExists: func(ctx context.Context, id int64) (bool, error) {
-			var n int
-			err := a.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM schedule_periods WHERE id = $1`, id).Scan(&n)
-			return n > 0, err
+			return sqlstore.PeriodExists(ctx, a.db, id)
 		},
 		OriginPatterns: origins,
 		Logger:         slog.Default(),

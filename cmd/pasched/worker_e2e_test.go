@@ -31,7 +31,7 @@ func TestWorkerAlone(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if err := db.Migrate(ctx, func(ctx context.Context) error { return jobs.Migrate(ctx, db) }); err != nil {
+	if err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
 	js, err := jobs.New(ctx, jobs.Opts{DB: db})

@@ -16,7 +16,6 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 
-	"pasched/jobs"
 	"pasched/sqlstore"
 )
 
@@ -57,7 +56,7 @@ func Open(t testing.TB, d sqlstore.Dialect) *sqlstore.DB {
 		t.Fatalf("open %s: %v", d, err)
 	}
 	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx, func(ctx context.Context) error { return jobs.Migrate(ctx, db) }); err != nil {
+	if err := db.Migrate(ctx); err != nil {
 		t.Fatalf("migrate %s: %v", d, err)
 	}
 	return db
