@@ -58,7 +58,9 @@ func (f *fileSender) Send(ctx context.Context, m Message) error {
 		name = id + ".eml"
 	}
 
-	tmp, err := os.CreateTemp(f.dir, ".tmp-*.eml")
+	// The temporary name does not end in .eml: whoever lists the messages
+	// (*.eml) never sees one half written.
+	tmp, err := os.CreateTemp(f.dir, ".tmp-*")
 	if err != nil {
 		return fmt.Errorf("mail: create message file: %w", err)
 	}

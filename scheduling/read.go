@@ -151,3 +151,12 @@ func (m *memo) Memo(key any, build func() any) any {
 func (s *Service) version(ctx context.Context, user int64) (int64, bool, error) {
 	return sqlstore.ScheduleVersion(ctx, s.DB, user)
 }
+
+// Version returns the current schedule version (sqlstore.ScheduleVersion).
+// A front end that keeps its own rendering of schedule data keys it by the
+// version read before the data: equal versions mean no write to shifts,
+// periods or names committed in between, so the rendering is current.
+func (s *Service) Version(ctx context.Context) (int64, error) {
+	v, _, err := s.version(ctx, 0)
+	return v, err
+}

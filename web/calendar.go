@@ -175,13 +175,35 @@ func (s *Server) calendarMonth(w http.ResponseWriter, r *http.Request) {
 		s.badRequest(w, r, "That month is not one we can show. Months are written like 2026-03.")
 		return
 	}
+	version, err := s.Scheduling.Version(r.Context())
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	key := monthKey{user: u.ID, admin: u.IsAdmin(), month: first, today: s.todayDate()}
+	f, ok := s.months.get(key, version)
+	if !ok {
+		if f, err = s.monthFragment(r, key); err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		f.version = version
+		s.months.put(key, f)
+	}
+	v := newView(f.title, "calendar")
+	v.Fragment, v.Live, v.LivePeriods = f.main, true, f.livePeriods
+	s.render(w, r, http.StatusOK, "fragment", v)
+}
+
+// monthFragment renders the month page's main fragment for key.
+func (s *Server) monthFragment(r *http.Request, key monthKey) (*monthFragment, error) {
+	u, first := userOf(r), key.month
 	last := first.AddDays(schedule.DaysIn(first.Year(), first.Month()) - 1)
 	mondays := schedule.MonthWeeks(first.Year(), first.Month())
 	from, to := mondays[0], mondays[len(mondays)-1].AddDays(6)
 	days, periods, err := s.calendarDays(r, u, from, to)
 	if err != nil {
-		s.serverError(w, r, err)
-		return
+		return nil, err
 	}
 	p := &CalendarPage{View: "month", Caption: monthName(first), DayNames: dayNames, PeriodIDs: idList(periods)}
 	for i := range days {
@@ -198,14 +220,18 @@ func (s *Server) calendarMonth(w http.ResponseWriter, r *http.Request) {
 	p.Next = Link{"/calendar?month=" + monthParam(next) + "#cal-nav", "Next month: " + monthName(next)}
 	p.Current = Link{"/calendar#cal-nav", "This month"}
 	anchor := first
-	if t := s.todayDate(); t.Year() == first.Year() && t.Month() == first.Month() {
+	if t := key.today; t.Year() == first.Year() && t.Month() == first.Month() {
 		anchor = t
 	}
 	p.WeekLink = "/calendar/week?date=" + anchor.String()
 	p.DayLink = "/calendar/day?date=" + anchor.String()
 	v := newView("Calendar, "+p.Caption, "calendar")
-	v.Data, v.Live, v.LivePeriods = p, true, p.PeriodIDs
-	s.render(w, r, http.StatusOK, "calendar", v)
+	v.Data, v.User = p, u
+	main, err := s.renderMain("calendar", v)
+	if err != nil {
+		return nil, err
+	}
+	return &monthFragment{title: v.Title, livePeriods: p.PeriodIDs, main: main}, nil
 }
 
 func mondayOf(d schedule.Date) schedule.Date {

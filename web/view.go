@@ -1,6 +1,7 @@
 package web
 
 import (
+	"html/template"
 	"net/http"
 	"time"
 
@@ -29,6 +30,9 @@ type View struct {
 	// LiveAll announces every new request in the live region, not only
 	// the user's own changes (the admin's approval queue).
 	LiveAll bool
+	// Fragment is the page's main content already rendered (page
+	// "fragment"), for pages that keep their rendering between requests.
+	Fragment template.HTML
 
 	// Filled in by complete:
 	User *pasched.User

@@ -74,6 +74,8 @@ type Server struct {
 	patterns []string
 	// now is the clock of "today"; tests replace it.
 	now func() time.Time
+	// months keeps the month page's rendered calendar (monthcache.go).
+	months monthCache
 }
 
 // New builds the server: templates and assets are parsed and hashed here,
