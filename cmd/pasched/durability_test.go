@@ -277,8 +277,29 @@ func runDurability(t *testing.T, dir, dbURL string) {
 
 	// Kill at random moments, restart at once.
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
+	// progress waits (bounded) until the load has had acknowledged writes
+	// since the last restart, so that a slow machine still kills the
+	// server in the middle of work, not before any.
+	progress := func(writes, approvals int) {
+		t.Helper()
+		led.mu.Lock()
+		w0, a0 := len(led.created)+len(led.rejected)+len(led.cancelled), len(led.approved)
+		led.mu.Unlock()
+		deadline := time.Now().Add(90 * time.Second)
+		for time.Now().Before(deadline) {
+			led.mu.Lock()
+			w, a := len(led.created)+len(led.rejected)+len(led.cancelled), len(led.approved)
+			led.mu.Unlock()
+			if w-w0 >= writes && a-a0 >= approvals {
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		t.Fatalf("the load made no progress in 90 s (%d writes and %d approvals wanted)", writes, approvals)
+	}
 	for k := 1; k <= durabilityKills; k++ {
-		time.Sleep(time.Duration(300+rng.IntN(1200)) * time.Millisecond) // a random moment of the load
+		progress(3, 1)
+		time.Sleep(time.Duration(rng.IntN(800)) * time.Millisecond) // a random moment of the load
 		restarting := make(chan struct{})
 		up.Store(&restarting)
 		old := current.Load()
@@ -291,6 +312,9 @@ func runDurability(t *testing.T, dir, dbURL string) {
 		base.Store(in.base)
 		close(restarting)
 	}
+	// Some work after the last restart too (approvals among it), so the
+	// checks below look at decisions made by every instance.
+	progress(3, 1)
 	lastRestart := time.Now()
 	close(stop)
 	wg.Wait()
