@@ -19,7 +19,6 @@ import (
 	"pasched/jobs"
 	"pasched/mail"
 	"pasched/password"
-	"pasched/realtime"
 	"pasched/sqlstore"
 	"pasched/token"
 )
@@ -41,10 +40,10 @@ type Service struct {
 	// PostgreSQL; negative turns the cache off. Changes made through this
 	// Service are seen at once.
 	UserCacheTTL time.Duration
-	// Broker, when set, carries the revocation of a user's live sockets
-	// (realtime.Event.RevokeUserID) to every instance when a password reset
+	// Events, when set, carries the revocation of a user's live sockets
+	// (pasched.Event.RevokeUserID) to every instance when a password reset
 	// commits (see RevokeLiveSessions). nil: no live channel to tell.
-	Broker realtime.Broker
+	Events pasched.Events
 	// WebSessionIdle and WebSessionMax end a web session after that long
 	// unused, and after that long whatever its use (0: the defaults,
 	// DefaultWebSessionIdle and DefaultWebSessionMax).

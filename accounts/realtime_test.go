@@ -64,7 +64,7 @@ func TestConfirmPasswordResetRevokesLiveSessionsOnCommit(t *testing.T) {
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		s := newService(t, d)
 		b := &recordingBroker{}
-		s.Broker = b
+		s.Events = realtime.NewPublisher(b)
 		ctx := context.Background()
 		u, _, err := s.CreateAdmin(ctx, pasched.NewUser{Email: "ada@example.com"}, "Adm1n-Pass-2030!")
 		if err != nil {

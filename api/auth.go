@@ -3,12 +3,10 @@ package api
 import (
 	"encoding/json"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"pasched"
 	"pasched/accounts"
-	"pasched/internal/jsonenc"
 )
 
 func (s *Server) authRoutes() {
@@ -48,29 +46,6 @@ type userJSON struct {
 	Role            string `json:"role"`
 	IsEmailVerified bool   `json:"is_email_verified"`
 	DateJoined      string `json:"date_joined"`
-}
-
-// appendJSON encodes u as encoding/json would (GET /me is the hottest path).
-func (u userJSON) appendJSON(b []byte) []byte {
-	b = append(b, `{"id":`...)
-	b = strconv.AppendInt(b, u.ID, 10)
-	b = append(b, `,"email":`...)
-	b = jsonenc.AppendString(b, u.Email)
-	b = append(b, `,"username":`...)
-	b = jsonenc.AppendString(b, u.Username)
-	b = append(b, `,"first_name":`...)
-	b = jsonenc.AppendString(b, u.FirstName)
-	b = append(b, `,"last_name":`...)
-	b = jsonenc.AppendString(b, u.LastName)
-	b = append(b, `,"phone_number":`...)
-	b = jsonenc.AppendString(b, u.PhoneNumber)
-	b = append(b, `,"role":`...)
-	b = jsonenc.AppendString(b, u.Role)
-	b = append(b, `,"is_email_verified":`...)
-	b = strconv.AppendBool(b, u.IsEmailVerified)
-	b = append(b, `,"date_joined":`...)
-	b = jsonenc.AppendString(b, u.DateJoined)
-	return append(b, '}')
 }
 
 func newUserJSON(u *pasched.User) userJSON {

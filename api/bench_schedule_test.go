@@ -31,6 +31,7 @@ type schedBench struct {
 	b      *testing.B
 	db     *sqlstore.DB
 	hs     *httptest.Server
+	srv    *Server
 	client *http.Client
 	admin  *pasched.User
 	pas    []*pasched.User
@@ -50,14 +51,14 @@ func newSchedBench(b *testing.B) *schedBench {
 	hub := realtime.NewHub(realtime.HubOpts{})
 	srv := New(Deps{
 		Accounts: &accounts.Service{DB: db, Signer: signer},
-		Scheduling: &scheduling.Service{DB: db, Jobs: js.Client, Broker: realtime.NewLocalBroker(hub),
+		Scheduling: &scheduling.Service{DB: db, Jobs: js.Client, Events: realtime.NewPublisher(realtime.NewLocalBroker(hub)),
 			Windows: schedule.DefaultWindows(), Location: time.UTC, FrontendURL: "http://frontend.test"},
 		DB:     db,
 		Config: Config{AllowedHosts: []string{"127.0.0.1"}},
 	})
 	hs := httptest.NewServer(srv.Handler())
 	b.Cleanup(hs.Close)
-	sb := &schedBench{b: b, db: db, hs: hs, tokens: map[int64]string{},
+	sb := &schedBench{b: b, db: db, hs: hs, srv: srv, tokens: map[int64]string{},
 		client: &http.Client{Transport: &http.Transport{MaxIdleConns: 64, MaxIdleConnsPerHost: 64}}}
 	b.Cleanup(sb.client.CloseIdleConnections)
 	err = db.WriteTx(ctx, func(tx *sqlstore.Tx) error {

@@ -8,10 +8,10 @@ import (
 	"strings"
 
 	"pasched"
+	"pasched/api/wire"
 	"pasched/coverage"
 	"pasched/intel"
 	"pasched/schedule"
-	"pasched/scheduling"
 )
 
 // coverageRoutes mounts coverage intelligence (issue 12), in the seed's URL
@@ -370,10 +370,10 @@ func (s *Server) getOffer(w http.ResponseWriter, r *http.Request) {
 // acceptJSON answers an acceptance: 200 with the shift for the winner, 409
 // with a polite refusal for everyone else.
 type acceptJSON struct {
-	Accepted bool                  `json:"accepted"`
-	Reason   string                `json:"reason,omitempty"`
-	Message  string                `json:"message"`
-	Shift    *scheduling.ShiftJSON `json:"shift,omitempty"`
+	Accepted bool        `json:"accepted"`
+	Reason   string      `json:"reason,omitempty"`
+	Message  string      `json:"message"`
+	Shift    *wire.Shift `json:"shift,omitempty"`
 }
 
 func (s *Server) acceptOffer(w http.ResponseWriter, r *http.Request) {
@@ -391,7 +391,7 @@ func (s *Server) acceptOffer(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusConflict, acceptJSON{Reason: res.Reason, Message: res.Message})
 		return
 	}
-	sh := scheduling.NewShiftJSON(res.Shift)
+	sh := wire.NewShift(res.Shift, false)
 	writeJSON(w, http.StatusOK, acceptJSON{Accepted: true, Message: res.Message, Shift: &sh})
 }
 

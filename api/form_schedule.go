@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"pasched/api/pyparse"
 	"pasched/internal/python"
 	"pasched/schedule"
 )
@@ -30,12 +31,12 @@ const (
 
 // schedDate reads a DRF DateField (ISO 8601 input, as DRF parses it).
 func (f *form) schedDate(name string, required bool) *schedule.Date {
-	return parsedString(f, name, required, msgDateFormat, schedule.ParseDate)
+	return parsedString(f, name, required, msgDateFormat, pyparse.Date)
 }
 
 // schedTime reads a DRF TimeField.
 func (f *form) schedTime(name string, required bool) *schedule.TimeOfDay {
-	return parsedString(f, name, required, msgTimeFormat, schedule.ParseTime)
+	return parsedString(f, name, required, msgTimeFormat, pyparse.Time)
 }
 
 // parsedString reads a field that must be a string parse accepts; anything

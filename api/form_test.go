@@ -217,18 +217,6 @@ func FuzzAppendJSONString(f *testing.F) {
 	f.Fuzz(checkAppendJSONString)
 }
 
-// TestUserJSONMatchesEncodingJSON: /me's hand-written body is the one
-// encoding/json would write.
-func TestUserJSONMatchesEncodingJSON(t *testing.T) {
-	u := userJSON{ID: 42, Email: "a<b>@example.com", Username: "ü&", FirstName: "\"Q\"", LastName: "\u2028", PhoneNumber: "555\n",
-		Role: "PA", IsEmailVerified: true, DateJoined: "2030-01-02T03:04:05.123456Z"}
-	type plain userJSON // no appendJSON method
-	want, _ := json.Marshal(plain(u))
-	if got := u.appendJSON(nil); string(got) != string(want) {
-		t.Fatalf("appendJSON\n got %s\nwant %s", got, want)
-	}
-}
-
 // readAll runs every field reader over every key of f, as a handler might.
 func readAll(f *form) {
 	for k := range f.m {

@@ -130,7 +130,7 @@ func newEnv(t *testing.T, d sqlstore.Dialect, opts ...envOpts) *env {
 		cfg = *o.config
 	}
 	rec := &eventRecorder{}
-	sched := &scheduling.Service{DB: db, Jobs: js.Client, Broker: rec, Windows: schedule.DefaultWindows(),
+	sched := &scheduling.Service{DB: db, Jobs: js.Client, Events: realtime.NewPublisher(rec), Windows: schedule.DefaultWindows(),
 		Location: time.UTC, FrontendURL: "http://frontend.test"}
 	srv := New(Deps{Accounts: acc, Scheduling: sched, DB: db, Config: cfg})
 	// Every response the tests get must agree with the OpenAPI document.

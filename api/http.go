@@ -15,24 +15,13 @@ import (
 	"pasched/sqlstore"
 )
 
-// jsonAppender is a response body that encodes itself, without
-// reflection, exactly as encoding/json would (for the hottest responses).
-type jsonAppender interface {
-	appendJSON(b []byte) []byte
-}
-
 // writeJSON writes v with status. Bodies are encoded before the header is
 // sent so an encoding failure is still a clean 500.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	var b []byte
-	if a, ok := v.(jsonAppender); ok {
-		b = a.appendJSON(make([]byte, 0, 512))
-	} else {
-		var err error
-		if b, err = json.Marshal(v); err != nil {
-			slog.Error("encode response", "err", err)
-			status, b = http.StatusInternalServerError, []byte(`{"detail":"A server error occurred."}`)
-		}
+	b, err := json.Marshal(v)
+	if err != nil {
+		slog.Error("encode response", "err", err)
+		status, b = http.StatusInternalServerError, []byte(`{"detail":"A server error occurred."}`)
 	}
 	h := w.Header()
 	h["Content-Type"] = hdrJSON

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"pasched"
+	"pasched/api/wire"
 	"pasched/scheduling"
 )
 
@@ -41,9 +42,9 @@ func decodePeriod(f *form, partial bool) scheduling.PeriodInput {
 
 // periodDetailJSON is SchedulePeriodDetailSerializer.
 type periodDetailJSON struct {
-	scheduling.PeriodJSON
-	Shifts          []scheduling.ShiftJSON `json:"shifts"`
-	CoverageSummary coverageSummaryJSON    `json:"coverage_summary"`
+	wire.Period
+	Shifts          []wire.Shift        `json:"shifts"`
+	CoverageSummary coverageSummaryJSON `json:"coverage_summary"`
 }
 
 type coverageSummaryJSON struct {
@@ -55,12 +56,12 @@ type coverageSummaryJSON struct {
 // finalizeJSON is the seed's finalize answer: coverage_warnings and
 // warning_count when some critical time is uncovered, else coverage_status.
 type finalizeJSON struct {
-	Message          string                `json:"message"`
-	Period           scheduling.PeriodJSON `json:"period"`
-	RejectedRequests int                   `json:"rejected_requests"`
-	CoverageWarnings []string              `json:"coverage_warnings,omitempty"`
-	WarningCount     int                   `json:"warning_count,omitempty"`
-	CoverageStatus   string                `json:"coverage_status,omitempty"`
+	Message          string      `json:"message"`
+	Period           wire.Period `json:"period"`
+	RejectedRequests int         `json:"rejected_requests"`
+	CoverageWarnings []string    `json:"coverage_warnings,omitempty"`
+	WarningCount     int         `json:"warning_count,omitempty"`
+	CoverageStatus   string      `json:"coverage_status,omitempty"`
 }
 
 func (s *Server) listPeriods(w http.ResponseWriter, r *http.Request) {
@@ -79,9 +80,9 @@ func (s *Server) listPeriods(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	out := make([]scheduling.PeriodJSON, len(periods))
+	out := make([]wire.Period, len(periods))
 	for i, p := range periods {
-		out[i] = scheduling.NewPeriodJSON(p)
+		out[i] = wire.NewPeriod(p)
 	}
 	writeJSON(w, http.StatusOK, newPage(r, count, n, out))
 }
@@ -98,13 +99,10 @@ func (s *Server) getPeriod(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	out := periodDetailJSON{PeriodJSON: scheduling.NewPeriodJSON(d.Period), Shifts: make([]scheduling.ShiftJSON, len(d.Shifts)),
+	out := periodDetailJSON{Period: wire.NewPeriod(d.Period), Shifts: make([]wire.Shift, len(d.Shifts)),
 		CoverageSummary: coverageSummaryJSON{d.Summary.ApprovedShifts, d.Summary.PendingRequests, d.Period.Status}}
 	for i, sh := range d.Shifts {
-		out.Shifts[i] = scheduling.NewShiftJSON(sh)
-		if scheduling.Public(u, sh) {
-			out.Shifts[i].AdminNotes = nil
-		}
+		out.Shifts[i] = wire.NewShift(sh, scheduling.Public(u, sh))
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -130,7 +128,7 @@ func (s *Server) createPeriod(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, drfFields(nil, err, periodFields...))
 		return
 	}
-	writeJSON(w, http.StatusCreated, scheduling.NewPeriodJSON(p))
+	writeJSON(w, http.StatusCreated, wire.NewPeriod(p))
 }
 
 func (s *Server) updatePeriod(partial bool) http.HandlerFunc {
@@ -159,7 +157,7 @@ func (s *Server) updatePeriod(partial bool) http.HandlerFunc {
 			writeError(w, r, drfFields(nil, err, periodFields...))
 			return
 		}
-		writeJSON(w, http.StatusOK, scheduling.NewPeriodJSON(p))
+		writeJSON(w, http.StatusOK, wire.NewPeriod(p))
 	}
 }
 
@@ -187,7 +185,7 @@ func (s *Server) finalizePeriod(w http.ResponseWriter, r *http.Request) {
 	}
 	out := finalizeJSON{
 		Message:          `Schedule period "` + res.Period.Name + `" finalized successfully.`,
-		Period:           scheduling.NewPeriodJSON(res.Period),
+		Period:           wire.NewPeriod(res.Period),
 		RejectedRequests: res.Rejected,
 	}
 	if len(res.Warnings) > 0 {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -8,6 +9,8 @@ import (
 	"sync"
 
 	"pasched"
+	"pasched/api/pyparse"
+	"pasched/api/wire"
 	"pasched/internal/python"
 	"pasched/schedule"
 	"pasched/scheduling"
@@ -138,7 +141,7 @@ func shiftFilter(r *http.Request) (sqlstore.ShiftFilter, error) {
 		if v == "" {
 			return nil
 		}
-		d, err := schedule.ParseDate(v)
+		d, err := pyparse.Date(v)
 		if err != nil {
 			fe.Add(name, msgQueryDate)
 			return nil
@@ -158,26 +161,23 @@ func schedPut(b *[]byte) {
 	}
 }
 
-// schedAppendShifts appends the shifts' JSON, comma-separated.
-func schedAppendShifts(b []byte, shifts []*pasched.Shift) []byte {
+// shiftsJSON renders shifts in full as a JSON array.
+func shiftsJSON(shifts []*pasched.Shift) ([]byte, error) {
+	out := make([]wire.Shift, len(shifts))
 	for i, sh := range shifts {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = scheduling.AppendShift(b, sh, false)
+		out[i] = wire.NewShift(sh, false)
 	}
-	return b
+	return json.Marshal(out)
 }
 
 // writeShiftList writes a plain JSON list of shifts (pending, my_schedule).
-func writeShiftList(w http.ResponseWriter, shifts []*pasched.Shift) {
-	buf := schedBufs.Get().(*[]byte)
-	defer schedPut(buf)
-	b := append((*buf)[:0], '[')
-	b = schedAppendShifts(b, shifts)
-	b = append(b, ']')
+func writeShiftList(w http.ResponseWriter, r *http.Request, shifts []*pasched.Shift) {
+	b, err := shiftsJSON(shifts)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
 	schedWriteRaw(w, http.StatusOK, b)
-	*buf = b
 }
 
 // schedWriteRaw writes an already encoded JSON body.
@@ -204,7 +204,7 @@ func (s *Server) pendingShifts(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, asViewError(err, pasched.EFORBIDDEN))
 		return
 	}
-	writeShiftList(w, shifts)
+	writeShiftList(w, r, shifts)
 }
 
 func (s *Server) mySchedule(w http.ResponseWriter, r *http.Request) {
@@ -223,7 +223,7 @@ func (s *Server) mySchedule(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, asViewError(err, pasched.EFORBIDDEN))
 		return
 	}
-	writeShiftList(w, shifts)
+	writeShiftList(w, r, shifts)
 }
 
 func (s *Server) getShift(w http.ResponseWriter, r *http.Request) {
@@ -237,7 +237,7 @@ func (s *Server) getShift(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, scheduling.NewShiftJSON(sh))
+	writeJSON(w, http.StatusOK, wire.NewShift(sh, false))
 }
 
 func (s *Server) createShift(w http.ResponseWriter, r *http.Request) {
@@ -259,7 +259,7 @@ func (s *Server) createShift(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, shiftFieldErrors(nil, err, pk, shiftCreateFields))
 		return
 	}
-	writeJSON(w, http.StatusCreated, scheduling.NewShiftJSON(sh))
+	writeJSON(w, http.StatusCreated, wire.NewShift(sh, false))
 }
 
 func (s *Server) updateShift(partial bool) http.HandlerFunc {
@@ -296,7 +296,7 @@ func (s *Server) updateShift(partial bool) http.HandlerFunc {
 			writeError(w, r, asViewError(shiftFieldErrors(nil, err, pk, shiftUpdateFields), pasched.EINVALID))
 			return
 		}
-		writeJSON(w, http.StatusOK, scheduling.NewShiftJSON(sh))
+		writeJSON(w, http.StatusOK, wire.NewShift(sh, false))
 	}
 }
 
@@ -342,8 +342,8 @@ func adminObject(w http.ResponseWriter, r *http.Request) (*pasched.User, int64, 
 
 // shiftResult is the approve and reject answers.
 type shiftResult struct {
-	Message string               `json:"message"`
-	Shift   scheduling.ShiftJSON `json:"shift"`
+	Message string     `json:"message"`
+	Shift   wire.Shift `json:"shift"`
 }
 
 // decision reads the body of an approval or a rejection with decode. The
@@ -385,7 +385,7 @@ func (s *Server) approveShift(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, asViewError(err, pasched.EINVALID, pasched.ECONFLICT))
 		return
 	}
-	writeJSON(w, http.StatusOK, shiftResult{"Shift approved successfully.", scheduling.NewShiftJSON(sh)})
+	writeJSON(w, http.StatusOK, shiftResult{"Shift approved successfully.", wire.NewShift(sh, false)})
 }
 
 func (s *Server) rejectShift(w http.ResponseWriter, r *http.Request) {
@@ -405,5 +405,5 @@ func (s *Server) rejectShift(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, asViewError(err, pasched.EINVALID))
 		return
 	}
-	writeJSON(w, http.StatusOK, shiftResult{"Shift rejected.", scheduling.NewShiftJSON(sh)})
+	writeJSON(w, http.StatusOK, shiftResult{"Shift rejected.", wire.NewShift(sh, false)})
 }

@@ -15,7 +15,7 @@ import (
 	"testing"
 
 	"pasched"
-	"pasched/scheduling"
+	"pasched/api/wire"
 	"pasched/sqlstore"
 	"pasched/sqlstore/sqltest"
 )
@@ -49,9 +49,9 @@ func listOracle(t *testing.T, e *env, u *pasched.User, query string) (int, []byt
 	if err != nil {
 		t.Fatal(err)
 	}
-	results := make([]scheduling.ShiftJSON, len(shifts))
+	results := make([]wire.Shift, len(shifts))
 	for i, sh := range shifts {
-		results[i] = scheduling.NewShiftJSON(sh)
+		results[i] = wire.NewShift(sh, false)
 	}
 	b, err := json.Marshal(newPage(r, count, n, results))
 	if err != nil {

@@ -87,7 +87,7 @@ func setup(t testing.TB, d sqlstore.Dialect) *bundle {
 	t.Cleanup(js.Close)
 	b := &bundle{t: t, ctx: ctx, db: db, rec: &recorder{}, now: start}
 	db.Now = b.clock
-	b.sched = &scheduling.Service{DB: db, Jobs: js.Client, Broker: b.rec, Windows: schedule.DefaultWindows(),
+	b.sched = &scheduling.Service{DB: db, Jobs: js.Client, Events: realtime.NewPublisher(b.rec), Windows: schedule.DefaultWindows(),
 		Location: london, FrontendURL: "http://frontend.test"}
 	b.svc = &Service{DB: db, Jobs: js.Client, Scheduling: b.sched, Windows: schedule.DefaultWindows(), Location: london,
 		FrontendURL: "http://frontend.test", Now: b.clock, Logger: slog.New(slog.DiscardHandler)}
@@ -253,7 +253,7 @@ func (b *bundle) twin() *Service {
 		b.t.Fatal(err)
 	}
 	b.t.Cleanup(js.Close)
-	sched := &scheduling.Service{DB: db, Jobs: js.Client, Broker: b.rec, Windows: schedule.DefaultWindows(),
+	sched := &scheduling.Service{DB: db, Jobs: js.Client, Events: realtime.NewPublisher(b.rec), Windows: schedule.DefaultWindows(),
 		Location: london, FrontendURL: "http://frontend.test"}
 	return &Service{DB: db, Jobs: js.Client, Scheduling: sched, Windows: schedule.DefaultWindows(), Location: london,
 		FrontendURL: "http://frontend.test", Now: b.clock, Logger: slog.New(slog.DiscardHandler)}

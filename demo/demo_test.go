@@ -50,7 +50,7 @@ func setup(t *testing.T, d sqlstore.Dialect) *bundle {
 	t.Cleanup(js.Close)
 	acc := &accounts.Service{DB: db, Jobs: js.Client, Hasher: password.NewHasher(2), Signer: token.NewSigner("demo-test"),
 		FrontendURL: "http://frontend.test", UserCacheTTL: -1}
-	sched := &scheduling.Service{DB: db, Jobs: js.Client, Broker: nopBroker{}, Windows: schedule.DefaultWindows(),
+	sched := &scheduling.Service{DB: db, Jobs: js.Client, Events: realtime.NewPublisher(nopBroker{}), Windows: schedule.DefaultWindows(),
 		Location: time.UTC, FrontendURL: "http://frontend.test"}
 	srv := api.New(api.Deps{Accounts: acc, Scheduling: sched, DB: db, Config: api.Config{AllowedHosts: []string{"127.0.0.1"}}})
 	hs := httptest.NewServer(srv.Handler())

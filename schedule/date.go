@@ -230,29 +230,37 @@ func (d *Date) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// ParseDate parses a date exactly as Django REST Framework 3.16's DateField
-// parses ISO-8601 input on Django 5.2 and CPython 3.11 (django.utils.dateparse
-// .parse_date): first Python's date.fromisoformat ("2030-03-02",
-// "20300302", ISO week dates such as "2030-W09-6" and "2030W096"; like
-// CPython, it ignores the last two bytes of a ten-byte basic-form string,
-// "20300302xy"), then Django's pattern YYYY-M-D with one- or two-digit
-// month and day, which like Python's re takes any Unicode decimal digits
-// and one trailing newline. Impossible dates (2030-02-30, year 0) are
-// errors wrapping ErrInvalidDate.
+// ParseDate parses an ISO 8601 calendar date, "YYYY-MM-DD" (years
+// 1..9999), the form String writes and the databases store. Impossible
+// dates (2030-02-30, year 0) and any other form are errors wrapping
+// ErrInvalidDate. Front ends that accept more (the api's DRF fields, see
+// api/pyparse) read it themselves.
 func ParseDate(s string) (Date, error) {
-	if y, m, d, ok := pyDateFromISOFormat(s); ok {
-		if date, err := NewDate(y, time.Month(m), d); err == nil {
+	if len(s) == 10 && s[4] == '-' && s[7] == '-' {
+		y, ok1 := asciiDigits(s[0:4])
+		m, ok2 := asciiDigits(s[5:7])
+		d, ok3 := asciiDigits(s[8:10])
+		if ok1 && ok2 && ok3 {
+			date, err := NewDate(y, time.Month(m), d)
+			if err != nil {
+				return Date{}, fmt.Errorf("parse date %q: %w", s, err)
+			}
 			return date, nil
 		}
 	}
-	if y, m, d, ok := djangoDateRE(s); ok {
-		date, err := NewDate(y, time.Month(m), d)
-		if err != nil {
-			return Date{}, fmt.Errorf("parse date %q: %w", s, err)
-		}
-		return date, nil
-	}
 	return Date{}, fmt.Errorf("parse date %q: want YYYY-MM-DD: %w", s, ErrInvalidDate)
+}
+
+// asciiDigits reads a run of ASCII digits (no sign, no space).
+func asciiDigits(s string) (int, bool) {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+		n = n*10 + int(s[i]-'0')
+	}
+	return n, len(s) > 0
 }
 
 // refDate is an arbitrary date for rules that hold on every date alike.

@@ -9,7 +9,7 @@ import (
 )
 
 func FuzzParseDate(f *testing.F) {
-	for _, c := range djangoDateCases {
+	for _, c := range isoDateCases {
 		f.Add(c.in)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -27,14 +27,14 @@ func FuzzParseDate(f *testing.F) {
 		if err != nil || back != x {
 			t.Fatalf("ParseDate(%q) = %v, but ParseDate(%q) = %v, %v", s, x, x.String(), back, err)
 		}
-		if len(s) == 10 && s[4] == '-' && s[7] == '-' && x.String() != s {
-			t.Fatalf("canonical %q parsed as %v", s, x)
+		if x.String() != s {
+			t.Fatalf("%q parsed as %v: only the canonical form is read", s, x)
 		}
 	})
 }
 
 func FuzzParseTime(f *testing.F) {
-	for _, c := range djangoTimeCases {
+	for _, c := range isoTimeCases {
 		f.Add(c.in)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

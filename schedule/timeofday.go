@@ -138,31 +138,39 @@ func (t *TimeOfDay) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// ParseTime parses a time of day exactly as Django REST Framework 3.16's
-// TimeField parses ISO-8601 input on Django 5.2 and CPython 3.11
-// (django.utils.dateparse.parse_time).
-//
-// First Python's time.fromisoformat: "06:00", "06:00:00", "060000", "06",
-// fractions of any length after "." or "," (truncated to microseconds), an
-// optional leading "T", and a UTC offset ("Z", "+02:00", "-0530") that must
-// be under 24 hours and is then dropped, as Django drops it: "06:00+02:00"
-// is 06:00. Then Django's pattern h:m[:s[.f]] with one- or two-digit fields,
-// any Unicode decimal digits, up to twelve fraction digits (six kept) and one
-// trailing newline allowed. Out-of-range fields (25:00, 06:60) are errors
-// wrapping ErrInvalidTime.
+// ParseTime parses an ISO 8601 time of day, "hh:mm", "hh:mm:ss" or
+// "hh:mm:ss.f" with one to six fraction digits, the forms String writes and
+// the databases store; the hour may have one digit ("8:00"), as people
+// write it. Out-of-range fields (25:00, 06:60) and any other form
+// are errors wrapping ErrInvalidTime. Front ends that accept more (the api's
+// DRF fields, see api/pyparse) read it themselves.
 func ParseTime(s string) (TimeOfDay, error) {
-	if p, ok := pyTimeFromISOFormat(s); ok {
-		offsetOK := !p.hasOffset || (p.offsetMicros > -microsPerDay && p.offsetMicros < microsPerDay)
-		if t, err := NewTime(p.hour, p.minute, p.second, p.micro); err == nil && offsetOK {
+	in := s
+	if len(s) > 1 && s[1] == ':' {
+		s = "0" + s
+	}
+	if len(s) == 5 || len(s) == 8 || (len(s) >= 10 && len(s) <= 15 && s[8] == '.') {
+		h, ok1 := asciiDigits(s[0:2])
+		m, ok2 := asciiDigits(s[3:5])
+		sec, ok3, us, ok4 := 0, true, 0, true
+		if len(s) >= 8 {
+			sec, ok3 = asciiDigits(s[6:8])
+			ok3 = ok3 && s[5] == ':'
+		}
+		if len(s) >= 10 {
+			frac := s[9:]
+			us, ok4 = asciiDigits(frac)
+			for n := len(frac); n < 6; n++ {
+				us *= 10
+			}
+		}
+		if ok1 && ok2 && ok3 && ok4 && s[2] == ':' {
+			t, err := NewTime(h, m, sec, us)
+			if err != nil {
+				return TimeOfDay{}, fmt.Errorf("parse time %q: %w", in, err)
+			}
 			return t, nil
 		}
 	}
-	if p, ok := djangoTimeRE(s); ok {
-		t, err := NewTime(p.hour, p.minute, p.second, p.micro)
-		if err != nil {
-			return TimeOfDay{}, fmt.Errorf("parse time %q: %w", s, err)
-		}
-		return t, nil
-	}
-	return TimeOfDay{}, fmt.Errorf("parse time %q: want hh:mm[:ss[.uuuuuu]]: %w", s, ErrInvalidTime)
+	return TimeOfDay{}, fmt.Errorf("parse time %q: want hh:mm[:ss[.uuuuuu]]: %w", in, ErrInvalidTime)
 }

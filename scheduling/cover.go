@@ -87,7 +87,7 @@ func (s *Service) CreateCoverShift(ctx context.Context, in CoverInput) (*pasched
 		if err := s.emailApproved(ctx, tx, sh); err != nil {
 			return err
 		}
-		if err := s.stageShift(ctx, tx, EventShiftApproved, sh, sh.RequestedByName+" took on a cover offer"); err != nil {
+		if err := s.stageShift(ctx, tx, pasched.EventShiftApproved, sh, sh.RequestedByName+" took on a cover offer"); err != nil {
 			return err
 		}
 		out = sh

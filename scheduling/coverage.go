@@ -256,9 +256,9 @@ func (s *Service) recomputeCoverage(ctx context.Context, tx *wtx, sn *snapshot, 
 		if before.SameAs(now) {
 			continue
 		}
-		msg := coverageMessage{Type: EventCoverageAlert, Date: d.String(), Coverage: NewCoverageJSON(now), Message: "Coverage status updated"}
 		for _, room := range rooms {
-			if err := s.stage(ctx, tx, room, 0, msg, nil); err != nil {
+			ev := pasched.Event{Kind: pasched.EventCoverageAlert, PeriodID: room, Date: d, Coverage: now, Message: "Coverage status updated"}
+			if err := s.stage(ctx, tx, ev); err != nil {
 				return err
 			}
 		}

@@ -2,109 +2,44 @@ package scheduling
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 
 	"pasched"
-	"pasched/realtime"
 )
 
-// Event types, as the seed's ScheduleConsumer sends them.
-const (
-	EventShiftRequested  = "shift.requested"
-	EventShiftApproved   = "shift.approved"
-	EventShiftRejected   = "shift.rejected"
-	EventShiftUpdated    = "shift.updated"
-	EventShiftDeleted    = "shift.deleted"
-	EventCoverageAlert   = "coverage.alert"
-	EventPeriodFinalized = "period.finalized"
-)
-
-// shiftMessage is shift.requested, shift.approved and shift.rejected.
-type shiftMessage struct {
-	Type    string    `json:"type"`
-	Shift   ShiftJSON `json:"shift"`
-	Message string    `json:"message"`
-}
-
-// shiftUpdatedMessage is shift.updated; changes is always present, as the
-// seed's consumer sends event.get('changes', {}).
-type shiftUpdatedMessage struct {
-	Type    string            `json:"type"`
-	Shift   ShiftJSON         `json:"shift"`
-	Changes map[string]Change `json:"changes"`
-	Message string            `json:"message"`
-}
-
-// Change is one field of a shift.updated event's changes: its value before
-// and after the edit.
-type Change struct {
-	Old any `json:"old"`
-	New any `json:"new"`
-}
-
-// shiftDeletedMessage is shift.deleted.
-type shiftDeletedMessage struct {
-	Type    string `json:"type"`
-	ShiftID int64  `json:"shift_id"`
-	Message string `json:"message"`
-}
-
-// coverageMessage is coverage.alert.
-type coverageMessage struct {
-	Type     string       `json:"type"`
-	Date     string       `json:"date"`
-	Coverage CoverageJSON `json:"coverage"`
-	Message  string       `json:"message"`
-}
-
-// periodMessage is period.finalized.
-type periodMessage struct {
-	Type    string     `json:"type"`
-	Period  PeriodJSON `json:"period"`
-	Message string     `json:"message"`
-}
-
-// stage hands an event to the broker inside tx: it is published only if
-// and when tx commits.
-func (s *Service) stage(ctx context.Context, tx *wtx, periodID, ownerID int64, full, public any) error {
-	if s.Broker == nil {
+// stage hands ev to s.Events inside tx: it is published only if and when
+// tx commits.
+func (s *Service) stage(ctx context.Context, tx *wtx, ev pasched.Event) error {
+	if s.Events == nil {
 		return nil
 	}
-	ev := realtime.Event{PeriodID: periodID, OwnerID: ownerID}
-	var err error
-	if ev.Full, err = json.Marshal(full); err != nil {
-		return fmt.Errorf("encode event: %w", err)
-	}
-	if public != nil {
-		if ev.Public, err = json.Marshal(public); err != nil {
-			return fmt.Errorf("encode event: %w", err)
-		}
-	}
-	if err := s.Broker.Stage(ctx, tx, ev); err != nil {
-		return fmt.Errorf("stage event: %w", err)
-	}
-	return nil
+	return s.Events.Stage(ctx, tx, ev)
 }
 
-// stageShift stages shift.requested/approved/rejected for sh. Other PAs see
-// an approved shift without its admin notes, and nothing of any other.
-func (s *Service) stageShift(ctx context.Context, tx *wtx, typ string, sh *pasched.Shift, msg string) error {
-	full := shiftMessage{Type: typ, Shift: NewShiftJSON(sh), Message: msg}
-	var public any
-	if sh.Status == pasched.ShiftApproved {
-		public = shiftMessage{Type: typ, Shift: publicShiftJSON(sh), Message: msg}
+// stageShift stages shift.requested/approved/rejected for sh. Other PAs
+// hear of an approved shift (as a calendar entry), of no other.
+func (s *Service) stageShift(ctx context.Context, tx *wtx, kind pasched.EventKind, sh *pasched.Shift, msg string) error {
+	return s.stage(ctx, tx, pasched.Event{Kind: kind, PeriodID: sh.PeriodID, OwnerID: sh.RequestedByID,
+		Public: sh.Status == pasched.ShiftApproved, Shift: sh, Message: msg})
+}
+
+// stageUpdated stages shift.updated, old being the shift before the edit.
+// A shift that moved is announced in the period it left too.
+func (s *Service) stageUpdated(ctx context.Context, tx *wtx, old, sh *pasched.Shift, msg string) error {
+	ev := pasched.Event{Kind: pasched.EventShiftUpdated, OwnerID: sh.RequestedByID, Public: sh.Status == pasched.ShiftApproved,
+		Shift: sh, Before: old, Message: msg}
+	if old.PeriodID != sh.PeriodID {
+		ev.PeriodID = old.PeriodID
+		if err := s.stage(ctx, tx, ev); err != nil {
+			return err
+		}
 	}
-	return s.stage(ctx, tx, sh.PeriodID, sh.RequestedByID, full, public)
+	ev.PeriodID = sh.PeriodID
+	return s.stage(ctx, tx, ev)
 }
 
 // stageDeleted stages shift.deleted; other PAs hear of it when the shift was
 // an approved calendar entry.
 func (s *Service) stageDeleted(ctx context.Context, tx *wtx, sh *pasched.Shift, msg string) error {
-	m := shiftDeletedMessage{Type: EventShiftDeleted, ShiftID: sh.ID, Message: msg}
-	var public any
-	if sh.Status == pasched.ShiftApproved {
-		public = m
-	}
-	return s.stage(ctx, tx, sh.PeriodID, sh.RequestedByID, m, public)
+	return s.stage(ctx, tx, pasched.Event{Kind: pasched.EventShiftDeleted, PeriodID: sh.PeriodID, OwnerID: sh.RequestedByID,
+		Public: sh.Status == pasched.ShiftApproved, Shift: sh, Message: msg})
 }

@@ -13,6 +13,16 @@ import (
 	"pasched/sqlstore/sqltest"
 )
 
+// The event types as the tests compare them: the seed's "type" strings.
+const (
+	EventShiftRequested  = string(pasched.EventShiftRequested)
+	EventShiftApproved   = string(pasched.EventShiftApproved)
+	EventShiftRejected   = string(pasched.EventShiftRejected)
+	EventShiftUpdated    = string(pasched.EventShiftUpdated)
+	EventCoverageAlert   = string(pasched.EventCoverageAlert)
+	EventPeriodFinalized = string(pasched.EventPeriodFinalized)
+)
+
 // types returns the "type" of each event's full message.
 func types(t *testing.T, evs []realtime.Event) []string {
 	t.Helper()
@@ -92,7 +102,7 @@ func TestEventsAfterCommitOnly(t *testing.T) {
 			}
 			return nil
 		}}
-		b.svc.Broker = cb
+		b.svc.Events = realtime.NewPublisher(cb)
 		if _, err := b.svc.ApproveShift(b.ctx, admin, sh.ID, ApproveInput{AdminNotes: ptr("fine")}); err != nil {
 			t.Fatal(err)
 		}
@@ -113,7 +123,11 @@ func TestEventsAfterCommitOnly(t *testing.T) {
 		}
 		var alert struct {
 			Date     string
-			Coverage CoverageJSON
+			Coverage struct {
+				MorningCovered bool   `json:"morning_covered"`
+				EveningCovered bool   `json:"evening_covered"`
+				Status         string `json:"status"`
+			}
 		}
 		json.Unmarshal(evs[2].Full, &alert)
 		if alert.Date != "2030-03-03" || !alert.Coverage.MorningCovered || alert.Coverage.EveningCovered || alert.Coverage.Status != "partial" {

@@ -75,7 +75,7 @@ func setup(t testing.TB, d sqlstore.Dialect) *bundle {
 	}
 	t.Cleanup(js.Close)
 	rec := &recorder{}
-	svc := &Service{DB: db, Jobs: js.Client, Broker: rec, Windows: schedule.DefaultWindows(), Location: time.UTC,
+	svc := &Service{DB: db, Jobs: js.Client, Events: realtime.NewPublisher(rec), Windows: schedule.DefaultWindows(), Location: time.UTC,
 		FrontendURL: "http://frontend.test"}
 	return &bundle{t: t, ctx: ctx, db: db, svc: svc, rec: rec}
 }

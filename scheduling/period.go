@@ -364,7 +364,7 @@ func (s *Service) FinalizePeriod(ctx context.Context, u *pasched.User, id int64)
 			if err := s.emailRejected(tx, sh); err != nil {
 				return err
 			}
-			if err := s.stageShift(ctx, tx, EventShiftRejected, sh, FinalizedReason); err != nil {
+			if err := s.stageShift(ctx, tx, pasched.EventShiftRejected, sh, FinalizedReason); err != nil {
 				return err
 			}
 		}
@@ -385,8 +385,7 @@ func (s *Service) FinalizePeriod(ctx context.Context, u *pasched.User, id int64)
 			}
 			s.enqueueNotice(tx, m, fmt.Sprintf("period_finalized:%d:%d", p.ID, st.ID), pasched.NotifyPeriodFinalized, st.ID, nil)
 		}
-		msg := periodMessage{Type: EventPeriodFinalized, Period: NewPeriodJSON(p), Message: p.Name + " has been finalized"}
-		return s.stage(ctx, tx, p.ID, 0, msg, nil)
+		return s.stage(ctx, tx, pasched.Event{Kind: pasched.EventPeriodFinalized, PeriodID: p.ID, Period: p, Message: p.Name + " has been finalized"})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("finalize period %d: %w", id, err)

@@ -14,9 +14,9 @@
 //   - critical_time_coverage and weekly_coverage are recomputed in the same
 //     transaction for every date and week a change reaches (old and new
 //     sides of an edit), from the shifts read under the lock.
-//   - Emails are River jobs inserted in that transaction; events are staged
-//     with the realtime.Broker in it and published only after commit. A
-//     change that fails leaves neither.
+//   - Emails are River jobs inserted in that transaction; events (domain
+//     values, pasched.Event) are staged with Events in it and published
+//     only after commit. A change that fails leaves neither.
 //   - The read side (read.go): calendar spans and shift list pages are
 //     read models kept while the data they were built from is unchanged.
 //
@@ -27,8 +27,8 @@ package scheduling
 import (
 	"time"
 
+	"pasched"
 	"pasched/jobs"
-	"pasched/realtime"
 	"pasched/schedule"
 	"pasched/sqlstore"
 )
@@ -37,8 +37,9 @@ import (
 type Service struct {
 	DB   *sqlstore.DB
 	Jobs *jobs.Client
-	// Broker carries live events from the transaction that caused them.
-	Broker realtime.Broker
+	// Events carries live events from the transaction that caused them
+	// (realtime.Publisher renders them for the WebSocket); nil: none.
+	Events pasched.Events
 	// Windows are the critical times of every day (CRITICAL_TIMES).
 	Windows []schedule.Window
 	// Location is TIME_ZONE: what "today" means.

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 
@@ -254,7 +253,7 @@ func (s *Service) CreateShift(ctx context.Context, u *pasched.User, in ShiftInpu
 		}
 		out = sh
 		if direct {
-			if err := s.stageShift(ctx, tx, EventShiftApproved, sh, "Admin created shift directly"); err != nil {
+			if err := s.stageShift(ctx, tx, pasched.EventShiftApproved, sh, "Admin created shift directly"); err != nil {
 				return err
 			}
 			if err := s.scheduleReminder(ctx, tx, sh); err != nil {
@@ -269,7 +268,7 @@ func (s *Service) CreateShift(ctx context.Context, u *pasched.User, in ShiftInpu
 		if err := s.emailNewRequest(ctx, tx, sh); err != nil {
 			return err
 		}
-		return s.stageShift(ctx, tx, EventShiftRequested, sh, sh.RequestedByName+" submitted a new shift request")
+		return s.stageShift(ctx, tx, pasched.EventShiftRequested, sh, sh.RequestedByName+" submitted a new shift request")
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create shift: %w", err)
@@ -538,41 +537,6 @@ func (s *Service) CheckShiftEdit(ctx context.Context, u *pasched.User, id int64,
 	return s.CheckShiftRequest(ctx, in)
 }
 
-// stageUpdated stages shift.updated with the fields that changed.
-func (s *Service) stageUpdated(ctx context.Context, tx *wtx, old, sh *pasched.Shift, msg string) error {
-	changes := map[string]Change{}
-	add := func(field string, o, n any, changed bool) {
-		if changed {
-			changes[field] = Change{Old: o, New: n}
-		}
-	}
-	add("schedule_period", old.PeriodID, sh.PeriodID, old.PeriodID != sh.PeriodID)
-	add("date", old.Date, sh.Date, old.Date != sh.Date)
-	add("start_time", old.Start, sh.Start, old.Start != sh.Start)
-	add("end_time", old.End, sh.End, old.End != sh.End)
-	add("duration_hours", schedule.FormatHours(old.DurationHundredths), schedule.FormatHours(sh.DurationHundredths),
-		old.DurationHundredths != sh.DurationHundredths)
-	add("notes", old.Notes, sh.Notes, old.Notes != sh.Notes)
-	add("rejected_reason", old.RejectedReason, sh.RejectedReason, old.RejectedReason != sh.RejectedReason)
-	var public any
-	if sh.Status == pasched.ShiftApproved {
-		public = shiftUpdatedMessage{Type: EventShiftUpdated, Shift: publicShiftJSON(sh), Changes: changes, Message: msg}
-	}
-	if old.AdminNotes != sh.AdminNotes {
-		// Only the full message tells of admin notes.
-		changes = maps.Clone(changes)
-		changes["admin_notes"] = Change{Old: old.AdminNotes, New: sh.AdminNotes}
-	}
-	full := shiftUpdatedMessage{Type: EventShiftUpdated, Shift: NewShiftJSON(sh), Changes: changes, Message: msg}
-	if old.PeriodID != sh.PeriodID {
-		// The period it left must hear that it moved away.
-		if err := s.stage(ctx, tx, old.PeriodID, sh.RequestedByID, full, public); err != nil {
-			return err
-		}
-	}
-	return s.stage(ctx, tx, sh.PeriodID, sh.RequestedByID, full, public)
-}
-
 // DeleteShift is the seed's destroy: a PA cancels their own pending
 // request (its status becomes CANCELLED, cancelled is true); an admin
 // deletes any shift, and coverage and weekly hours follow. Codes:
@@ -703,7 +667,7 @@ func (s *Service) ApproveShift(ctx context.Context, u *pasched.User, id int64, i
 		if err := s.emailApproved(ctx, tx, sh); err != nil {
 			return err
 		}
-		if err := s.stageShift(ctx, tx, EventShiftApproved, sh, "Shift approved by "+sh.ApprovedByName); err != nil {
+		if err := s.stageShift(ctx, tx, pasched.EventShiftApproved, sh, "Shift approved by "+sh.ApprovedByName); err != nil {
 			return err
 		}
 		if err := s.auditShift(ctx, tx, u, kind, summary, &before, sh); err != nil {
@@ -793,7 +757,7 @@ func (s *Service) RejectShift(ctx context.Context, u *pasched.User, id int64, re
 			return err
 		}
 		out = sh
-		return s.stageShift(ctx, tx, EventShiftRejected, sh, "Shift rejected by "+u.FullName())
+		return s.stageShift(ctx, tx, pasched.EventShiftRejected, sh, "Shift rejected by "+u.FullName())
 	})
 	if err != nil {
 		return nil, fmt.Errorf("reject shift %d: %w", id, err)

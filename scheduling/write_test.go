@@ -2,6 +2,7 @@ package scheduling
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -33,7 +34,7 @@ func TestWriteIsolatesChanges(t *testing.T) {
 				if err := sqlstore.CreatePeriod(ctx, tx.Tx, p); err != nil {
 					return err
 				}
-				if err := b.svc.stage(ctx, tx, p.ID, 0, map[string]string{"name": name}, nil); err != nil {
+				if err := b.svc.stage(ctx, tx, pasched.Event{Kind: pasched.EventPeriodFinalized, PeriodID: p.ID, Period: p, Message: name}); err != nil {
 					return err
 				}
 				m := mail.Message{To: []string{name + "@example.com"}, Subject: name, Text: name}
@@ -105,10 +106,14 @@ func TestWriteIsolatesChanges(t *testing.T) {
 		}
 		var evs []string
 		for _, ev := range b.rec.take() {
-			evs = append(evs, string(ev.Full))
+			var m struct{ Message string }
+			if err := json.Unmarshal(ev.Full, &m); err != nil {
+				t.Fatal(err)
+			}
+			evs = append(evs, m.Message)
 		}
 		slices.Sort(evs)
-		if strings.Join(evs, ",") != `{"name":"five"},{"name":"four"},{"name":"one"}` {
+		if strings.Join(evs, ",") != "five,four,one" {
 			t.Fatalf("events %v", evs)
 		}
 		var subjects []string

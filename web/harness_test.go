@@ -111,8 +111,8 @@ func newEnv(t *testing.T, d sqlstore.Dialect, opts ...envOpts) *env {
 	done := make(chan struct{})
 	go func() { defer close(done); broker.Run(bctx) }()
 	t.Cleanup(func() { stop(); <-done })
-	e.accounts.Broker = broker
-	e.sched = &scheduling.Service{DB: db, Jobs: js.Client, Broker: broker, Windows: schedule.DefaultWindows(), Location: time.UTC, FrontendURL: base}
+	e.accounts.Events = realtime.NewPublisher(broker)
+	e.sched = &scheduling.Service{DB: db, Jobs: js.Client, Events: realtime.NewPublisher(broker), Windows: schedule.DefaultWindows(), Location: time.UTC, FrontendURL: base}
 	hosts := []string{"127.0.0.1", "localhost"}
 	e.coverage = &coverage.Service{DB: db, Jobs: js.Client, Scheduling: e.sched, Windows: schedule.DefaultWindows(), Location: time.UTC, FrontendURL: base}
 	e.notify = &notify.Service{DB: db, Jobs: js.Client, Signer: e.signer, Location: time.UTC, Windows: schedule.DefaultWindows(), BaseURL: base}

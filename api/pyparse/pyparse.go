@@ -1,7 +1,10 @@
-package schedule
-
-// This file ports, quirk for quirk, the parsers behind Django REST
-// Framework's DateField and TimeField on Django 5.2 and CPython 3.11:
+// Package pyparse reads dates and times as the seed's API does: Django REST
+// Framework 3.16's DateField and TimeField on Django 5.2 and CPython 3.11,
+// quirk for quirk, so that what a seed client sends is accepted or refused
+// as before. It is the JSON API's business (a front end's); the rules in
+// schedule read only the ISO forms the databases store.
+//
+// It ports:
 //
 //   - CPython's C implementation of date.fromisoformat and time.fromisoformat
 //     (Modules/_datetimemodule.c), which read the UTF-8 bytes of the string
@@ -10,13 +13,75 @@ package schedule
 //     Python's re module, where \d is any Unicode decimal digit and $ also
 //     matches before one trailing newline.
 //
-// Range checks (month 1..12, hour 0..23, ...) are left to the callers, as
-// Python leaves them to the date and time constructors.
+// Range checks (month 1..12, hour 0..23, ...) are the schedule
+// constructors', as Python leaves them to the date and time constructors.
+package pyparse
 
 import (
+	"fmt"
 	"sort"
+	"time"
 	"unicode/utf8"
+
+	"pasched/schedule"
 )
+
+// microsPerDay bounds a UTC offset, as Python's timezone does.
+const microsPerDay = int64(24 * time.Hour / time.Microsecond)
+
+// Date parses a date exactly as Django REST Framework 3.16's DateField
+// parses ISO-8601 input on Django 5.2 and CPython 3.11 (django.utils.dateparse
+// .parse_date): first Python's date.fromisoformat ("2030-03-02",
+// "20300302", ISO week dates such as "2030-W09-6" and "2030W096"; like
+// CPython, it ignores the last two bytes of a ten-byte basic-form string,
+// "20300302xy"), then Django's pattern YYYY-M-D with one- or two-digit
+// month and day, which like Python's re takes any Unicode decimal digits
+// and one trailing newline. Impossible dates (2030-02-30, year 0) are
+// errors wrapping schedule.ErrInvalidDate.
+func Date(s string) (schedule.Date, error) {
+	if y, m, d, ok := pyDateFromISOFormat(s); ok {
+		if date, err := schedule.NewDate(y, time.Month(m), d); err == nil {
+			return date, nil
+		}
+	}
+	if y, m, d, ok := djangoDateRE(s); ok {
+		date, err := schedule.NewDate(y, time.Month(m), d)
+		if err != nil {
+			return schedule.Date{}, fmt.Errorf("parse date %q: %w", s, err)
+		}
+		return date, nil
+	}
+	return schedule.Date{}, fmt.Errorf("parse date %q: want YYYY-MM-DD: %w", s, schedule.ErrInvalidDate)
+}
+
+// Time parses a time of day exactly as Django REST Framework 3.16's
+// TimeField parses ISO-8601 input on Django 5.2 and CPython 3.11
+// (django.utils.dateparse.parse_time).
+//
+// First Python's time.fromisoformat: "06:00", "06:00:00", "060000", "06",
+// fractions of any length after "." or "," (truncated to microseconds), an
+// optional leading "T", and a UTC offset ("Z", "+02:00", "-0530") that must
+// be under 24 hours and is then dropped, as Django drops it: "06:00+02:00"
+// is 06:00. Then Django's pattern h:m[:s[.f]] with one- or two-digit fields,
+// any Unicode decimal digits, up to twelve fraction digits (six kept) and one
+// trailing newline allowed. Out-of-range fields (25:00, 06:60) are errors
+// wrapping schedule.ErrInvalidTime.
+func Time(s string) (schedule.TimeOfDay, error) {
+	if p, ok := pyTimeFromISOFormat(s); ok {
+		offsetOK := !p.hasOffset || (p.offsetMicros > -microsPerDay && p.offsetMicros < microsPerDay)
+		if t, err := schedule.NewTime(p.hour, p.minute, p.second, p.micro); err == nil && offsetOK {
+			return t, nil
+		}
+	}
+	if p, ok := djangoTimeRE(s); ok {
+		t, err := schedule.NewTime(p.hour, p.minute, p.second, p.micro)
+		if err != nil {
+			return schedule.TimeOfDay{}, fmt.Errorf("parse time %q: %w", s, err)
+		}
+		return t, nil
+	}
+	return schedule.TimeOfDay{}, fmt.Errorf("parse time %q: want hh:mm[:ss[.uuuuuu]]: %w", s, schedule.ErrInvalidTime)
+}
 
 // cstr gives C-string access to s: bytes past the end read as NUL.
 type cstr string
@@ -79,7 +144,7 @@ func pyDateFromISOFormat(str string) (y, m, d int, ok bool) {
 		if day < 1 || day > 7 {
 			return 0, 0, 0, false
 		}
-		monday, err := ISOWeekStart(y, week)
+		monday, err := schedule.ISOWeekStart(y, week)
 		if err != nil {
 			return 0, 0, 0, false
 		}
