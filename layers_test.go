@@ -15,8 +15,8 @@ import (
 const (
 	layerDomain   = iota // the root (types, errors) and schedule (pure rules)
 	layerStore           // sqlstore and its subpackages
-	layerUseCase         // accounts, scheduling, jobs, realtime… and the technology they use
-	layerFrontEnd        // api and web: the two front ends over the use cases
+	layerUseCase         // accounts, scheduling, jobs, coverage… and the technology they use
+	layerFrontEnd        // api, web and realtime (the WebSocket contract, rendered with api/wire)
 	layerMain            // cmd/…: wiring; nothing imports it
 )
 
@@ -32,7 +32,7 @@ func layerOf(path string) int {
 		return layerDomain
 	case "sqlstore":
 		return layerStore
-	case "api", "web":
+	case "api", "web", "realtime":
 		return layerFrontEnd
 	case "cmd":
 		return layerMain
@@ -127,7 +127,7 @@ func TestLayerOf(t *testing.T) {
 		"pasched": layerDomain, "pasched/schedule": layerDomain, "pasched/internal/python": layerDomain,
 		"pasched/sqlstore": layerStore, "pasched/sqlstore/sqltest": layerStore,
 		"pasched/accounts": layerUseCase, "pasched/scheduling": layerUseCase, "pasched/jobs": layerUseCase,
-		"pasched/realtime": layerUseCase, "pasched/schedulex": layerUseCase,
+		"pasched/realtime": layerFrontEnd, "pasched/schedulex": layerUseCase,
 		"pasched/api": layerFrontEnd, "pasched/api/wire": layerFrontEnd, "pasched/web": layerFrontEnd,
 		"pasched/cmd/pasched": layerMain, "pasched/cmd/wsload": layerMain,
 	} {
