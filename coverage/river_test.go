@@ -146,7 +146,12 @@ func TestJobsThroughRiver(t *testing.T) {
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		b := setup(t, d)
 		pa := b.user(pasched.RolePA, "Pat")
-		sys, err := jobs.New(b.ctx, jobs.Opts{DB: b.db, FrontendURL: "http://frontend.test", Work: true,
+		srv := smtptest.Start(t)
+		sender, err := mail.NewSMTP(mail.SMTPConfig{Host: srv.Host(), Port: srv.Port(), From: "noreply@pa.example.test", Timeout: 10 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sys, err := jobs.New(b.ctx, jobs.Opts{DB: b.db, Sender: sender, FrontendURL: "http://frontend.test", Work: true,
 			PollInterval: 20 * time.Millisecond, Logger: slog.New(slog.DiscardHandler), Register: b.svc.Register})
 		if err != nil {
 			t.Fatal(err)

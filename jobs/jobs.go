@@ -7,6 +7,7 @@ package jobs
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -143,6 +144,11 @@ func New(ctx context.Context, o Opts) (*System, error) {
 	}
 	if o.Workers <= 0 {
 		o.Workers = DefaultWorkers
+	}
+	if o.Work && o.Sender == nil {
+		// A worker without a sender would panic on the first email job
+		// (a digest, a reminder) instead of delivering it.
+		return nil, errors.New("jobs: workers need a mail sender")
 	}
 	sys := &System{working: o.Work, Emails: &EmailStats{}}
 	if o.DB.Dialect == sqlstore.Postgres && o.Work {
