@@ -38,29 +38,39 @@ func (c *stmtCache) get(ctx context.Context, pool *sql.DB, q string) *sql.Stmt {
 		// Let the unprepared call report the error.
 		return nil
 	}
+	// The surplus statement is closed after the lock is released:
+	// closing takes the lock of each connection it was prepared on, which a
+	// transaction holds while it waits in the database (for a PostgreSQL
+	// advisory lock, say), and that transaction may itself be waiting for
+	// c.mu in txStmt: holding c.mu here deadlocked them.
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if old, ok := c.m[q]; ok || c.closed {
+	old, dup := c.m[q]
+	closed := c.closed
+	if !dup && !closed {
+		if c.m == nil {
+			c.m = map[string]*sql.Stmt{}
+		}
+		c.m[q] = s
+	}
+	c.mu.Unlock()
+	if dup || closed {
 		s.Close()
 		return old
 	}
-	if c.m == nil {
-		c.m = map[string]*sql.Stmt{}
-	}
-	c.m[q] = s
 	return s
 }
 
 // close closes every cached statement.
 func (c *stmtCache) close() error {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	c.closed = true
+	m := c.m
+	c.m = nil
+	c.mu.Unlock()
 	var err error
-	for _, s := range c.m {
+	for _, s := range m {
 		err = errors.Join(err, s.Close())
 	}
-	c.m = nil
 	return err
 }
 
