@@ -10,12 +10,13 @@ import (
 // PageSize is DRF's PAGE_SIZE of the seed.
 const PageSize = 50
 
-// page is DRF's PageNumberPagination envelope.
-type page[T any] struct {
+// page is DRF's PageNumberPagination envelope: R is the results, a slice
+// of the list's items, or their JSON already rendered (json.RawMessage).
+type page[R any] struct {
 	Count    int     `json:"count"`
 	Next     *string `json:"next"`
 	Previous *string `json:"previous"`
-	Results  []T     `json:"results"`
+	Results  R       `json:"results"`
 }
 
 // pageNumber reads ?page= as DRF does: absent → 1, "last" → the last page,
@@ -36,22 +37,30 @@ func pageNumber(r *http.Request, count int) (int, error) {
 	return n, nil
 }
 
-// newPage builds the envelope with absolute next/previous links whose query
-// keeps the request's other parameters (sorted, as Django re-encodes them).
-func newPage[T any](r *http.Request, count, n int, results []T) page[T] {
+// newPage builds the envelope of page n of count items; nil results are
+// an empty list.
+func newPage[T any](r *http.Request, count, n int, results []T) page[[]T] {
 	if results == nil {
 		results = []T{}
 	}
-	p := page[T]{Count: count, Results: results}
+	p := page[[]T]{Count: count, Results: results}
+	p.Next, p.Previous = pageLinks(r, count, n)
+	return p
+}
+
+// pageLinks are page n's absolute next and previous links (nil where
+// there is none), whose query keeps the request's other parameters
+// (sorted, as Django re-encodes them).
+func pageLinks(r *http.Request, count, n int) (next, previous *string) {
 	if n*PageSize < count {
 		u := pageURL(r, n+1)
-		p.Next = &u
+		next = &u
 	}
 	if n > 1 {
 		u := pageURL(r, n-1)
-		p.Previous = &u
+		previous = &u
 	}
-	return p
+	return next, previous
 }
 
 func pageURL(r *http.Request, n int) string {

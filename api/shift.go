@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
-	"sync"
 
 	"pasched"
 	"pasched/api/pyparse"
@@ -152,15 +150,6 @@ func shiftFilter(r *http.Request) (sqlstore.ShiftFilter, error) {
 	return f, fe.Err()
 }
 
-// schedBufs recycles the buffers of shift lists (a page is ~28 KB).
-var schedBufs = sync.Pool{New: func() any { b := make([]byte, 0, 32<<10); return &b }}
-
-func schedPut(b *[]byte) {
-	if cap(*b) <= 1<<20 {
-		schedBufs.Put(b)
-	}
-}
-
 // shiftsJSON renders shifts in full as a JSON array.
 func shiftsJSON(shifts []*pasched.Shift) ([]byte, error) {
 	out := make([]wire.Shift, len(shifts))
@@ -177,15 +166,7 @@ func writeShiftList(w http.ResponseWriter, r *http.Request, shifts []*pasched.Sh
 		writeError(w, r, err)
 		return
 	}
-	schedWriteRaw(w, http.StatusOK, b)
-}
-
-// schedWriteRaw writes an already encoded JSON body.
-func schedWriteRaw(w http.ResponseWriter, status int, b []byte) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
-	w.WriteHeader(status)
-	w.Write(b)
+	writeRaw(w, http.StatusOK, b)
 }
 
 func (s *Server) pendingShifts(w http.ResponseWriter, r *http.Request) {
