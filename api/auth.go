@@ -7,6 +7,7 @@ import (
 
 	"pasched"
 	"pasched/accounts"
+	"pasched/api/wire"
 )
 
 func (s *Server) authRoutes() {
@@ -50,7 +51,7 @@ type userJSON struct {
 
 func newUserJSON(u *pasched.User) userJSON {
 	return userJSON{ID: u.ID, Email: u.Email, Username: u.Username, FirstName: u.FirstName, LastName: u.LastName,
-		PhoneNumber: u.PhoneNumber, Role: u.Role, IsEmailVerified: u.IsEmailVerified, DateJoined: formatDateTime(u.DateJoined)}
+		PhoneNumber: u.PhoneNumber, Role: u.Role, IsEmailVerified: u.IsEmailVerified, DateJoined: wire.FormatDateTime(u.DateJoined)}
 }
 
 // registerActions and meActions are DRF's OPTIONS description of the
@@ -158,25 +159,40 @@ type loginResponse struct {
 	} `json:"tokens"`
 }
 
-func (s *Server) login(w http.ResponseWriter, r *http.Request) {
-	if !s.throttle(w, "login_ip", clientIP(r)) {
-		return
+// emailForm is the start of the views throttled by client IP and then by
+// account (scope "login", "reset"): the IP's throttle, the body, its
+// email, then more (the view's other fields, read in DRF's order), then
+// the account's throttle. ok is false when the answer has been written.
+func (s *Server) emailForm(w http.ResponseWriter, r *http.Request, scope string, more func(*form)) (email string, ok bool) {
+	if !s.throttle(w, scope+"_ip", clientIP(r)) {
+		return "", false
 	}
 	f, err := decodeForm(w, r)
 	if err != nil {
 		writeError(w, r, err)
-		return
+		return "", false
 	}
-	email := f.plainEmail("email")
-	pw := f.str("password", strOpts{required: true})
+	e := f.plainEmail("email")
+	if more != nil {
+		more(f)
+	}
 	if err := f.fe.Err(); err != nil {
 		writeError(w, r, err)
+		return "", false
+	}
+	if !s.throttle(w, scope+"_account", strings.ToLower(*e)) {
+		return "", false
+	}
+	return *e, true
+}
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	var pw *string
+	email, ok := s.emailForm(w, r, "login", func(f *form) { pw = f.str("password", strOpts{required: true}) })
+	if !ok {
 		return
 	}
-	if !s.throttle(w, "login_account", strings.ToLower(*email)) {
-		return
-	}
-	res, err := s.Accounts.Login(r.Context(), *email, *pw)
+	res, err := s.Accounts.Login(r.Context(), email, *pw)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -268,23 +284,11 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 const resetRequested = "If that email exists, a password reset link has been sent."
 
 func (s *Server) passwordReset(w http.ResponseWriter, r *http.Request) {
-	if !s.throttle(w, "reset_ip", clientIP(r)) {
+	email, ok := s.emailForm(w, r, "reset", nil)
+	if !ok {
 		return
 	}
-	f, err := decodeForm(w, r)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	email := f.plainEmail("email")
-	if err := f.fe.Err(); err != nil {
-		writeError(w, r, err)
-		return
-	}
-	if !s.throttle(w, "reset_account", strings.ToLower(*email)) {
-		return
-	}
-	if err := s.Accounts.RequestPasswordReset(r.Context(), *email); err != nil {
+	if err := s.Accounts.RequestPasswordReset(r.Context(), email); err != nil {
 		writeError(w, r, err)
 		return
 	}

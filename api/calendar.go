@@ -245,6 +245,15 @@ func paFilter(r *http.Request) (id int64, given bool, err error) {
 	return id, true, nil
 }
 
+// requestSpan is loadSpan of first..last for r's ?pa_id=.
+func (c *calendarAPI) requestSpan(r *http.Request, first, last schedule.Date) (span, error) {
+	pa, given, err := paFilter(r)
+	if err != nil {
+		return span{}, err
+	}
+	return c.loadSpan(r.Context(), first, last, pa, given)
+}
+
 // calShift is the seed's CalendarShiftSerializer.
 type calShift struct {
 	ID            int64  `json:"id"`
@@ -337,14 +346,9 @@ func (c *calendarAPI) month(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	pa, given, err := paFilter(r)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
 	mondays := schedule.MonthWeeks(year, month)
 	gridFirst, gridLast := mondays[0], mondays[len(mondays)-1].AddDays(6)
-	sp, err := c.loadSpan(r.Context(), gridFirst, gridLast, pa, given)
+	sp, err := c.requestSpan(r, gridFirst, gridLast)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -440,12 +444,7 @@ func (c *calendarAPI) week(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	pa, given, err := paFilter(r)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	sp, err := c.loadSpan(r.Context(), monday, monday.AddDays(6), pa, given)
+	sp, err := c.requestSpan(r, monday, monday.AddDays(6))
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -501,12 +500,7 @@ func (c *calendarAPI) day(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	pa, given, err := paFilter(r)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	sp, err := c.loadSpan(r.Context(), d, d, pa, given)
+	sp, err := c.requestSpan(r, d, d)
 	if err != nil {
 		writeError(w, r, err)
 		return

@@ -75,7 +75,7 @@ func newPAStatsJSON(st *pasched.PAStats) paStatsJSON {
 		PreferredShiftPattern: st.Pattern, PreferredShiftPatternText: intel.PatternWords(st.Pattern),
 		ReliabilityScore: schedule.FormatHours(st.ReliabilityHundredths), TypicalRequestTiming: st.TypicalRequestDays,
 		ConsecutiveDaysPreference: st.ConsecutiveDays, LastWorkedDate: st.LastWorkedDate,
-		LastCalculated: formatDateTime(st.LastCalculated)}
+		LastCalculated: wire.FormatDateTime(st.LastCalculated)}
 	if st.AverageShiftHundredths != nil {
 		l := schedule.FormatHours(*st.AverageShiftHundredths)
 		j.MostCommonShiftLength = &l
@@ -97,28 +97,16 @@ func (s *Server) listPAStats(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getPAStats(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r)
+	st, ok := findByID(w, r, s.Coverage.Stats)
 	if !ok {
-		writeError(w, r, errNotFound)
-		return
-	}
-	st, err := s.Coverage.Stats(r.Context(), userFrom(r), id)
-	if err != nil {
-		writeError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, newPAStatsJSON(st))
 }
 
 func (s *Server) recalculatePAStats(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r)
+	st, ok := findByID(w, r, s.Coverage.RecalculateStats)
 	if !ok {
-		writeError(w, r, errNotFound)
-		return
-	}
-	st, err := s.Coverage.RecalculateStats(r.Context(), userFrom(r), id)
-	if err != nil {
-		writeError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, newPAStatsJSON(st))
@@ -247,7 +235,7 @@ type recipientJSON struct {
 
 func (s *Server) newOfferJSON(o *pasched.CoverOffer, admin bool) offerJSON {
 	j := offerJSON{ID: o.ID, SchedulePeriod: o.PeriodID, Date: o.Date, StartTime: o.Start, EndTime: o.End,
-		Status: o.StatusAt(s.Coverage.Clock()), CreatedAt: formatDateTime(o.CreatedAt), ExpiresAt: formatDateTime(o.ExpiresAt),
+		Status: o.StatusAt(s.Coverage.Clock()), CreatedAt: wire.FormatDateTime(o.CreatedAt), ExpiresAt: wire.FormatDateTime(o.ExpiresAt),
 		FilledBy: o.FilledBy, Shift: o.ShiftID, FilledAt: formatDateTimePtr(o.FilledAt),
 		URL: fmt.Sprintf("%s/offers/%d", s.Coverage.FrontendURL, o.ID)}
 	if admin {
@@ -315,14 +303,8 @@ func (f *form) pkList(name string) []int64 {
 }
 
 func (s *Server) createOffer(w http.ResponseWriter, r *http.Request) {
-	u := userFrom(r)
-	if !u.IsAdmin() {
-		writeError(w, r, errPermission)
-		return
-	}
-	f, err := decodeForm(w, r)
-	if err != nil {
-		writeError(w, r, err)
+	u, f, ok := adminForm(w, r)
+	if !ok {
 		return
 	}
 	in := decodeOffer(f)
@@ -353,18 +335,11 @@ func (s *Server) listOffers(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getOffer(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r)
+	o, ok := findByID(w, r, s.Coverage.FindOffer)
 	if !ok {
-		writeError(w, r, errNotFound)
 		return
 	}
-	u := userFrom(r)
-	o, err := s.Coverage.FindOffer(r.Context(), u, id)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, s.newOfferJSON(o, u.IsAdmin()))
+	writeJSON(w, http.StatusOK, s.newOfferJSON(o, userFrom(r).IsAdmin()))
 }
 
 // acceptJSON answers an acceptance: 200 with the shift for the winner, 409
@@ -377,14 +352,8 @@ type acceptJSON struct {
 }
 
 func (s *Server) acceptOffer(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r)
+	res, ok := findByID(w, r, s.Coverage.AcceptOffer)
 	if !ok {
-		writeError(w, r, errNotFound)
-		return
-	}
-	res, err := s.Coverage.AcceptOffer(r.Context(), userFrom(r), id)
-	if err != nil {
-		writeError(w, r, err)
 		return
 	}
 	if !res.Accepted {

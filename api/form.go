@@ -186,6 +186,17 @@ type strOpts struct {
 	after []func(string) []string
 }
 
+// nonNull is raw for a field that may not be null: a null gets DRF's
+// "may not be null" and ok false.
+func (f *form) nonNull(name string, required bool) (json.RawMessage, bool) {
+	v, ok := f.raw(name, required)
+	if ok && isNull(v) {
+		f.fe.Add(name, msgNull)
+		return nil, false
+	}
+	return v, ok
+}
+
 // raw returns the field's JSON and whether it is present; an absent
 // required field gets "This field is required." (unless partial).
 func (f *form) raw(name string, required bool) (json.RawMessage, bool) {
@@ -442,12 +453,8 @@ func (f *form) plainEmail(name string) *string {
 // string goes through Python's uuid.UUID(hex=…) and an integer through
 // uuid.UUID(int=…); nothing is trimmed.
 func (f *form) uuid(name string) *string {
-	v, ok := f.raw(name, true)
+	v, ok := f.nonNull(name, true)
 	if !ok {
-		return nil
-	}
-	if isNull(v) {
-		f.fe.Add(name, "This field may not be null.")
 		return nil
 	}
 	var c string

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"pasched"
 	"pasched/api/pyparse"
 	"pasched/internal/python"
 	"pasched/schedule"
@@ -42,12 +44,8 @@ func (f *form) schedTime(name string, required bool) *schedule.TimeOfDay {
 // parsedString reads a field that must be a string parse accepts; anything
 // else (a number, a string parse refuses) gets badFormat, null DRF's null message.
 func parsedString[T any](f *form, name string, required bool, badFormat string, parse func(string) (T, error)) *T {
-	v, ok := f.raw(name, required)
+	v, ok := f.nonNull(name, required)
 	if !ok {
-		return nil
-	}
-	if isNull(v) {
-		f.fe.Add(name, msgNull)
 		return nil
 	}
 	var s string
@@ -65,12 +63,8 @@ func parsedString[T any](f *form, name string, required bool, badFormat string, 
 
 // choice reads a DRF ChoiceField (no blank, no null).
 func (f *form) choice(name string, required bool, valid func(string) bool) *string {
-	v, ok := f.raw(name, required)
+	v, ok := f.nonNull(name, required)
 	if !ok {
-		return nil
-	}
-	if isNull(v) {
-		f.fe.Add(name, msgNull)
 		return nil
 	}
 	s := pyStr(v)
@@ -142,12 +136,8 @@ func pyFloatRepr(f float64) string {
 // Django, an id is anything Python's int() accepts: 5, "5", " 5 ", "+5",
 // "5_0", 5.7 (truncated).
 func (f *form) pk(name string, required bool) (*int64, string) {
-	v, ok := f.raw(name, required)
+	v, ok := f.nonNull(name, required)
 	if !ok {
-		return nil, ""
-	}
-	if isNull(v) {
-		f.fe.Add(name, msgNull)
 		return nil, ""
 	}
 	var id int64
@@ -224,4 +214,30 @@ func pathID(r *http.Request) (int64, bool) {
 		return 0, false
 	}
 	return *clampID(n), true
+}
+
+// requireID is pathID for a view on /…/{id}/: when the id isn't one it
+// writes DRF's 404 and ok is false.
+func requireID(w http.ResponseWriter, r *http.Request) (id int64, ok bool) {
+	id, ok = pathID(r)
+	if !ok {
+		writeError(w, r, errNotFound)
+	}
+	return id, ok
+}
+
+// findByID is the start of a view on /…/{id}/ that shows the object find
+// loads for the signed-in user: the id (404 when it isn't one), then find,
+// whose error is written. ok is false when the answer has been written.
+func findByID[T any](w http.ResponseWriter, r *http.Request, find func(context.Context, *pasched.User, int64) (T, error)) (v T, ok bool) {
+	id, ok := requireID(w, r)
+	if !ok {
+		return v, false
+	}
+	v, err := find(r.Context(), userFrom(r), id)
+	if err != nil {
+		writeError(w, r, err)
+		return v, false
+	}
+	return v, true
 }

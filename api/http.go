@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"pasched"
+	"pasched/api/wire"
 	"pasched/sqlstore"
 )
 
@@ -115,20 +116,11 @@ func throttled(w http.ResponseWriter, wait time.Duration) {
 	writeJSON(w, http.StatusTooManyRequests, detail{fmt.Sprintf("Request was throttled. Expected available in %d %s.", secs, unit)})
 }
 
-// formatDateTime renders a timestamp as DRF does: ISO 8601 in UTC with Z,
-// microseconds only when there are some.
-func formatDateTime(t time.Time) string {
-	t = t.UTC()
-	if t.Nanosecond()/1000 == 0 {
-		return t.Format("2006-01-02T15:04:05Z")
-	}
-	return t.Format("2006-01-02T15:04:05.000000Z")
-}
-
+// formatDateTimePtr is wire.FormatDateTime of t, nil for nil.
 func formatDateTimePtr(t *time.Time) *string {
 	if t == nil {
 		return nil
 	}
-	s := formatDateTime(*t)
+	s := wire.FormatDateTime(*t)
 	return &s
 }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"html/template"
@@ -179,16 +180,16 @@ type feedsJSON struct {
 }
 
 func (s *Server) getFeeds(w http.ResponseWriter, r *http.Request) {
-	f, err := s.Notify.FeedURLs(r.Context(), userFrom(r))
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, feedsJSON{ShiftsURL: f.Shifts, GapsURL: f.Gaps})
+	writeFeeds(w, r, s.Notify.FeedURLs)
 }
 
 func (s *Server) rotateFeeds(w http.ResponseWriter, r *http.Request) {
-	f, err := s.Notify.RotateFeed(r.Context(), userFrom(r))
+	writeFeeds(w, r, s.Notify.RotateFeed)
+}
+
+// writeFeeds answers with the user's feeds as get returns them.
+func writeFeeds(w http.ResponseWriter, r *http.Request, get func(context.Context, *pasched.User) (notify.Feeds, error)) {
+	f, err := get(r.Context(), userFrom(r))
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -316,15 +317,22 @@ func writeUnsubscribePage(w http.ResponseWriter, status int, d unsubscribePageDa
 	w.Write(b.Bytes())
 }
 
+// unsubscribeRefused answers a token the use case refused: a page saying
+// the link is not valid when it names nothing, the contract's error
+// otherwise.
+func unsubscribeRefused(w http.ResponseWriter, r *http.Request, err error) {
+	if pasched.ErrorCode(err) == pasched.ENOTFOUND {
+		writeUnsubscribePage(w, http.StatusNotFound, unsubscribePageData{Title: "Link not valid"})
+		return
+	}
+	writeError(w, r, err)
+}
+
 // unsubscribePage answers GET /unsubscribe/{token} with a confirmation.
 func (s *Server) unsubscribePage(w http.ResponseWriter, r *http.Request) {
 	kind, _, err := s.Notify.CheckUnsubscribe(r.Context(), r.PathValue("token"))
 	if err != nil {
-		if pasched.ErrorCode(err) == pasched.ENOTFOUND {
-			writeUnsubscribePage(w, http.StatusNotFound, unsubscribePageData{Title: "Link not valid"})
-			return
-		}
-		writeError(w, r, err)
+		unsubscribeRefused(w, r, err)
 		return
 	}
 	writeUnsubscribePage(w, http.StatusOK, unsubscribePageData{Title: "Unsubscribe", Kind: kind.Label})
@@ -337,11 +345,7 @@ func (s *Server) unsubscribe(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 4096)
 	kind, err := s.Notify.Unsubscribe(r.Context(), r.PathValue("token"))
 	if err != nil {
-		if pasched.ErrorCode(err) == pasched.ENOTFOUND {
-			writeUnsubscribePage(w, http.StatusNotFound, unsubscribePageData{Title: "Link not valid"})
-			return
-		}
-		writeError(w, r, err)
+		unsubscribeRefused(w, r, err)
 		return
 	}
 	writeUnsubscribePage(w, http.StatusOK, unsubscribePageData{Title: "Unsubscribed", Kind: kind.Label, Done: true})

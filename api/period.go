@@ -88,17 +88,11 @@ func (s *Server) listPeriods(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getPeriod(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r)
+	d, ok := findByID(w, r, s.Scheduling.FindPeriodDetail)
 	if !ok {
-		writeError(w, r, errNotFound)
 		return
 	}
 	u := userFrom(r)
-	d, err := s.Scheduling.FindPeriodDetail(r.Context(), u, id)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
 	out := periodDetailJSON{Period: wire.NewPeriod(d.Period), Shifts: make([]wire.Shift, len(d.Shifts)),
 		CoverageSummary: coverageSummaryJSON{d.Summary.ApprovedShifts, d.Summary.PendingRequests, d.Period.Status}}
 	for i, sh := range d.Shifts {
@@ -108,14 +102,8 @@ func (s *Server) getPeriod(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) createPeriod(w http.ResponseWriter, r *http.Request) {
-	u := userFrom(r)
-	if !u.IsAdmin() {
-		writeError(w, r, errPermission)
-		return
-	}
-	f, err := decodeForm(w, r)
-	if err != nil {
-		writeError(w, r, err)
+	u, f, ok := adminForm(w, r)
+	if !ok {
 		return
 	}
 	in := decodePeriod(f, false)

@@ -208,14 +208,8 @@ func (s *Server) mySchedule(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getShift(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r)
+	sh, ok := findByID(w, r, s.Scheduling.FindShift)
 	if !ok {
-		writeError(w, r, errNotFound)
-		return
-	}
-	sh, err := s.Scheduling.FindShift(r.Context(), userFrom(r), id)
-	if err != nil {
-		writeError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, wire.NewShift(sh, false))
@@ -245,9 +239,8 @@ func (s *Server) createShift(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) updateShift(partial bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		id, ok := pathID(r)
+		id, ok := requireID(w, r)
 		if !ok {
-			writeError(w, r, errNotFound)
 			return
 		}
 		u := userFrom(r)
@@ -282,9 +275,8 @@ func (s *Server) updateShift(partial bool) http.HandlerFunc {
 }
 
 func (s *Server) deleteShift(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r)
+	id, ok := requireID(w, r)
 	if !ok {
-		writeError(w, r, errNotFound)
 		return
 	}
 	cancelled, err := s.Scheduling.DeleteShift(r.Context(), userFrom(r), id)
@@ -313,12 +305,25 @@ func adminObject(w http.ResponseWriter, r *http.Request) (*pasched.User, int64, 
 		writeError(w, r, errPermission)
 		return nil, 0, false
 	}
-	id, ok := pathID(r)
-	if !ok {
-		writeError(w, r, errNotFound)
-		return nil, 0, false
+	id, ok := requireID(w, r)
+	return u, id, ok
+}
+
+// adminForm is the start of an admin-only view with a body: the seed's
+// permission check (403), then the body. ok is false when the answer has
+// been written.
+func adminForm(w http.ResponseWriter, r *http.Request) (*pasched.User, *form, bool) {
+	u := userFrom(r)
+	if !u.IsAdmin() {
+		writeError(w, r, errPermission)
+		return nil, nil, false
 	}
-	return u, id, true
+	f, err := decodeForm(w, r)
+	if err != nil {
+		writeError(w, r, err)
+		return nil, nil, false
+	}
+	return u, f, true
 }
 
 // shiftResult is the approve and reject answers.

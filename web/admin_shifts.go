@@ -198,14 +198,8 @@ func (s *Server) adminCreateShift(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) adminEditShift(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r)
+	sh, ok := s.adminFindShift(w, r)
 	if !ok {
-		s.notFound(w, r)
-		return
-	}
-	sh, err := s.Scheduling.FindShift(r.Context(), userOf(r), id)
-	if err != nil {
-		s.useCaseError(w, r, err)
 		return
 	}
 	f := &Form{Values: url.Values{"period": {itoa64(sh.PeriodID)}, "pa": {itoa64(sh.RequestedByID)}, "date": {sh.Date.String()},
@@ -215,21 +209,15 @@ func (s *Server) adminEditShift(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) adminUpdateShift(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r)
+	sh, ok := s.adminFindShift(w, r)
 	if !ok {
-		s.notFound(w, r)
-		return
-	}
-	sh, err := s.Scheduling.FindShift(r.Context(), userOf(r), id)
-	if err != nil {
-		s.useCaseError(w, r, err)
 		return
 	}
 	f := newForm(r)
 	in := shiftFormInput(f, false)
 	overtime := ""
 	if !f.HasErrors() {
-		_, err := s.Scheduling.UpdateShift(r.Context(), userOf(r), id, in)
+		_, err := s.Scheduling.UpdateShift(r.Context(), userOf(r), sh.ID, in)
 		if err == nil {
 			s.redirectFlash(w, r, "/admin/shifts?period="+itoa64(*in.PeriodID), "shift-saved")
 			return
@@ -246,18 +234,28 @@ func (s *Server) adminUpdateShift(w http.ResponseWriter, r *http.Request) {
 	s.renderAdminShiftForm(w, r, http.StatusUnprocessableEntity, f, sh, overtime)
 }
 
-// DeleteShiftPage asks to confirm a deletion.
-type DeleteShiftPage struct{ Shift *pasched.Shift }
-
-func (s *Server) adminDeleteShiftForm(w http.ResponseWriter, r *http.Request) {
+// adminFindShift loads the shift of a /admin/shifts/{id}/… page: ok is
+// false when the answer (404, or the use case's refusal) has been written.
+func (s *Server) adminFindShift(w http.ResponseWriter, r *http.Request) (*pasched.Shift, bool) {
 	id, ok := pathID(r)
 	if !ok {
 		s.notFound(w, r)
-		return
+		return nil, false
 	}
 	sh, err := s.Scheduling.FindShift(r.Context(), userOf(r), id)
 	if err != nil {
 		s.useCaseError(w, r, err)
+		return nil, false
+	}
+	return sh, true
+}
+
+// DeleteShiftPage asks to confirm a deletion.
+type DeleteShiftPage struct{ Shift *pasched.Shift }
+
+func (s *Server) adminDeleteShiftForm(w http.ResponseWriter, r *http.Request) {
+	sh, ok := s.adminFindShift(w, r)
+	if !ok {
 		return
 	}
 	v := newView("Delete "+scheduling.ShiftWords(sh), "shifts")
