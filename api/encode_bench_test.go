@@ -18,11 +18,12 @@ import (
 	"pasched/sqlstore/sqltest"
 )
 
-// The hand-written JSON encoders stay only where they are at least 1.5×
-// faster than encoding/json on their endpoint. These benchmarks measure
-// each against encoding/json on the same value (encoder level) and, for
-// the month view, the whole handler both ways (endpoint level, without
-// the network):
+// The hand-written JSON encoders (jsonAppender, appendjson.go: the "hand"
+// sub-benchmarks) stay only where they are at least 1.5× faster than
+// encoding/json on their endpoint. These benchmarks measure each against
+// encoding/json on the same value (encoder level) and through the whole
+// handler both ways (endpoint level, without the network; the figures
+// that decide):
 //
 //	go test -run '^$' -bench 'Encode|Handler' -benchmem -count 3 ./api/
 //
