@@ -90,7 +90,11 @@ func Open(ctx context.Context, databaseURL string) (*DB, error) {
 		}
 		db.Dialect = SQLite
 		db.path = path
-		pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+		// temp_store(MEMORY): the savepoint of each change of a group
+		// commit keeps its undo pages in a sub-journal, which otherwise is
+		// a temporary file written page by page (on the approval
+		// benchmark 0.17 ms of CPU per approval in write calls).
+		pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)"
 		db.DSN = "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + pragmas + "&_txlock=immediate"
 		w, err := sql.Open("sqlite", db.DSN)
 		if err != nil {
