@@ -11,15 +11,17 @@
 #   month  GET /api/calendar/month/2030/3/ with an idle email queue
 #   drain  the same while 1,000 emails drain: seedload -emails-only queues
 #          them in one transaction (as a burst of changes would) and wrk
-#          starts once the first is sent; the line says how many were sent
-#          during the window, so a window the drain did not fill shows.
+#          starts once the first is sent; the line says how many had been
+#          sent by the window's end (all of them: the drain ended inside).
 # Then, on a second fresh database with PENDING pending requests, ROUNDS
 # rounds of approvals (approve.lua, each request approved once).
 # Every figure is printed with the 1-minute load average taken just after
-# it; medians are printed at the end. PostgreSQL: a database $PGDB (and
+# it and the CPU a request cost the server process (and, on PostgreSQL, the
+# backends connected to the database under test), which a loaded machine
+# changes far less than requests/s; medians are printed at the end. PostgreSQL: a database $PGDB (and
 # ${PGDB}_approve) is created on $PGHOSTPORT and dropped on exit.
 #
-# Knobs (environment): ROUNDS=3 DUR=5s DRAIN_DUR=2s CONNS=8 THREADS=2
+# Knobs (environment): ROUNDS=3 DUR=5s DRAIN_DUR=1s CONNS=8 THREADS=2
 # EMAILS=1000 PENDING=30000 PORT=18431 PGHOSTPORT=127.0.0.1:5432 PGDB=pasched_wrk.
 # Every step is bounded in time (timeout); the whole run takes 2–4 minutes.
 set -euo pipefail
@@ -28,7 +30,7 @@ cd "$(dirname "$0")/../.."
 MODE=${1:-both}
 ROUNDS=${ROUNDS:-3}
 DUR=${DUR:-5s}
-DRAIN_DUR=${DRAIN_DUR:-2s}
+DRAIN_DUR=${DRAIN_DUR:-1s}
 CONNS=${CONNS:-8}
 THREADS=${THREADS:-2}
 EMAILS=${EMAILS:-1000}
@@ -47,6 +49,7 @@ esac
 
 work=$(mktemp -d /tmp/pasched-wrk.XXXXXX)
 server=
+srvpid=
 pgdbs=()
 cleanup() {
 	stop_server
@@ -59,6 +62,41 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 load() { cut -d' ' -f1 /proc/loadavg; }
+# CPU accounting, so that a figure taken on a loaded machine still says
+# what a request costs: ticks (1/100 s) of the server process and of the
+# PostgreSQL backends connected to the database under test.
+dbname=
+ticks() { # pids…
+	local t=0 p
+	for p in "$@"; do
+		p=$(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)
+		t=$((t + p))
+	done
+	echo "$t"
+}
+backends() {
+	[ -n "$dbname" ] || return 0
+	psql -h "$PGH" -p "$PGP" -U postgres -tAc "SELECT pid FROM pg_stat_activity WHERE datname = '$dbname' AND pid <> pg_backend_pid()"
+}
+cpu_mark() { # → "server-ticks pg-ticks pids…"
+	local pids
+	pids=$(backends | tr '\n' ' ')
+	echo "$(ticks "$srvpid") $(ticks $pids) $pids"
+}
+cpu_per() { # mark requests → " cpu/req: server X ms[, PostgreSQL Y ms]"
+	local s0 p0 pids s1 p1
+	read -r s0 p0 pids <<<"$1"
+	pids="$pids $(backends | tr '\n' ' ')"
+	s1=$(ticks "$srvpid")
+	# Backends that were there at the mark: their ticks since; new ones: all.
+	p1=$(ticks $(tr ' ' '\n' <<<"$pids" | sort -u))
+	[ "$2" -gt 0 ] || return 0
+	if [ -n "$dbname" ]; then
+		awk -v s=$((s1 - s0)) -v p=$((p1 - p0)) -v n="$2" 'BEGIN {printf " cpu/req: server %.2f ms, PostgreSQL %.2f ms", s * 10 / n, p * 10 / n}'
+	else
+		awk -v s=$((s1 - s0)) -v n="$2" 'BEGIN {printf " cpu/req: server %.2f ms", s * 10 / n}'
+	fi
+}
 results=$work/results.txt
 : >"$results"
 # record engine target round value unit
@@ -87,6 +125,7 @@ start_server() { # database URL
 	server=$!
 	for _ in $(seq 300); do
 		if curl -sf -o /dev/null "$BASE/readyz"; then
+			srvpid=$(pgrep -P "$server" -x pasched)
 			TOKEN=$(curl -sf -X POST "$BASE/api/auth/login/" -H 'Content-Type: application/json' \
 				-d '{"email":"admin@example.com","password":"Load-Test-Pass-2030"}' | jq -r .tokens.access)
 			return 0
@@ -101,14 +140,24 @@ start_server() { # database URL
 
 sent() { curl -sf "$BASE/metrics" | awk '$1 == "pasched_emails_sent_total" {print int($2)}'; }
 
-# rps duration path: wrk's requests/s (and errors, if any, on stderr)
+# rps duration path: "requests/s requests" from wrk (errors, if any, on
+# stderr).
 rps() {
 	local out
 	out=$(timeout 60 wrk -t"$THREADS" -c"$CONNS" -d"$1" -H "Authorization: Bearer $TOKEN" "$BASE$2")
 	if grep -q 'Non-2xx\|Socket errors' <<<"$out"; then
 		grep 'Non-2xx\|Socket errors' <<<"$out" >&2
 	fi
-	awk '/^Requests\/sec:/ {printf "%.0f", $2}' <<<"$out"
+	awk '/^Requests\/sec:/ {r = $2} / requests in / {n = $1} END {printf "%.0f %d\n", r, n}' <<<"$out"
+}
+
+# measure engine target round duration path [note]: one wrk round, recorded
+# with its CPU per request.
+measure() {
+	local mark fig n
+	mark=$(cpu_mark)
+	read -r fig n < <(rps "$4" "$5")
+	record "$1" "$2" "$3" "$fig" req/s "$(cpu_per "$mark" "$n")${6:-}"
 }
 
 seed() { # database URL, pending, ids file
@@ -129,19 +178,20 @@ reads() { # engine database-URL
 	rps 1s /api/shifts/ >/dev/null # warm up
 	rps 1s /api/calendar/month/2030/3/ >/dev/null
 	for r in $(seq "$ROUNDS"); do
-		record "$eng" list "$r" "$(rps "$DUR" /api/shifts/)" req/s
-		record "$eng" month "$r" "$(rps "$DRAIN_DUR" /api/calendar/month/2030/3/)" req/s
+		measure "$eng" list "$r" "$DUR" /api/shifts/
+		measure "$eng" month "$r" "$DRAIN_DUR" /api/calendar/month/2030/3/
 		# A burst of EMAILS emails, measured once the drain has begun.
-		local before after fig i
+		local before after mark fig n i
 		before=$(sent)
 		timeout 120 "$work/seedload" -db "$url" -emails-only -emails "$EMAILS" 2>/dev/null
 		for i in $(seq 200); do
 			[ "$(sent)" -gt "$before" ] && break
 			sleep 0.05
 		done
-		fig=$(rps "$DRAIN_DUR" /api/calendar/month/2030/3/)
+		mark=$(cpu_mark)
+		read -r fig n < <(rps "$DRAIN_DUR" /api/calendar/month/2030/3/)
 		after=$(sent)
-		record "$eng" drain "$r" "$fig" req/s " ($((after - before)) of $EMAILS emails sent in the window)"
+		record "$eng" drain "$r" "$fig" req/s "$(cpu_per "$mark" "$n"); $((after - before)) of $EMAILS emails sent by the window's end"
 		# Let the rest drain before the next idle round (bounded).
 		for i in $(seq 600); do
 			[ "$(sent)" -ge $((before + EMAILS)) ] && break
@@ -159,23 +209,27 @@ approvals() { # engine database-URL
 	per=$((n / ROUNDS))
 	for r in $(seq "$ROUNDS"); do
 		sed -n "$(((r - 1) * per + 1)),$((r * per))p" "$work/ids.txt" >"$work/ids-$r.txt"
-		local out ok
+		local out ok mark
+		mark=$(cpu_mark)
 		out=$(IDS=$work/ids-$r.txt TOKEN=$TOKEN THREADS=$THREADS timeout 60 \
 			wrk -t"$THREADS" -c"$CONNS" -d"$DUR" -s cmd/seedload/approve.lua "$BASE")
 		ok=$(awk '/^approved:/ {print $2}' <<<"$out")
 		secs=$(awk '/^approved:/ {print $4}' <<<"$out")
 		grep '^ran out\|^other responses: [1-9]\|Socket errors' <<<"$out" >&2 || true
-		record "$eng" approve "$r" "$(awk -v a="$ok" -v s="$secs" 'BEGIN {printf "%.0f", a / s}')" /s
+		record "$eng" approve "$r" "$(awk -v a="$ok" -v s="$secs" 'BEGIN {printf "%.0f", a / s}')" /s "$(cpu_per "$mark" "$ok")"
 	done
 	stop_server
 }
 
 if [ "$MODE" != postgres ]; then
+	dbname=
 	reads sqlite "sqlite://$work/load.db"
 	approvals sqlite "sqlite://$work/approve.db"
 fi
 if [ "$MODE" != sqlite ]; then
+	dbname=$PGDB
 	reads postgres "$(fresh_pg "$PGDB")"
+	dbname=${PGDB}_approve
 	approvals postgres "$(fresh_pg "${PGDB}_approve")"
 fi
 
