@@ -64,7 +64,8 @@ trap 'exit 130' INT TERM
 load() { cut -d' ' -f1 /proc/loadavg; }
 # CPU accounting, so that a figure taken on a loaded machine still says
 # what a request costs: ticks (1/100 s) of the server process and of the
-# PostgreSQL backends connected to the database under test.
+# PostgreSQL client backends connected to the database under test
+# (autovacuum, which comes and goes, is left out).
 dbname=
 ticks() { # pids…
 	local t=0 p
@@ -76,7 +77,7 @@ ticks() { # pids…
 }
 backends() {
 	[ -n "$dbname" ] || return 0
-	psql -h "$PGH" -p "$PGP" -U postgres -tAc "SELECT pid FROM pg_stat_activity WHERE datname = '$dbname' AND pid <> pg_backend_pid()"
+	psql -h "$PGH" -p "$PGP" -U postgres -tAc "SELECT pid FROM pg_stat_activity WHERE datname = '$dbname' AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
 }
 cpu_mark() { # → "server-ticks pg-ticks pids…"
 	local pids
@@ -239,3 +240,7 @@ awk '{v[$1" "$2] = v[$1" "$2] " " $3} END {for (k in v) print k v[k]}' "$results
 		med=$(tr ' ' '\n' <<<"$vals" | sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}')
 		printf '%-8s %-8s median %8s   (%s)\n' "$eng" "$what" "$med" "$vals"
 	done
+for eng in sqlite postgres; do
+	awk -v e="$eng" '$1 == e && $2 == "month" {m[++i] = $3} $1 == e && $2 == "drain" {d[++j] = $3}
+		END {for (k = 1; k <= i && k <= j; k++) r = r sprintf(" %.2f", d[k] / m[k]); if (r != "") print e " drain/idle month, round by round:" r}' "$results"
+done
