@@ -79,21 +79,29 @@ backends() {
 	[ -n "$dbname" ] || return 0
 	psql -h "$PGH" -p "$PGP" -U postgres -tAc "SELECT pid FROM pg_stat_activity WHERE datname = '$dbname' AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
 }
-cpu_mark() { # → "server-ticks pg-ticks pids…"
-	local pids
-	pids=$(backends | tr '\n' ' ')
-	echo "$(ticks "$srvpid") $(ticks $pids) $pids"
+cpu_mark() { # → "server-ticks pid:ticks…"
+	local p out
+	out="$(ticks "$srvpid")"
+	for p in $(backends); do
+		out="$out $p:$(ticks "$p")"
+	done
+	echo "$out"
 }
 cpu_per() { # mark requests → " cpu/req: server X ms[, PostgreSQL Y ms]"
-	local s0 p0 pids s1 p1
-	read -r s0 p0 pids <<<"$1"
-	pids="$pids $(backends | tr '\n' ' ')"
+	local s0 marks m p t s1 pg=0
+	read -r s0 marks <<<"$1"
 	s1=$(ticks "$srvpid")
-	# Backends that were there at the mark: their ticks since; new ones: all.
-	p1=$(ticks $(tr ' ' '\n' <<<"$pids" | sort -u))
+	# Backends alive at both ends count their ticks in between, new ones
+	# all theirs; one that ended in between is lost (an undercount).
+	declare -A at=()
+	for m in $marks; do at[${m%%:*}]=${m##*:}; done
+	for p in $(backends); do
+		t=$(ticks "$p")
+		if [ "$t" -ge "${at[$p]:-0}" ]; then pg=$((pg + t - ${at[$p]:-0})); fi
+	done
 	[ "$2" -gt 0 ] || return 0
 	if [ -n "$dbname" ]; then
-		awk -v s=$((s1 - s0)) -v p=$((p1 - p0)) -v n="$2" 'BEGIN {printf " cpu/req: server %.2f ms, PostgreSQL %.2f ms", s * 10 / n, p * 10 / n}'
+		awk -v s=$((s1 - s0)) -v p="$pg" -v n="$2" 'BEGIN {printf " cpu/req: server %.2f ms, PostgreSQL %.2f ms", s * 10 / n, p * 10 / n}'
 	else
 		awk -v s=$((s1 - s0)) -v n="$2" 'BEGIN {printf " cpu/req: server %.2f ms", s * 10 / n}'
 	fi
