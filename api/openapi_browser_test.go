@@ -2,6 +2,8 @@ package api
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -15,7 +17,7 @@ import (
 // TestBrowserDocsPage: /api/docs/ renders the API document in Chromium
 // under its Content-Security-Policy, from this origin only: the operations
 // are listed, one opens, and the console has no error (a CSP refusal is
-// one).
+// one). With PASCHED_SCREENSHOTS=dir it writes the page there.
 func TestBrowserDocsPage(t *testing.T) {
 	ctx := webtest.Browser(t)
 	e := newEnv(t, sqlstore.SQLite)
@@ -56,6 +58,9 @@ func TestBrowserDocsPage(t *testing.T) {
 	}
 	if webtest.Eval[bool](t, ctx, `document.documentElement.scrollWidth > document.documentElement.clientWidth`) {
 		t.Error("the docs page scrolls sideways at 1280 px")
+	}
+	if dir := os.Getenv("PASCHED_SCREENSHOTS"); dir != "" {
+		webtest.Screenshot(t, ctx, filepath.Join(dir, "api-docs-1280.png"))
 	}
 	mu.Lock()
 	defer mu.Unlock()
