@@ -49,6 +49,8 @@ type Service struct {
 	// it); otherwise each transaction's now.
 	Now func() time.Time
 
+	// batch queues SQLite's changes for group commit (write.go).
+	batch committer
 	// spans and pages are the read side's caches (read.go).
 	spans readCache[spanKey, *Span]
 	pages readCache[listKey, *ShiftListPage]

@@ -90,7 +90,11 @@ func Open(ctx context.Context, databaseURL string) (*DB, error) {
 		}
 		db.Dialect = SQLite
 		db.path = path
-		pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+		// temp_store(MEMORY): the savepoint of each change of a group
+		// commit keeps its undo pages in a sub-journal, which otherwise is
+		// a temporary file written page by page (on the approval
+		// benchmark 0.17 ms of CPU per approval in write calls).
+		pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)"
 		db.DSN = "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + pragmas + "&_txlock=immediate"
 		w, err := sql.Open("sqlite", db.DSN)
 		if err != nil {
@@ -253,6 +257,51 @@ func (tx *Tx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.R
 		return s.QueryRowContext(ctx, args...)
 	}
 	return tx.tx.QueryRowContext(ctx, q, args...)
+}
+
+// SavepointError is a failure of the savepoint statements themselves
+// (not of the function run inside): the enclosing transaction cannot go on.
+type SavepointError struct{ Err error }
+
+func (e *SavepointError) Error() string { return "savepoint: " + e.Err.Error() }
+func (e *SavepointError) Unwrap() error { return e.Err }
+
+// Savepoint runs fn inside a savepoint of tx, with a Tx of its own: when fn
+// fails or panics, its statements are undone and the hooks it registered
+// with AfterCommit are dropped, and the rest of tx goes on; when fn
+// succeeds its hooks join tx's, to run if tx commits. fn never sees tx, so
+// a hook registered inside a savepoint cannot outlive the savepoint's
+// rollback. It returns fn's error as it is, or a *SavepointError when the
+// savepoint statements fail. A panic in fn is re-raised after the rollback.
+func (tx *Tx) Savepoint(ctx context.Context, fn func(sp *Tx) error) (err error) {
+	if _, err := tx.tx.ExecContext(ctx, `SAVEPOINT change`); err != nil {
+		return &SavepointError{err}
+	}
+	sp := &Tx{tx: tx.tx, db: tx.db, Now: tx.Now}
+	ok := false
+	defer func() {
+		tx.unprepared = append(tx.unprepared, sp.unprepared...)
+		if ok {
+			return
+		}
+		// The release after the rollback ends the savepoint itself.
+		bg := context.WithoutCancel(ctx)
+		for _, q := range []string{`ROLLBACK TO SAVEPOINT change`, `RELEASE SAVEPOINT change`} {
+			if _, rerr := tx.tx.ExecContext(bg, q); rerr != nil {
+				err = &SavepointError{errors.Join(err, rerr)}
+				return
+			}
+		}
+	}()
+	if err := fn(sp); err != nil {
+		return err
+	}
+	if _, err := tx.tx.ExecContext(ctx, `RELEASE SAVEPOINT change`); err != nil {
+		return &SavepointError{err}
+	}
+	ok = true
+	tx.afterCommit = append(tx.afterCommit, sp.afterCommit...)
+	return nil
 }
 
 // ScheduleLocks names what a change of the schedule must hold alone, so

@@ -228,11 +228,15 @@ func CreateShift(ctx context.Context, tx *Tx, s *pasched.Shift) error {
 }
 
 // UpdateShift writes every mutable column of s and stamps its updated_at.
+// It raises the shift's revision itself: the trigger that otherwise does
+// (migration 0050) then has nothing to do, where on SQLite it would update
+// the row a second time (and move the schedule version twice); on
+// PostgreSQL the trigger sets the same value.
 func UpdateShift(ctx context.Context, tx *Tx, s *pasched.Shift) error {
 	s.UpdatedAt = tx.Now
 	_, err := tx.ExecContext(ctx, `UPDATE shift_requests SET schedule_period_id = $1, date = $2, start_time = $3,
 		end_time = $4, duration_hours = $5, status = $6, notes = $7, admin_notes = $8, rejected_reason = $9,
-		updated_at = $10, approved_at = $11, approved_by_id = $12 WHERE id = $13`,
+		updated_at = $10, approved_at = $11, approved_by_id = $12, revision = revision + 1 WHERE id = $13`,
 		s.PeriodID, s.Date.String(), s.Start.String(), s.End.String(), schedule.FormatHours(s.DurationHundredths),
 		s.Status, s.Notes, s.AdminNotes, s.RejectedReason, formatTS(tx.Now), formatTSPtr(s.ApprovedAt),
 		nullID(s.ApprovedByID), s.ID)
