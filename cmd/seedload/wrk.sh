@@ -54,7 +54,7 @@ pgdbs=()
 cleanup() {
 	stop_server
 	for d in "${pgdbs[@]}"; do
-		dropdb -h "$PGH" -p "$PGP" -U postgres --if-exists "$d" || true
+		dropdb -h "$PGH" -p "$PGP" -U postgres --force --if-exists "$d" || true
 	done
 	rm -rf "$work"
 }
@@ -174,9 +174,8 @@ seed() { # database URL, pending, ids file
 }
 
 fresh_pg() { # name → URL
-	dropdb -h "$PGH" -p "$PGP" -U postgres --if-exists "$1"
+	dropdb -h "$PGH" -p "$PGP" -U postgres --force --if-exists "$1"
 	createdb -h "$PGH" -p "$PGP" -U postgres "$1"
-	pgdbs+=("$1")
 	echo "postgres://postgres@$PGHOSTPORT/$1?sslmode=disable"
 }
 
@@ -236,6 +235,7 @@ if [ "$MODE" != postgres ]; then
 	approvals sqlite "sqlite://$work/approve.db"
 fi
 if [ "$MODE" != sqlite ]; then
+	pgdbs+=("$PGDB" "${PGDB}_approve") # dropped on exit (fresh_pg runs in a subshell)
 	dbname=$PGDB
 	reads postgres "$(fresh_pg "$PGDB")"
 	dbname=${PGDB}_approve
