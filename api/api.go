@@ -22,6 +22,7 @@ import (
 	"pasched/notify"
 	"pasched/scheduling"
 	"pasched/sqlstore"
+	"pasched/throttle"
 	"pasched/token"
 )
 
@@ -35,19 +36,14 @@ type Config struct {
 	// the client address (TRUSTED_PROXIES); none by default.
 	TrustedProxies TrustedProxies
 	// Rates of the throttles, per client IP and per account (the
-	// lower-cased email of the request); a zero Rate disables one.
-	LoginIPRate, LoginAccountRate, RegisterIPRate, RegisterAccountRate, ResetIPRate, ResetAccountRate Rate
+	// lower-cased email of the request); a zero Rate disables one. The API
+	// uses those of login, register and password reset; the web app's
+	// forms share them (see Deps.Throttles).
+	throttle.Rates
 }
 
 // DefaultRates are the throttles of a production deployment.
-func DefaultRates(c *Config) {
-	c.LoginIPRate = Rate{N: 30, Period: time.Minute}
-	c.LoginAccountRate = Rate{N: 10, Period: time.Minute}
-	c.RegisterIPRate = Rate{N: 20, Period: time.Hour}
-	c.RegisterAccountRate = Rate{N: 5, Period: time.Hour}
-	c.ResetIPRate = Rate{N: 10, Period: time.Hour}
-	c.ResetAccountRate = Rate{N: 5, Period: time.Hour}
-}
+func DefaultRates(c *Config) { c.Rates = throttle.DefaultRates() }
 
 // Deps are the services the API serves.
 type Deps struct {
@@ -59,7 +55,11 @@ type Deps struct {
 	// links (issue 14); nil leaves those routes out.
 	Notify *notify.Service
 	DB     *sqlstore.DB
-	Config Config
+	// Throttles, when set, are the throttles the web app's forms use too
+	// (built from Config.Rates), so a client has one budget per action on
+	// both front ends; nil: the API builds its own from Config.Rates.
+	Throttles *throttle.Set
+	Config    Config
 }
 
 // Server serves the API.
@@ -68,7 +68,7 @@ type Server struct {
 
 	// mux also takes the WebSocket and web app handlers (see Mux).
 	mux       *http.ServeMux
-	throttles map[string]*throttle
+	throttles map[string]*throttle.Limiter
 	// views describe the DRF views for OPTIONS (see describe).
 	views map[string]viewMeta
 	// now is the throttles' clock; tests replace it.
@@ -78,15 +78,11 @@ type Server struct {
 // New builds the server and its routes.
 func New(d Deps) *Server {
 	s := &Server{Deps: d, mux: http.NewServeMux(), views: map[string]viewMeta{}, now: time.Now}
-	cfg := d.Config
-	s.throttles = map[string]*throttle{
-		"login_ip":         newThrottle(cfg.LoginIPRate),
-		"login_account":    newThrottle(cfg.LoginAccountRate),
-		"register_ip":      newThrottle(cfg.RegisterIPRate),
-		"register_account": newThrottle(cfg.RegisterAccountRate),
-		"reset_ip":         newThrottle(cfg.ResetIPRate),
-		"reset_account":    newThrottle(cfg.ResetAccountRate),
+	set := d.Throttles
+	if set == nil {
+		set = throttle.NewSet(d.Config.Rates)
 	}
+	s.throttles = throttleNames(set)
 	s.routes()
 	return s
 }
@@ -499,7 +495,7 @@ func (s *Server) cors(next http.Handler) http.Handler {
 
 // throttle answers 429 and returns false when key has used its rate.
 func (s *Server) throttle(w http.ResponseWriter, name, key string) bool {
-	ok, wait := s.throttles[name].allow(key, s.now())
+	ok, wait := s.throttles[name].Allow(key, s.now())
 	if !ok {
 		throttled(w, wait)
 	}

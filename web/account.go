@@ -82,12 +82,21 @@ func required(f *Form, name, label string, max int) (string, bool) {
 
 func (s *Server) signUp(w http.ResponseWriter, r *http.Request) {
 	f := newForm(r)
+	status := http.StatusUnprocessableEntity
+	// As the JSON API: per client first, then per address when the form
+	// has a well-formed one (whatever else is wrong with it).
+	if s.tooMany(w, f, s.Throttles.RegisterIP, s.clientIP(r)) {
+		s.renderSignUp(w, r, http.StatusTooManyRequests, f)
+		return
+	}
 	first, _ := required(f, "first_name", "first name", 150)
 	last, _ := required(f, "last_name", "last name", 150)
-	email, _ := checkEmail(f, "email")
+	email, emailOK := checkEmail(f, "email")
 	phone, _ := required(f, "phone_number", "phone number", 20)
 	pw, _ := checkNewPassword(f, "password", "password_confirm")
-	if !f.HasErrors() {
+	if emailOK && s.tooMany(w, f, s.Throttles.RegisterAccount, accountKey(email)) {
+		status = http.StatusTooManyRequests
+	} else if !f.HasErrors() {
 		username := email
 		if len(accounts.ValidateUsername(email)) > 0 {
 			b := make([]byte, 6)
@@ -117,10 +126,15 @@ func (s *Server) signUp(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	s.renderSignUp(w, r, status, f)
+}
+
+// renderSignUp shows the sign-up form again with f's messages.
+func (s *Server) renderSignUp(w http.ResponseWriter, r *http.Request, status int, f *Form) {
 	f.sortErrors(signUpFields...)
 	v := newView("Create an account", "signup")
 	v.Form = f
-	s.render(w, r, http.StatusUnprocessableEntity, "signup", v)
+	s.render(w, r, status, "signup", v)
 }
 
 // onlyFields reports whether every field of e is one of names.
@@ -199,17 +213,25 @@ func (s *Server) forgotForm(w http.ResponseWriter, r *http.Request) {
 // forgot answers the same whether or not an account has the address.
 func (s *Server) forgot(w http.ResponseWriter, r *http.Request) {
 	f := newForm(r)
-	if email, ok := checkEmail(f, "email"); ok {
-		if err := s.Accounts.RequestPasswordReset(r.Context(), email); err != nil {
-			s.serverError(w, r, err)
+	status := http.StatusUnprocessableEntity
+	// As the JSON API: per client, then per address (known or not).
+	if s.tooMany(w, f, s.Throttles.ResetIP, s.clientIP(r)) {
+		status = http.StatusTooManyRequests
+	} else if email, ok := checkEmail(f, "email"); ok {
+		if s.tooMany(w, f, s.Throttles.ResetAccount, accountKey(email)) {
+			status = http.StatusTooManyRequests
+		} else {
+			if err := s.Accounts.RequestPasswordReset(r.Context(), email); err != nil {
+				s.serverError(w, r, err)
+				return
+			}
+			s.redirectFlash(w, r, "/signin", "reset-sent")
 			return
 		}
-		s.redirectFlash(w, r, "/signin", "reset-sent")
-		return
 	}
 	v := newView("Forgotten your password?", "signin")
 	v.Form = f
-	s.render(w, r, http.StatusUnprocessableEntity, "forgot", v)
+	s.render(w, r, status, "forgot", v)
 }
 
 func (s *Server) resetForm(w http.ResponseWriter, r *http.Request) {
@@ -222,6 +244,13 @@ func (s *Server) resetForm(w http.ResponseWriter, r *http.Request) {
 func (s *Server) reset(w http.ResponseWriter, r *http.Request) {
 	f := newForm(r)
 	tok := canonicalToken(f.Value("token"))
+	if s.tooMany(w, f, s.Throttles.ResetConfirmIP, s.clientIP(r)) {
+		v := newView("Choose a new password", "")
+		v.Form = f
+		v.Data = TokenPage{Token: tok, Bad: tok == ""}
+		s.render(w, r, http.StatusTooManyRequests, "reset", v)
+		return
+	}
 	pw, ok := checkNewPassword(f, "password", "password_confirm")
 	bad := tok == ""
 	if ok && !bad {

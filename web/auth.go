@@ -24,6 +24,13 @@ func (s *Server) signInForm(w http.ResponseWriter, r *http.Request) {
 func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	f := newForm(r)
 	next := safeNext(f.Value("next"))
+	status := http.StatusUnprocessableEntity
+	// As the JSON API: per client before anything is read, then per
+	// account once the form names one.
+	if s.tooMany(w, f, s.Throttles.LoginIP, s.clientIP(r)) {
+		s.renderSignIn(w, r, http.StatusTooManyRequests, f, next)
+		return
+	}
 	email, pw := f.Value("email"), f.Values.Get("password")
 	if email == "" {
 		f.Add("email", "Enter your email address.")
@@ -31,7 +38,9 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	if pw == "" {
 		f.Add("password", "Enter your password.")
 	}
-	if !f.HasErrors() {
+	if !f.HasErrors() && s.tooMany(w, f, s.Throttles.LoginAccount, accountKey(email)) {
+		status = http.StatusTooManyRequests
+	} else if !f.HasErrors() {
 		_, ws, err := s.Accounts.SignIn(r.Context(), email, pw, accounts.ClientInfo{UserAgent: r.UserAgent(), IP: s.clientIP(r)})
 		if err == nil {
 			// A new session id at every sign-in: whatever session the
@@ -52,11 +61,16 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 		}
 		f.Add(nonField, "The email address or password is not right. Check them and try again.")
 	}
+	s.renderSignIn(w, r, status, f, next)
+}
+
+// renderSignIn shows the sign-in form again with f's messages.
+func (s *Server) renderSignIn(w http.ResponseWriter, r *http.Request, status int, f *Form, next string) {
 	f.sortErrors("email", "password")
 	v := newView("Sign in", "signin")
 	v.Form = f
 	v.Data = SignInPage{Next: next}
-	s.render(w, r, http.StatusUnprocessableEntity, "signin", v)
+	s.render(w, r, status, "signin", v)
 }
 
 func (s *Server) signOut(w http.ResponseWriter, r *http.Request) {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"pasched"
+	"pasched/sqlstore"
 )
 
 // ErrorPage is the view model of the error page.
@@ -39,8 +40,13 @@ func (s *Server) crossOriginDenied(w http.ResponseWriter, r *http.Request) {
 }
 
 // serverError logs err with a new incident id and shows the id, never the
-// error itself.
+// error itself. An error that says the database cannot be reached is not
+// a fault of the app but a passing outage: the 503 page (unavailable).
 func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) {
+	if sqlstore.IsUnavailable(err) {
+		s.unavailable(w, r, err)
+		return
+	}
 	b := make([]byte, 6)
 	rand.Read(b)
 	id := hex.EncodeToString(b)
@@ -50,6 +56,21 @@ func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) 
 	v.Data = ErrorPage{Status: http.StatusInternalServerError,
 		Message: "Sorry, something went wrong on our side and your last action may not have been saved. Try again in a moment."}
 	s.render(w, r, http.StatusInternalServerError, "error", v)
+}
+
+// unavailableRetry is the Retry-After of the 503 page, in seconds: the
+// "minute" its words ask the visitor to wait.
+const unavailableRetry = "60"
+
+// unavailable is the 503 page while the database is away (restarting, cut
+// off), as the JSON API answers 503 to the same errors: what happened in
+// plain words, and when to try again.
+func (s *Server) unavailable(w http.ResponseWriter, r *http.Request, err error) {
+	s.log.Warn("web: database unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
+	w.Header().Set("Retry-After", unavailableRetry)
+	s.errorPage(w, r, http.StatusServiceUnavailable, "Sorry, the service is unavailable",
+		"pasched cannot reach its database at the moment, so this page could not be shown and your last action may not have been saved. "+
+			"This usually passes quickly: try again in a minute.")
 }
 
 // useCaseError answers an error of a use case that has no form to show it

@@ -28,6 +28,7 @@ import (
 	"pasched/scheduling"
 	"pasched/sqlstore"
 	"pasched/sqlstore/sqltest"
+	"pasched/throttle"
 	"pasched/token"
 )
 
@@ -60,6 +61,10 @@ type env struct {
 type envOpts struct {
 	// mail starts River workers that write emails to files in mailDir.
 	mail bool
+	// db is the database to use instead of a fresh one of the dialect.
+	db *sqlstore.DB
+	// throttles are handed to both the web app and the API, as serve does.
+	throttles *throttle.Set
 }
 
 func newEnv(t *testing.T, d sqlstore.Dialect, opts ...envOpts) *env {
@@ -69,7 +74,10 @@ func newEnv(t *testing.T, d sqlstore.Dialect, opts ...envOpts) *env {
 		o = opts[0]
 	}
 	ctx := context.Background()
-	db := sqltest.Open(t, d)
+	db := o.db
+	if db == nil {
+		db = sqltest.Open(t, d)
+	}
 	e := &env{t: t, dialect: d, db: db}
 	// The address is known before the services are built: links in emails
 	// point at this server's own pages.
@@ -117,12 +125,13 @@ func newEnv(t *testing.T, d sqlstore.Dialect, opts ...envOpts) *env {
 	e.coverage = &coverage.Service{DB: db, Jobs: js.Client, Scheduling: e.sched, Windows: schedule.DefaultWindows(), Location: time.UTC, FrontendURL: base}
 	e.notify = &notify.Service{DB: db, Jobs: js.Client, Signer: e.signer, Location: time.UTC, Windows: schedule.DefaultWindows(), BaseURL: base}
 	e.web, err = New(Deps{Accounts: e.accounts, Scheduling: e.sched, Coverage: e.coverage, Jobs: &jobs.Admin{Client: js.Client, DB: db},
-		Notify: e.notify, Config: Config{
+		Notify: e.notify, Throttles: o.throttles, Config: Config{
 			HostAllowed: func(h string) bool { return api.HostAllowed(hosts, h) }, Location: time.UTC}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	apiSrv := api.New(api.Deps{Accounts: e.accounts, Scheduling: e.sched, Notify: e.notify, DB: db, Config: api.Config{AllowedHosts: hosts}})
+	apiSrv := api.New(api.Deps{Accounts: e.accounts, Scheduling: e.sched, Notify: e.notify, DB: db, Throttles: o.throttles,
+		Config: api.Config{AllowedHosts: hosts}})
 	apiSrv.Mux().Handle("GET /ws/schedule/{period_id}/{$}", realtime.NewHandler(e.hub, realtime.HandlerOpts{
 		Authenticate: func(ctx context.Context, tok string) (realtime.User, error) {
 			u, exp, err := e.accounts.AuthenticateWithExpiry(ctx, tok)

@@ -46,6 +46,17 @@ func (s *Server) setup(w http.ResponseWriter, r *http.Request) {
 	code := strings.TrimSpace(f.Value("code"))
 	v := newView("Set up pasched", "")
 	v.Form = f
+	if s.tooMany(w, f, s.Throttles.SetupIP, s.clientIP(r)) {
+		// The step the visitor was on, with what they typed (the code is
+		// checked again on the next post).
+		v.Data = SetupPage{Step: "code"}
+		if f.Value("step") == "admin" {
+			v.Title = "Create the rota manager’s account"
+			v.Data = SetupPage{Step: "admin", Code: code}
+		}
+		s.render(w, r, http.StatusTooManyRequests, "setup", v)
+		return
+	}
 	if err := s.Accounts.CheckSetupCode(r.Context(), code); err != nil {
 		if err == accounts.ErrSetupDone {
 			s.notFound(w, r)

@@ -16,9 +16,7 @@ package web
 import (
 	"context"
 	"log/slog"
-	"net"
 	"net/http"
-	"net/netip"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -26,9 +24,11 @@ import (
 	"pasched"
 	"pasched/accounts"
 	"pasched/coverage"
+	"pasched/internal/clientip"
 	"pasched/jobs"
 	"pasched/notify"
 	"pasched/scheduling"
+	"pasched/throttle"
 )
 
 // Config is the web app's part of the settings.
@@ -37,8 +37,9 @@ type Config struct {
 	HostAllowed func(host string) bool
 	// TrustedProxies are the peers whose X-Forwarded-Proto and
 	// X-Forwarded-For are believed (TRUSTED_PROXIES): behind such a proxy
-	// saying https, cookies are Secure.
-	TrustedProxies []netip.Prefix
+	// saying https, cookies are Secure, and the client it names is the
+	// one the throttles count (as the JSON API does).
+	TrustedProxies clientip.TrustedProxies
 	// Location is TIME_ZONE: what "today" means on the calendar.
 	Location *time.Location
 	// SetupDone, when set, runs once the first-run setup has created the
@@ -59,7 +60,11 @@ type Deps struct {
 	// Notify (notification settings and calendar feeds, a sub-page of the
 	// profile) is optional too.
 	Notify *notify.Service
-	Config Config
+	// Throttles limit the sign-in, sign-up, password-reset and setup
+	// forms per client IP (and per account where the JSON API does); serve
+	// hands both front ends the same Set. nil: no limits.
+	Throttles *throttle.Set
+	Config    Config
 }
 
 // Server serves the web app.
@@ -87,6 +92,9 @@ func New(d Deps) (*Server, error) {
 	}
 	if s.Config.Location == nil {
 		s.Config.Location = time.UTC
+	}
+	if s.Throttles == nil {
+		s.Throttles = &throttle.Set{} // nil limiters: no limits
 	}
 	var err error
 	if s.assets, err = loadAssets(); err != nil {
@@ -165,24 +173,7 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 
 // fromTrustedProxy reports whether r came through a proxy we believe.
 func (s *Server) fromTrustedProxy(r *http.Request) bool {
-	if len(s.Config.TrustedProxies) == 0 {
-		return false
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return false
-	}
-	ip, err := netip.ParseAddr(host)
-	if err != nil {
-		return false
-	}
-	ip = ip.Unmap()
-	for _, p := range s.Config.TrustedProxies {
-		if p.Contains(ip) {
-			return true
-		}
-	}
-	return false
+	return s.Config.TrustedProxies.FromTrustedProxy(r.RemoteAddr)
 }
 
 // secure reports whether the browser reached us over TLS, directly or
@@ -194,20 +185,11 @@ func (s *Server) secure(r *http.Request) bool {
 	return s.fromTrustedProxy(r) && strings.EqualFold(strings.TrimSpace(r.Header.Get("X-Forwarded-Proto")), "https")
 }
 
-// clientIP is the browser's address: the peer, or the last hop a trusted
-// proxy names.
+// clientIP is the browser's address, for the throttles, sessions and
+// logs: the peer, or the client a trusted proxy names, by the same rule as
+// the JSON API (clientip).
 func (s *Server) clientIP(r *http.Request) string {
-	if s.fromTrustedProxy(r) {
-		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-			parts := strings.Split(xff, ",")
-			return strings.TrimSpace(parts[len(parts)-1])
-		}
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
+	return s.Config.TrustedProxies.ClientIP(r)
 }
 
 // today is the current date in TIME_ZONE.

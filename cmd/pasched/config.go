@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"net/netip"
 	"os"
 	"strconv"
 	"strings"
@@ -12,6 +11,7 @@ import (
 
 	"pasched/api"
 	coveragesvc "pasched/coverage"
+	"pasched/throttle"
 )
 
 // config is every setting, from the environment and a .env file, with the
@@ -49,11 +49,9 @@ type config struct {
 	// PprofAddr, when set (PPROF_ADDR), serves net/http/pprof on that
 	// loopback address, for profiling; never on a public interface.
 	PprofAddr string
-	// TrustedProxies (TRUSTED_PROXIES: IPs or CIDRs) are the reverse
-	// proxies whose X-Forwarded-Proto and X-Forwarded-For the web app
-	// believes (Secure cookies behind a TLS-terminating proxy).
-	TrustedProxies []netip.Prefix
-	API            api.Config
+	// API holds TRUSTED_PROXIES and the THROTTLE_ rates too, which the web
+	// app shares.
+	API api.Config
 }
 
 // loadConfig reads .env (never overriding the real environment) and then
@@ -111,31 +109,23 @@ func loadConfig() (*config, error) {
 	if c.TimeZone, err = time.LoadLocation(env("TIME_ZONE", "UTC")); err != nil {
 		return nil, fmt.Errorf("TIME_ZONE: %w", err)
 	}
-	for _, p := range splitList(env("TRUSTED_PROXIES", "")) {
-		pre, err := netip.ParsePrefix(p)
-		if err != nil {
-			a, aerr := netip.ParseAddr(p)
-			if aerr != nil {
-				return nil, fmt.Errorf("TRUSTED_PROXIES: %q is neither an IP address nor a CIDR", p)
-			}
-			pre = netip.PrefixFrom(a, a.BitLen())
-		}
-		c.TrustedProxies = append(c.TrustedProxies, pre)
-	}
 	c.API.AllowedHosts = c.AllowedHosts
 	c.API.CORSOrigins = c.CORSOrigins
 	if c.API.TrustedProxies, err = api.ParseTrustedProxies(env("TRUSTED_PROXIES", "")); err != nil {
 		return nil, fmt.Errorf("TRUSTED_PROXIES: %w", err)
 	}
 	api.DefaultRates(&c.API)
-	for name, dst := range map[string]*api.Rate{
+	for name, dst := range map[string]*throttle.Rate{
 		"THROTTLE_LOGIN_IP": &c.API.LoginIPRate, "THROTTLE_LOGIN_ACCOUNT": &c.API.LoginAccountRate,
 		"THROTTLE_REGISTER_IP": &c.API.RegisterIPRate, "THROTTLE_REGISTER_ACCOUNT": &c.API.RegisterAccountRate,
 		"THROTTLE_RESET_IP":      &c.API.ResetIPRate,
 		"THROTTLE_RESET_ACCOUNT": &c.API.ResetAccountRate,
+		// The web app's own forms.
+		"THROTTLE_RESET_CONFIRM_IP": &c.API.ResetConfirmIPRate,
+		"THROTTLE_SETUP_IP":         &c.API.SetupIPRate,
 	} {
 		if v, ok := os.LookupEnv(name); ok {
-			r, err := api.ParseRate(v)
+			r, err := throttle.ParseRate(v)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", name, err)
 			}

@@ -48,6 +48,7 @@ import (
 	"pasched/schedule"
 	"pasched/scheduling"
 	"pasched/sqlstore"
+	"pasched/throttle"
 	"pasched/token"
 	"pasched/web"
 )
@@ -283,12 +284,16 @@ func serve(ctx context.Context, cfg *config, addr string) error {
 		a.close()
 		return err
 	}
-	srv := api.New(api.Deps{Accounts: a.accounts, Scheduling: a.scheduling, Coverage: a.coverage, Notify: a.notify, DB: a.db, Config: cfg.API})
+	// One set of throttles for both front ends: a client has one budget
+	// per action, whether it posts the web forms or calls the API.
+	throttles := throttle.NewSet(cfg.API.Rates)
+	srv := api.New(api.Deps{Accounts: a.accounts, Scheduling: a.scheduling, Coverage: a.coverage, Notify: a.notify, DB: a.db,
+		Throttles: throttles, Config: cfg.API})
 	srv.Mux().Handle("GET /ws/schedule/{period_id}/{$}", a.socketHandler())
 	webSrv, err := web.New(web.Deps{Accounts: a.accounts, Scheduling: a.scheduling, Coverage: a.coverage, Notify: a.notify,
-		Jobs: &jobs.Admin{Client: a.jobs.Client, DB: a.db}, Config: web.Config{
+		Jobs: &jobs.Admin{Client: a.jobs.Client, DB: a.db}, Throttles: throttles, Config: web.Config{
 			HostAllowed:    func(h string) bool { return api.HostAllowed(cfg.AllowedHosts, h) },
-			TrustedProxies: cfg.TrustedProxies, Location: cfg.TimeZone, Logger: slog.Default(),
+			TrustedProxies: cfg.API.TrustedProxies, Location: cfg.TimeZone, Logger: slog.Default(),
 			SetupDone: func() { os.Remove(setupFile) }}})
 	if err != nil {
 		ln.Close()

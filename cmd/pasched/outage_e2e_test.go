@@ -5,13 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,91 +17,6 @@ import (
 	"pasched/sqlstore"
 	"pasched/sqlstore/sqltest"
 )
-
-// cutProxy is a TCP proxy between serve and PostgreSQL that a test cuts
-// (every connection closed, new ones hung up at once, as a restarting
-// server does) and restores. The machine's PostgreSQL is shared, so the
-// outage is made here rather than by restarting it.
-type cutProxy struct {
-	ln     net.Listener
-	target string
-
-	mu    sync.Mutex
-	down  bool
-	conns map[net.Conn]struct{}
-}
-
-func startCutProxy(t *testing.T, target string) *cutProxy {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &cutProxy{ln: ln, target: target, conns: map[net.Conn]struct{}{}}
-	go p.serve()
-	t.Cleanup(func() { ln.Close(); p.cut() })
-	return p
-}
-
-func (p *cutProxy) serve() {
-	for {
-		c, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		p.mu.Lock()
-		if p.down {
-			p.mu.Unlock()
-			c.Close()
-			continue
-		}
-		p.mu.Unlock()
-		go p.pipe(c)
-	}
-}
-
-func (p *cutProxy) pipe(c net.Conn) {
-	up, err := net.Dial("tcp", p.target)
-	if err != nil {
-		c.Close()
-		return
-	}
-	p.mu.Lock()
-	if p.down {
-		p.mu.Unlock()
-		c.Close()
-		up.Close()
-		return
-	}
-	p.conns[c], p.conns[up] = struct{}{}, struct{}{}
-	p.mu.Unlock()
-	done := make(chan struct{}, 2)
-	go func() { io.Copy(up, c); done <- struct{}{} }()
-	go func() { io.Copy(c, up); done <- struct{}{} }()
-	<-done
-	c.Close()
-	up.Close()
-	p.mu.Lock()
-	delete(p.conns, c)
-	delete(p.conns, up)
-	p.mu.Unlock()
-}
-
-// cut closes every connection and refuses new ones until restore.
-func (p *cutProxy) cut() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.down = true
-	for c := range p.conns {
-		c.Close()
-	}
-}
-
-func (p *cutProxy) restore() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.down = false
-}
 
 // status sends a request and returns its status and body (0 without an answer).
 func status(method, url, tok string, body string) (int, string) {
@@ -146,8 +59,8 @@ func TestPostgresOutage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	proxy := startCutProxy(t, u.Host)
-	u.Host = proxy.ln.Addr().String()
+	proxy := sqltest.StartCutProxy(t, u.Host)
+	u.Host = proxy.Addr()
 	viaProxy := u.String()
 
 	dir := t.TempDir()
@@ -175,7 +88,7 @@ func TestPostgresOutage(t *testing.T) {
 	// Outage, right after a change whose email job is committed.
 	call(t, "POST", base+"/api/shifts/", alice, map[string]any{"schedule_period": pid, "date": "2030-03-03",
 		"start_time": "06:00", "end_time": "09:00"}, 201)
-	proxy.cut()
+	proxy.Cut()
 	unavailable := `{"detail":"Service temporarily unavailable, try again later."}`
 	for _, r := range []struct{ method, path, tok, body string }{
 		{"GET", "/api/shifts/", admin, ""},
@@ -189,8 +102,18 @@ func TestPostgresOutage(t *testing.T) {
 	if st, _ := status("GET", base+"/readyz", "", ""); st != 503 {
 		t.Errorf("/readyz during the outage: %d, want 503", st)
 	}
+	// The web app says so in a page, not a 500.
+	if res, err := http.PostForm(base+"/signin", url.Values{"email": {"alice@example.com"}, "password": {"x"}}); err != nil {
+		t.Errorf("web sign-in during the outage: %v", err)
+	} else {
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != 503 || res.Header.Get("Retry-After") != "60" || !strings.Contains(string(b), "try again in a minute") {
+			t.Errorf("web sign-in during the outage: %d Retry-After %q\n%s", res.StatusCode, res.Header.Get("Retry-After"), b)
+		}
+	}
 
-	proxy.restore()
+	proxy.Restore()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		st, body := status("GET", base+"/api/shifts/", admin, "")
