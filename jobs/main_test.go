@@ -1,6 +1,7 @@
 package jobs_test
 
 import (
+	"flag"
 	"os"
 	"testing"
 
@@ -9,9 +10,13 @@ import (
 
 // TestMain hashes passwords at argon2id's cheapest cost (password.TestCost)
 // so that creating users and logging in costs microseconds, not ~25 ms of
-// CPU and 19 MiB each (much more under the race detector). The password
-// package's own tests, and api's TestRegister, keep the production cost.
+// CPU and 19 MiB each (much more under the race detector). Benchmarks
+// (-bench) keep the production cost, as do the password package's own
+// tests and api's TestRegister.
 func TestMain(m *testing.M) {
-	password.SetTestCost(password.TestCost)
+	flag.Parse()
+	if f := flag.Lookup("test.bench"); f == nil || f.Value.String() == "" {
+		password.SetTestCost(password.TestCost)
+	}
 	os.Exit(m.Run())
 }
