@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"sync"
 	"testing"
@@ -256,6 +257,93 @@ func TestDecimalHundredths(t *testing.T) {
 			if got := schedule.FormatHours(r.Duration); got != r.Notes {
 				t.Errorf("duration %s read as %s", r.Notes, got)
 			}
+		}
+	})
+}
+
+// TestScheduleVersionSlots checks that, on PostgreSQL, two changes of the
+// schedule committing at once do not queue for the version: while one
+// transaction holds its slot (its deferred trigger fired, not yet
+// committed), a change on a connection of another slot commits without
+// waiting for a lock (lock_timeout turns a wait into an error), and the
+// version counts both.
+func TestScheduleVersionSlots(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
+		if d != sqlstore.Postgres {
+			t.Skip("SQLite commits one write at a time")
+		}
+		c := newCalendarDB(t, d)
+		ctx := context.Background()
+		a := c.shift(c.ann, "2030-03-02", "06:00:00", "09:00:00", "3.00", "PENDING", "")
+		b := c.shift(c.bo, "2030-03-20", "06:00:00", "09:00:00", "3.00", "PENDING", "")
+		before, _, err := sqlstore.ScheduleVersion(ctx, c.db, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Two connections of the pool whose backends have different slots.
+		var conns []*sql.Conn
+		slots := map[int]bool{}
+		var c1, c2 *sql.Conn
+		for len(conns) < 10 && c2 == nil {
+			conn, err := c.db.SQL().Conn(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			conns = append(conns, conn)
+			var slot int
+			if err := conn.QueryRowContext(ctx, `SELECT 1 + pg_backend_pid() % 64`).Scan(&slot); err != nil {
+				t.Fatal(err)
+			}
+			switch {
+			case c1 == nil:
+				c1 = conn
+			case !slots[slot]:
+				c2 = conn
+			}
+			slots[slot] = true
+		}
+		defer func() {
+			for _, conn := range conns {
+				conn.Close()
+			}
+		}()
+		if c2 == nil {
+			t.Fatal("no two connections with different slots among 10")
+		}
+		tx1, err := c1.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx1.Rollback()
+		if _, err := tx1.ExecContext(ctx, `UPDATE shift_requests SET status = 'APPROVED' WHERE id = $1`, a); err != nil {
+			t.Fatal(err)
+		}
+		// Fire the deferred trigger now: tx1 holds its slot's row until it ends.
+		if _, err := tx1.ExecContext(ctx, `SET CONSTRAINTS ALL IMMEDIATE`); err != nil {
+			t.Fatal(err)
+		}
+		tx2, err := c2.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx2.Rollback()
+		for _, q := range []string{`SET LOCAL lock_timeout = '5s'`, `UPDATE shift_requests SET status = 'APPROVED' WHERE id = ` + fmt.Sprint(b)} {
+			if _, err := tx2.ExecContext(ctx, q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := tx2.Commit(); err != nil {
+			t.Fatalf("a change committing while another holds its version slot: %v", err)
+		}
+		if err := tx1.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		after, _, err := sqlstore.ScheduleVersion(ctx, c.db, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if after != before+2 {
+			t.Errorf("version %d after two changes from %d, want %d", after, before, before+2)
 		}
 	})
 }

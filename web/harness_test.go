@@ -56,6 +56,7 @@ type env struct {
 	// mailDir is where the file email backend writes (when started with mail).
 	mailDir string
 	signer  *token.Signer
+	jobs    *jobs.Client
 }
 
 type envOpts struct {
@@ -102,6 +103,7 @@ func newEnv(t *testing.T, d sqlstore.Dialect, opts ...envOpts) *env {
 		t.Fatal(err)
 	}
 	e.accounts.Jobs = js.Client
+	e.jobs = js.Client
 	t.Cleanup(js.Close)
 	if sender != nil {
 		if err := js.Start(ctx); err != nil {

@@ -1,0 +1,254 @@
+#!/usr/bin/env bash
+# wrk.sh: issue 8's load figures, measured with wrk against the real binary.
+#
+#   cmd/seedload/wrk.sh [sqlite|postgres|both]      (default: both)
+#
+# For each engine it builds pasched and seedload, fills a fresh database
+# with seedload (20 PAs, 620 approved shifts in March 2030), starts
+# `pasched serve` on 127.0.0.1 (EMAIL_BACKEND=file), waits for /readyz and
+# runs ROUNDS interleaved rounds of:
+#   list   GET /api/shifts/ (page 1, as the admin)
+#   month  GET /api/calendar/month/2030/3/ with an idle email queue
+#   drain  the same while 1,000 emails drain: seedload -emails-only queues
+#          them in one transaction (as a burst of changes would) and wrk
+#          starts once the first is sent; the line says how many had been
+#          sent by the window's end (all of them: the drain ended inside).
+# Then, on a second fresh database with PENDING pending requests, ROUNDS
+# rounds of approvals (approve.lua, each request approved once).
+# Every figure is printed with the 1-minute load average taken just after
+# it and the CPU a request cost the server process (and, on PostgreSQL, the
+# backends connected to the database under test), which a loaded machine
+# changes far less than requests/s; medians are printed at the end. PostgreSQL: a database $PGDB (and
+# ${PGDB}_approve) is created on $PGHOSTPORT and dropped on exit.
+#
+# Knobs (environment): ROUNDS=3 DUR=5s DRAIN_DUR=1s CONNS=8 THREADS=2
+# EMAILS=1000 PENDING=30000 PORT=18431 PGHOSTPORT=127.0.0.1:5432 PGDB=pasched_wrk.
+# Every step is bounded in time (timeout); the whole run takes 2–4 minutes.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+MODE=${1:-both}
+ROUNDS=${ROUNDS:-3}
+DUR=${DUR:-5s}
+DRAIN_DUR=${DRAIN_DUR:-1s}
+CONNS=${CONNS:-8}
+THREADS=${THREADS:-2}
+EMAILS=${EMAILS:-1000}
+PENDING=${PENDING:-30000}
+PORT=${PORT:-18431}
+PGHOSTPORT=${PGHOSTPORT:-127.0.0.1:5432}
+PGDB=${PGDB:-pasched_wrk}
+BASE=http://127.0.0.1:$PORT
+PGH=${PGHOSTPORT%:*}
+PGP=${PGHOSTPORT##*:}
+case $MODE in sqlite | postgres | both) ;; *)
+	echo "usage: $0 [sqlite|postgres|both]" >&2
+	exit 2
+	;;
+esac
+
+work=$(mktemp -d /tmp/pasched-wrk.XXXXXX)
+server=
+srvpid=
+pgdbs=()
+cleanup() {
+	stop_server
+	for d in "${pgdbs[@]}"; do
+		dropdb -h "$PGH" -p "$PGP" -U postgres --force --if-exists "$d" || true
+	done
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+load() { cut -d' ' -f1 /proc/loadavg; }
+# CPU accounting, so that a figure taken on a loaded machine still says
+# what a request costs: ticks (1/100 s) of the server process and of the
+# PostgreSQL client backends connected to the database under test
+# (autovacuum, which comes and goes, is left out).
+dbname=
+ticks() { # pids…
+	local t=0 p
+	for p in "$@"; do
+		p=$(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)
+		t=$((t + p))
+	done
+	echo "$t"
+}
+backends() {
+	[ -n "$dbname" ] || return 0
+	psql -h "$PGH" -p "$PGP" -U postgres -tAc "SELECT pid FROM pg_stat_activity WHERE datname = '$dbname' AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+}
+cpu_mark() { # → "server-ticks pid:ticks…"
+	local p out
+	out="$(ticks "$srvpid")"
+	for p in $(backends); do
+		out="$out $p:$(ticks "$p")"
+	done
+	echo "$out"
+}
+cpu_per() { # mark requests → " cpu/req: server X ms[, PostgreSQL Y ms]"
+	local s0 marks m p t s1 pg=0
+	read -r s0 marks <<<"$1"
+	s1=$(ticks "$srvpid")
+	# Backends alive at both ends count their ticks in between, new ones
+	# all theirs; one that ended in between is lost (an undercount).
+	declare -A at=()
+	for m in $marks; do at[${m%%:*}]=${m##*:}; done
+	for p in $(backends); do
+		t=$(ticks "$p")
+		if [ "$t" -ge "${at[$p]:-0}" ]; then pg=$((pg + t - ${at[$p]:-0})); fi
+	done
+	[ "$2" -gt 0 ] || return 0
+	if [ -n "$dbname" ]; then
+		awk -v s=$((s1 - s0)) -v p="$pg" -v n="$2" 'BEGIN {printf " cpu/req: server %.2f ms, PostgreSQL %.2f ms", s * 10 / n, p * 10 / n}'
+	else
+		awk -v s=$((s1 - s0)) -v n="$2" 'BEGIN {printf " cpu/req: server %.2f ms", s * 10 / n}'
+	fi
+}
+results=$work/results.txt
+: >"$results"
+# record engine target round value unit
+record() {
+	printf '%-8s %-8s round %s: %10s %-6s load %s%s\n' "$1" "$2" "$3" "$4" "$5" "$(load)" "${6:-}"
+	echo "$1 $2 $4" >>"$results"
+}
+
+echo "== build $(git rev-parse --short HEAD) on $(nproc) CPUs, $(uptime)"
+go build -o "$work/pasched" ./cmd/pasched
+go build -o "$work/seedload" ./cmd/seedload
+
+stop_server() {
+	if [ -n "$server" ]; then
+		kill "$server" 2>/dev/null || true
+		wait "$server" 2>/dev/null || true
+		server=
+	fi
+}
+
+start_server() { # database URL
+	mkdir -p "$work/mail"
+	DATABASE_URL=$1 EMAIL_BACKEND=file EMAIL_FILE_PATH=$work/mail SECRET_KEY=wrk-load-test-secret-key-0123456789 \
+		LOG_LEVEL=WARN ALLOWED_HOSTS=127.0.0.1,localhost PPROF_ADDR=${PPROF_ADDR:-} \
+		timeout 900 "$work/pasched" serve --addr "127.0.0.1:$PORT" >"$work/serve.log" 2>&1 &
+	server=$!
+	for _ in $(seq 300); do
+		if curl -sf -o /dev/null "$BASE/readyz"; then
+			srvpid=$(pgrep -P "$server" -x pasched)
+			TOKEN=$(curl -sf -X POST "$BASE/api/auth/login/" -H 'Content-Type: application/json' \
+				-d '{"email":"admin@example.com","password":"Load-Test-Pass-2030"}' | jq -r .tokens.access)
+			return 0
+		fi
+		if ! kill -0 "$server" 2>/dev/null; then break; fi
+		sleep 0.1
+	done
+	echo "pasched did not become ready:" >&2
+	cat "$work/serve.log" >&2
+	exit 1
+}
+
+sent() { curl -sf "$BASE/metrics" | awk '$1 == "pasched_emails_sent_total" {print int($2)}'; }
+
+# rps duration path: "requests/s requests" from wrk (errors, if any, on
+# stderr).
+rps() {
+	local out
+	out=$(timeout 60 wrk -t"$THREADS" -c"$CONNS" -d"$1" -H "Authorization: Bearer $TOKEN" "$BASE$2")
+	if grep -q 'Non-2xx\|Socket errors' <<<"$out"; then
+		grep 'Non-2xx\|Socket errors' <<<"$out" >&2
+	fi
+	awk '/^Requests\/sec:/ {r = $2} / requests in / {n = $1} END {printf "%.0f %d\n", r, n}' <<<"$out"
+}
+
+# measure engine target round duration path [note]: one wrk round, recorded
+# with its CPU per request.
+measure() {
+	local mark fig n
+	mark=$(cpu_mark)
+	read -r fig n < <(rps "$4" "$5")
+	record "$1" "$2" "$3" "$fig" req/s "$(cpu_per "$mark" "$n")${6:-}"
+}
+
+seed() { # database URL, pending, ids file
+	timeout 300 "$work/seedload" -db "$1" -pending "$2" -pending-ids "$3" 2>&1 | tail -1
+}
+
+fresh_pg() { # name → URL
+	dropdb -h "$PGH" -p "$PGP" -U postgres --force --if-exists "$1"
+	createdb -h "$PGH" -p "$PGP" -U postgres "$1"
+	echo "postgres://postgres@$PGHOSTPORT/$1?sslmode=disable"
+}
+
+reads() { # engine database-URL
+	local eng=$1 url=$2 r
+	seed "$url" 0 "$work/none.txt"
+	start_server "$url"
+	rps 1s /api/shifts/ >/dev/null # warm up
+	rps 1s /api/calendar/month/2030/3/ >/dev/null
+	for r in $(seq "$ROUNDS"); do
+		measure "$eng" list "$r" "$DUR" /api/shifts/
+		measure "$eng" month "$r" "$DRAIN_DUR" /api/calendar/month/2030/3/
+		# A burst of EMAILS emails, measured once the drain has begun.
+		local before after mark fig n i
+		before=$(sent)
+		timeout 120 "$work/seedload" -db "$url" -emails-only -emails "$EMAILS" 2>/dev/null
+		for i in $(seq 200); do
+			[ "$(sent)" -gt "$before" ] && break
+			sleep 0.05
+		done
+		mark=$(cpu_mark)
+		read -r fig n < <(rps "$DRAIN_DUR" /api/calendar/month/2030/3/)
+		after=$(sent)
+		record "$eng" drain "$r" "$fig" req/s "$(cpu_per "$mark" "$n"); $((after - before)) of $EMAILS emails sent by the window's end"
+		# Let the rest drain before the next idle round (bounded).
+		for i in $(seq 600); do
+			[ "$(sent)" -ge $((before + EMAILS)) ] && break
+			sleep 0.1
+		done
+	done
+	stop_server
+}
+
+approvals() { # engine database-URL
+	local eng=$1 url=$2 r n per
+	seed "$url" "$PENDING" "$work/ids.txt"
+	start_server "$url"
+	n=$(wc -l <"$work/ids.txt")
+	per=$((n / ROUNDS))
+	for r in $(seq "$ROUNDS"); do
+		sed -n "$(((r - 1) * per + 1)),$((r * per))p" "$work/ids.txt" >"$work/ids-$r.txt"
+		local out ok mark
+		mark=$(cpu_mark)
+		out=$(IDS=$work/ids-$r.txt TOKEN=$TOKEN THREADS=$THREADS timeout 60 \
+			wrk -t"$THREADS" -c"$CONNS" -d"$DUR" -s cmd/seedload/approve.lua "$BASE")
+		ok=$(awk '/^approved:/ {print $2}' <<<"$out")
+		secs=$(awk '/^approved:/ {print $4}' <<<"$out")
+		grep '^ran out\|^other responses: [1-9]\|Socket errors' <<<"$out" >&2 || true
+		record "$eng" approve "$r" "$(awk -v a="$ok" -v s="$secs" 'BEGIN {printf "%.0f", a / s}')" /s "$(cpu_per "$mark" "$ok")"
+	done
+	stop_server
+}
+
+if [ "$MODE" != postgres ]; then
+	dbname=
+	reads sqlite "sqlite://$work/load.db"
+	approvals sqlite "sqlite://$work/approve.db"
+fi
+if [ "$MODE" != sqlite ]; then
+	pgdbs+=("$PGDB" "${PGDB}_approve") # dropped on exit (fresh_pg runs in a subshell)
+	dbname=$PGDB
+	reads postgres "$(fresh_pg "$PGDB")"
+	dbname=${PGDB}_approve
+	approvals postgres "$(fresh_pg "${PGDB}_approve")"
+fi
+
+echo "== medians ($ROUNDS rounds, $CONNS connections), $(uptime)"
+awk '{v[$1" "$2] = v[$1" "$2] " " $3} END {for (k in v) print k v[k]}' "$results" | sort |
+	while read -r eng what vals; do
+		med=$(tr ' ' '\n' <<<"$vals" | sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}')
+		printf '%-8s %-8s median %8s   (%s)\n' "$eng" "$what" "$med" "$vals"
+	done
+for eng in sqlite postgres; do
+	awk -v e="$eng" '$1 == e && $2 == "month" {m[++i] = $3} $1 == e && $2 == "drain" {d[++j] = $3}
+		END {for (k = 1; k <= i && k <= j; k++) r = r sprintf(" %.2f", d[k] / m[k]); if (r != "") print e " drain/idle month, round by round:" r}' "$results"
+done
