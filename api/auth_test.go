@@ -86,6 +86,9 @@ func tokenInvalidBody(msg string) string {
 }
 
 func TestRegister(t *testing.T) {
+	// A registration's hash has the production cost (TestMain set the
+	// cheap one for the other tests; none runs in parallel with this one).
+	defer password.SetTestCost(password.ProductionCost())()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		e := newEnv(t, d)
 		registerAlice(t, e)

@@ -27,6 +27,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync/atomic"
+	"testing"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -78,6 +80,52 @@ var dummyEncoded = argon2Hash{
 	salt: make([]byte, SaltLen), key: make([]byte, KeyLen),
 }.String()
 
+// Cost is the work factor of new argon2id hashes.
+type Cost struct {
+	Memory  uint32 // KiB
+	Time    uint32 // passes over memory
+	Threads uint8  // lanes
+}
+
+// ProductionCost is what Hash always uses outside tests.
+func ProductionCost() Cost { return Cost{Memory: Memory, Time: Time, Threads: Threads} }
+
+// TestCost is argon2id's cheapest valid cost (8 KiB, one pass): a hash or
+// verification takes microseconds instead of ~25 ms of CPU and 19 MiB
+// (several times that under the race detector). Test binaries that create
+// users or log in pass it to SetTestCost; the password package's own tests
+// and at least one API test keep the production cost.
+var TestCost = Cost{Memory: 8, Time: 1, Threads: 1}
+
+// testCost, when set, replaces the production cost (SetTestCost).
+var testCost atomic.Pointer[Cost]
+
+// SetTestCost makes Hash write hashes of cost c, CheckDummy verify against
+// one, and Verify ask for a rehash of any other cost, until restore is
+// called (restore puts back the cost before the call). It is a test-only
+// knob: it panics outside a test binary (testing.Testing), so a server
+// always hashes with Memory, Time and Threads. Call it from TestMain, or
+// from a test that does not run in parallel with one expecting another cost.
+func SetTestCost(c Cost) (restore func()) {
+	if !testing.Testing() {
+		panic("password: SetTestCost outside a test binary")
+	}
+	if c.Memory < 8*uint32(c.Threads) || c.Time == 0 || c.Threads == 0 {
+		panic(fmt.Sprintf("password: invalid argon2id cost %+v", c))
+	}
+	prev := testCost.Swap(&c)
+	return func() { testCost.Store(prev) }
+}
+
+// cost is the cost of new hashes: the production one unless a test set
+// another.
+func cost() Cost {
+	if c := testCost.Load(); c != nil {
+		return *c
+	}
+	return ProductionCost()
+}
+
 // Hash returns an argon2id hash of plain with a fresh random salt, in
 // Django's Argon2PasswordHasher format.
 func Hash(plain string) (string, error) {
@@ -85,8 +133,9 @@ func Hash(plain string) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("password: read salt: %w", err)
 	}
-	key := argon2.IDKey([]byte(plain), salt, Time, Memory, Threads, KeyLen)
-	h := argon2Hash{variant: "argon2id", memory: Memory, time: Time, threads: Threads, salt: salt, key: key}
+	c := cost()
+	key := argon2.IDKey([]byte(plain), salt, c.Time, c.Memory, c.Threads, KeyLen)
+	h := argon2Hash{variant: "argon2id", memory: c.Memory, time: c.Time, threads: c.Threads, salt: salt, key: key}
 	return h.String(), nil
 }
 
@@ -136,6 +185,13 @@ func IsUsable(encoded string) bool {
 // and discards the result. Call it when a login names an unknown account so
 // that the response time does not reveal which accounts exist.
 func CheckDummy(plain string) {
+	if c := testCost.Load(); c != nil {
+		_, _, _ = Verify(plain, argon2Hash{
+			variant: "argon2id", memory: c.Memory, time: c.Time, threads: c.Threads,
+			salt: make([]byte, SaltLen), key: make([]byte, KeyLen),
+		}.String())
+		return
+	}
 	_, _, _ = Verify(plain, dummyEncoded)
 }
 
@@ -226,8 +282,9 @@ func (h argon2Hash) verify(plain string) bool {
 // outdated reports whether the hash differs from what Hash writes now. As
 // in Django, a longer salt than SaltLen is fine (Django's are 22 bytes).
 func (h argon2Hash) outdated() bool {
-	return h.variant != "argon2id" || h.memory != Memory || h.time != Time ||
-		h.threads != Threads || len(h.key) != KeyLen || len(h.salt) < SaltLen
+	c := cost()
+	return h.variant != "argon2id" || h.memory != c.Memory || h.time != c.Time ||
+		h.threads != c.Threads || len(h.key) != KeyLen || len(h.salt) < SaltLen
 }
 
 // pbkdf2Hash is a parsed Django "pbkdf2_sha256$<iterations>$<salt>$<b64>".

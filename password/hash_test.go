@@ -272,3 +272,40 @@ func BenchmarkVerifyDjangoPBKDF2(b *testing.B) {
 		}
 	}
 }
+
+// SetTestCost: hashes written under it have the test cost, verify, and are
+// current until restore; afterwards they ask for a rehash and new hashes
+// have the production cost again. (Not parallel: it changes the package's
+// cost for every test running at the time.)
+func TestSetTestCost(t *testing.T) {
+	restore := SetTestCost(TestCost)
+	enc, err := Hash("Sunflower-Orbit-42")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "argon2$argon2id$v=19$m=8,t=1,p=1$"; !strings.HasPrefix(enc, want) {
+		restore()
+		t.Fatalf("Hash under TestCost = %q, want prefix %q", enc, want)
+	}
+	if ok, rehash, err := Verify("Sunflower-Orbit-42", enc); !ok || rehash || err != nil {
+		t.Errorf("Verify under TestCost = %v, %v, %v; want true, false, nil", ok, rehash, err)
+	}
+	CheckDummy("Sunflower-Orbit-42")
+	restore()
+	if ok, rehash, err := Verify("Sunflower-Orbit-42", enc); !ok || !rehash || err != nil {
+		t.Errorf("Verify after restore = %v, %v, %v; want true, true, nil", ok, rehash, err)
+	}
+	if enc, _ := Hash("x"); !strings.HasPrefix(enc, "argon2$argon2id$v=19$m=19456,t=2,p=1$") {
+		t.Errorf("Hash after restore = %q", enc)
+	}
+	for _, bad := range []Cost{{Memory: 7, Time: 1, Threads: 1}, {Memory: 8, Time: 0, Threads: 1}, {Memory: 8, Time: 1, Threads: 0}} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("SetTestCost(%+v) did not panic", bad)
+				}
+			}()
+			SetTestCost(bad)()
+		}()
+	}
+}

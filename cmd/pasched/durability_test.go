@@ -36,10 +36,14 @@ const (
 	durabilityMaxOps = 4000
 )
 
+// The two durability tests run in parallel with each other (each has its
+// own directory, database, binary instances and ports): they are the
+// package's longest, and mostly wait on restarts and the load's progress.
 func TestDurabilitySQLite(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills and restarts the binary")
 	}
+	t.Parallel()
 	dir := t.TempDir()
 	runDurability(t, dir, "sqlite:///"+filepath.Join(dir, "pasched.db"))
 }
@@ -48,6 +52,7 @@ func TestDurabilityPostgres(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills and restarts the binary")
 	}
+	t.Parallel()
 	url := sqltest.PostgresSchemaURL(t)
 	runDurability(t, t.TempDir(), url)
 }
