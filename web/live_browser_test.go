@@ -113,7 +113,8 @@ func (p *cutProxy) up() {
 // TestBrowserLiveReconnects: a PA's month page is open when the network
 // drops its live socket. The page keeps trying (a few times, with backoff,
 // while the server cannot be reached); once it is back, what changed while
-// it was away is on the page, and a change after that is shown and said in
+// it was away is on the page (and the live region says the page caught
+// up), and a change after that is shown and said in
 // the polite live region, as a screen reader reads it.
 func TestBrowserLiveReconnects(t *testing.T) {
 	ctx := webtest.Browser(t)
@@ -147,6 +148,7 @@ func TestBrowserLiveReconnects(t *testing.T) {
 	proxy.up()
 	waitFor(t, "the page's socket again", func() bool { return e.hub.Count() == 1 })
 	webtest.Find(t, ctx, "link", "Tuesday 10 March. your shifts: 08:00–14:00 approved. Not covered: 06:00–09:00, 21:00–22:00")
+	webtest.WaitJS(t, ctx, `document.querySelector("[role=status]").textContent.includes("Updated with changes made while the connection was lost")`, "the catch-up announcement")
 
 	// A change after the reconnection is shown and said.
 	e.approve(admin, later)

@@ -66,16 +66,24 @@
     if (form) return "form[action='" + CSS.escape(form) + "'] " + el.tagName.toLowerCase();
     return null;
   }
-  var refreshTimer = null;
-  function refresh() {
+  // After a lost connection the page catches up; if that changed what it
+  // shows, it says so (what changed meanwhile was never announced).
+  var refreshTimer = null, catchingUp = false;
+  function refresh(catchUp) {
+    if (catchUp) catchingUp = true;
     clearTimeout(refreshTimer);
     refreshTimer = setTimeout(function () {
       var frags = document.querySelectorAll("[data-live-fragment][id]");
+      var announce = catchingUp;
+      catchingUp = false;
       Array.prototype.forEach.call(frags, function (frag) {
         var sel = "#" + CSS.escape(frag.id);
+        var before = frag.textContent;
         var active = document.activeElement;
         var key = frag.contains(active) ? focusKey(active) : null;
         var done = function () {
+          var now = document.querySelector(sel);
+          if (announce && now && now.textContent !== before) say("Updated with changes made while the connection was lost");
           if (!key) return;
           var again = document.querySelector(sel + " " + key) || document.querySelector(key);
           if (again) again.focus({ preventScroll: true });
@@ -111,7 +119,7 @@
         var proto = location.protocol === "https:" ? "wss:" : "ws:";
         var ws = new WebSocket(proto + "//" + location.host + "/ws/schedule/" + encodeURIComponent(period) + "/?token=" + encodeURIComponent(tok));
         ws.onopen = function () {
-          if (opened) refresh(); // catch up on what happened while away
+          if (opened) refresh(true); // catch up on what happened while away
           opened = true;
           attempt = 0;
         };
