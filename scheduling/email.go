@@ -10,7 +10,6 @@ import (
 	"pasched"
 	"pasched/jobs"
 	"pasched/mail"
-	"pasched/schedule"
 	"pasched/sqlstore"
 )
 
@@ -29,26 +28,10 @@ func (s *Service) location() *time.Location {
 	return s.Location
 }
 
-// shiftEmail is what the shift emails say about sh.
+// shiftEmail is what the shift emails say about sh (the reminder worker
+// says the same, through the same function).
 func (s *Service) shiftEmail(sh *pasched.Shift) mail.ShiftEmail {
-	day := sh.Date.Midnight()
-	return mail.ShiftEmail{
-		PAName:         sh.RequestedByName,
-		PAEmail:        sh.RequestedByMail,
-		AdminName:      sh.ApprovedByName,
-		ShiftDate:      day.Format(mail.DateLayout),
-		ShortDate:      day.Format(mail.ShortDateLayout),
-		StartTime:      sh.Start.Format12h(),
-		EndTime:        sh.End.Format12h(),
-		EndsNextDay:    sh.Rule().EndsNextDay(),
-		Duration:       schedule.FormatHours(sh.DurationHundredths),
-		PeriodName:     sh.PeriodName,
-		PANotes:        sh.Notes,
-		AdminNotes:     sh.AdminNotes,
-		RejectedReason: sh.RejectedReason,
-		SubmittedAt:    sh.CreatedAt.In(s.location()).Format(mail.SubmittedAtLayout),
-		FrontendURL:    s.FrontendURL,
-	}
+	return jobs.ShiftEmail(sh, s.location(), s.FrontendURL)
 }
 
 // enqueue inserts an email job in tx (no email for a change that rolls back).

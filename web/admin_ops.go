@@ -348,14 +348,20 @@ func (s *Server) offer(w http.ResponseWriter, r *http.Request) {
 	s.renderOffer(w, r, http.StatusOK, nil)
 }
 
-func (s *Server) renderOffer(w http.ResponseWriter, r *http.Request, status int, res *coverage.AcceptResult) {
-	if s.Coverage == nil {
-		s.notFound(w, r)
-		return
-	}
+// offerID is the offer id of the path; a server without cover offers, or a
+// path without an id, answers 404 and false.
+func (s *Server) offerID(w http.ResponseWriter, r *http.Request) (int64, bool) {
 	id, ok := pathID(r)
-	if !ok {
+	if s.Coverage == nil || !ok {
 		s.notFound(w, r)
+		return 0, false
+	}
+	return id, true
+}
+
+func (s *Server) renderOffer(w http.ResponseWriter, r *http.Request, status int, res *coverage.AcceptResult) {
+	id, ok := s.offerID(w, r)
+	if !ok {
 		return
 	}
 	o, err := s.Coverage.FindOffer(r.Context(), userOf(r), id)
@@ -371,13 +377,8 @@ func (s *Server) renderOffer(w http.ResponseWriter, r *http.Request, status int,
 }
 
 func (s *Server) acceptOffer(w http.ResponseWriter, r *http.Request) {
-	if s.Coverage == nil {
-		s.notFound(w, r)
-		return
-	}
-	id, ok := pathID(r)
+	id, ok := s.offerID(w, r)
 	if !ok {
-		s.notFound(w, r)
 		return
 	}
 	res, err := s.Coverage.AcceptOffer(r.Context(), userOf(r), id)

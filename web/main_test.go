@@ -1,22 +1,9 @@
 package web
 
 import (
-	"flag"
-	"os"
 	"testing"
 
-	"pasched/password"
+	"pasched/password/passwordtest"
 )
 
-// TestMain hashes passwords at argon2id's cheapest cost (password.TestCost)
-// so that creating users and logging in costs microseconds, not ~25 ms of
-// CPU and 19 MiB each (much more under the race detector). Benchmarks
-// (-bench) keep the production cost, as do the password package's own
-// tests and api's TestRegister.
-func TestMain(m *testing.M) {
-	flag.Parse()
-	if f := flag.Lookup("test.bench"); f == nil || f.Value.String() == "" {
-		password.SetTestCost(password.TestCost)
-	}
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { passwordtest.Main(m) }

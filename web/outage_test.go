@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -19,10 +18,8 @@ import (
 // with a page that says what happened and when to try again, never 500;
 // afterwards pages work again.
 func TestDatabaseOutagePage(t *testing.T) {
-	if os.Getenv("TEST_DATABASE_URL") == "" {
-		t.Skip("needs PostgreSQL (TEST_DATABASE_URL)")
-	}
 	ctx := context.Background()
+	// Skipped without TEST_DATABASE_URL, failed in CI (sqltest.PostgresURL).
 	u, err := url.Parse(sqltest.PostgresSchemaURL(t))
 	if err != nil {
 		t.Fatal(err)
