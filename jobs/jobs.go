@@ -9,6 +9,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math"
 	"time"
@@ -127,6 +128,7 @@ type System struct {
 	listener *pgxpool.Pool
 	working  bool
 	reclaim  *reclaimer
+	sender   mail.Sender
 	// Emails counts sends, failures and skipped re-sends.
 	Emails *EmailStats
 }
@@ -150,7 +152,7 @@ func New(ctx context.Context, o Opts) (*System, error) {
 		// (a digest, a reminder) instead of delivering it.
 		return nil, errors.New("jobs: workers need a mail sender")
 	}
-	sys := &System{working: o.Work, Emails: &EmailStats{}}
+	sys := &System{working: o.Work, Emails: &EmailStats{}, sender: o.Sender}
 	if o.DB.Dialect == sqlstore.Postgres && o.Work {
 		pool, err := pgxpool.New(ctx, o.DB.DSN)
 		if err != nil {
@@ -218,13 +220,17 @@ func (s *System) Start(ctx context.Context) error {
 	return nil
 }
 
-// Stop lets running jobs finish, then stops.
+// Stop lets running jobs finish, then stops, and closes the sender's idle
+// connections (the SMTP backend keeps them between messages).
 func (s *System) Stop(ctx context.Context) error {
 	if !s.working {
 		return nil
 	}
 	err := s.Client.Stop(ctx)
 	s.reclaim.close(ctx)
+	if c, ok := s.sender.(io.Closer); ok {
+		c.Close()
+	}
 	return err
 }
 
