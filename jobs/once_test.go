@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -336,4 +337,56 @@ func TestEmailBurstReusedConnectionsOnce(t *testing.T) {
 		}
 		t.Logf("%d connections, %d dropped mid-burst, %d sends failed and retried", srv.Accepted(), dropped, sys.Emails.Failed.Load())
 	})
+}
+
+// TestEmailRateCapsSends: EmailRate caps the sends of a process: at one an
+// hour, one email of three goes; the other two wait, running, until their
+// jobs are cancelled, and are not sent.
+func TestEmailRateCapsSends(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	db := sqltest.Open(t, sqlstore.SQLite)
+	srv := smtptest.Start(t)
+	sender, err := mail.NewSMTP(mail.SMTPConfig{Host: srv.Host(), Port: srv.Port(), From: from, Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sys, err := jobs.New(ctx, jobs.Opts{DB: db, Sender: sender, Work: true, PollInterval: 20 * time.Millisecond,
+		EmailRate: 1.0 / 3600, Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sys.Close)
+	ids := enqueueN(t, db, sys.Client, 3, "capped")
+	if err := sys.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.Wait(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	// The delivered one completes; the other two run, held by the cap.
+	for states := ""; states != "completed running running"; {
+		var got []string
+		for _, id := range ids {
+			row, err := sys.Client.JobGet(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, string(row.State))
+		}
+		sort.Strings(got)
+		states = strings.Join(got, " ")
+		if ctx.Err() != nil {
+			t.Fatalf("jobs %s, want one completed and two running", states)
+		}
+		time.Sleep(20 * time.Millisecond) // polling with a deadline
+	}
+	sctx, scancel := context.WithTimeout(ctx, 10*time.Second)
+	defer scancel()
+	if err := sys.Client.StopAndCancel(sctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(srv.Messages()); n != 1 || sys.Emails.Sent.Load() != 1 {
+		t.Fatalf("%d messages delivered (%d counted sent), want 1", n, sys.Emails.Sent.Load())
+	}
 }

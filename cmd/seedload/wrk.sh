@@ -40,7 +40,7 @@ cd "$(dirname "$0")/../.."
 MODE=${1:-both}
 ROUNDS=${ROUNDS:-3}
 DUR=${DUR:-5s}
-DRAIN_DUR=${DRAIN_DUR:-1s}
+DRAIN_DUR=${DRAIN_DUR:-2s}
 DRAIN_MAX=${DRAIN_MAX:-30s}
 CONNS=${CONNS:-8}
 THREADS=${THREADS:-2}
