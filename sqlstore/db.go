@@ -27,8 +27,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/jackc/pgx/v5/stdlib" // also registers the "pgx" database/sql driver
 	_ "modernc.org/sqlite"             // registers the "sqlite" database/sql driver
 
 	"pasched/schedule"
@@ -216,6 +217,7 @@ func (db *DB) QueryRowContext(ctx context.Context, q string, args ...any) *sql.R
 // it commits (realtime events are published only then).
 type Tx struct {
 	tx          *sql.Tx
+	conn        *sql.Conn // PostgreSQL: the connection tx runs on (PGX)
 	db          *DB
 	Now         time.Time
 	afterCommit []func()
@@ -228,6 +230,28 @@ func (tx *Tx) SQL() *sql.Tx { return tx.tx }
 
 // Dialect is the engine of the transaction's database.
 func (tx *Tx) Dialect() Dialect { return tx.db.Dialect }
+
+// errNoPGX is PGX's answer outside a PostgreSQL write transaction.
+var errNoPGX = errors.New("sqlstore: no pgx connection (not a PostgreSQL write transaction)")
+
+// PGX runs fn with the pgx connection the PostgreSQL transaction runs on:
+// what fn executes there is part of the transaction. It is for libraries
+// that speak pgx natively (River's pgx driver inserts jobs with a binary
+// COPY, where its database/sql driver encodes them as text arrays that
+// pgx parses again: see jobs.InsertManyTx). fn must not end the
+// transaction, and must not keep the connection.
+func (tx *Tx) PGX(fn func(*pgx.Conn) error) error {
+	if tx.conn == nil {
+		return errNoPGX
+	}
+	return tx.conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return errNoPGX
+		}
+		return fn(c.Conn())
+	})
+}
 
 // AfterCommit registers fn to run once the transaction has committed.
 func (tx *Tx) AfterCommit(fn func()) { tx.afterCommit = append(tx.afterCommit, fn) }
@@ -277,7 +301,7 @@ func (tx *Tx) Savepoint(ctx context.Context, fn func(sp *Tx) error) (err error) 
 	if _, err := tx.tx.ExecContext(ctx, `SAVEPOINT change`); err != nil {
 		return &SavepointError{err}
 	}
-	sp := &Tx{tx: tx.tx, db: tx.db, Now: tx.Now}
+	sp := &Tx{tx: tx.tx, conn: tx.conn, db: tx.db, Now: tx.Now}
 	ok := false
 	defer func() {
 		tx.unprepared = append(tx.unprepared, sp.unprepared...)
@@ -429,14 +453,28 @@ func (db *DB) WriteTx(ctx context.Context, fn func(tx *Tx) error) error {
 
 func (db *DB) writeTxOnce(ctx context.Context, fn func(tx *Tx) error) error {
 	db.queries.Add(1)
-	sqltx, err := db.write.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	tx := &Tx{tx: sqltx, db: db, Now: db.Now().UTC().Truncate(time.Microsecond)}
+	tx := &Tx{db: db, Now: db.Now().UTC().Truncate(time.Microsecond)}
 	// prepareLater needs a writer connection: it must run after the
 	// transaction has released its own (deferred calls run last first).
 	defer db.prepareLater(ctx, tx)
+	var sqltx *sql.Tx
+	var err error
+	if db.Dialect == Postgres {
+		// On a connection of its own, which PGX can reach.
+		conn, cerr := db.write.Conn(ctx)
+		if cerr != nil {
+			return fmt.Errorf("begin: %w", cerr)
+		}
+		defer conn.Close()
+		tx.conn = conn
+		sqltx, err = conn.BeginTx(ctx, nil)
+	} else {
+		sqltx, err = db.write.BeginTx(ctx, nil)
+	}
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	tx.tx = sqltx
 	// Whatever happens in fn, an error or a panic, the transaction ends:
 	// after a commit Rollback does nothing.
 	defer sqltx.Rollback()
