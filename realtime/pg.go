@@ -175,11 +175,24 @@ func (b *PGBroker) Stage(ctx context.Context, tx Tx, ev Event) error {
 	if err != nil {
 		return fmt.Errorf("realtime: encode event for period %d: %w", ev.PeriodID, err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO realtime_events (payload) VALUES ($1)`, string(payload)); err != nil {
+	if err := execLater(ctx, tx, `INSERT INTO realtime_events (payload) VALUES ($1)`, string(payload)); err != nil {
 		return fmt.Errorf("realtime: stage event for period %d: %w", ev.PeriodID, err)
 	}
 	tx.AfterCommit(b.announce)
 	return nil
+}
+
+// execLater runs q through tx's ExecLater when it has one
+// (sqlstore.Tx.ExecLater: queued, sent with the change's other last
+// writes in one round trip), else at once.
+func execLater(ctx context.Context, tx Tx, q string, args ...any) error {
+	if l, ok := tx.(interface {
+		ExecLater(ctx context.Context, q string, args ...any) error
+	}); ok {
+		return l.ExecLater(ctx, q, args...)
+	}
+	_, err := tx.ExecContext(ctx, q, args...)
+	return err
 }
 
 // announce asks the notifier for a NOTIFY; signals that arrive while one

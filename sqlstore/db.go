@@ -30,7 +30,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib" // also registers the "pgx" database/sql driver
-	_ "modernc.org/sqlite"             // registers the "sqlite" database/sql driver
+	_ "modernc.org/sqlite"           // registers the "sqlite" database/sql driver
 
 	"pasched/schedule"
 )
@@ -216,8 +216,13 @@ func (db *DB) QueryRowContext(ctx context.Context, q string, args ...any) *sql.R
 // Tx is a write transaction with one fixed "now" and hooks that run after
 // it commits (realtime events are published only then).
 type Tx struct {
-	tx          *sql.Tx
-	conn        *sql.Conn // PostgreSQL: the connection tx runs on (PGX)
+	tx   *sql.Tx
+	conn *sql.Conn // PostgreSQL: the connection tx runs on (PGX)
+	// later holds the statements ExecLater queued (PostgreSQL), sent in
+	// one round trip before the next statement or the commit; laterErr is
+	// a failure of theirs that a QueryRowContext could not return.
+	later       *pgx.Batch
+	laterErr    error
 	db          *DB
 	Now         time.Time
 	afterCommit []func()
@@ -241,6 +246,13 @@ var errNoPGX = errors.New("sqlstore: no pgx connection (not a PostgreSQL write t
 // pgx parses again: see jobs.InsertManyTx). fn must not end the
 // transaction, and must not keep the connection.
 func (tx *Tx) PGX(fn func(*pgx.Conn) error) error {
+	if err := tx.flush(context.Background()); err != nil {
+		return err
+	}
+	return tx.pgx(fn)
+}
+
+func (tx *Tx) pgx(fn func(*pgx.Conn) error) error {
 	if tx.conn == nil {
 		return errNoPGX
 	}
@@ -256,8 +268,46 @@ func (tx *Tx) PGX(fn func(*pgx.Conn) error) error {
 // AfterCommit registers fn to run once the transaction has committed.
 func (tx *Tx) AfterCommit(fn func()) { tx.afterCommit = append(tx.afterCommit, fn) }
 
+// ExecLater runs a statement whose result the caller does not need, as if
+// it ran now: on PostgreSQL it is queued, and the queued statements go to
+// the server in one round trip (a pgx batch) before the transaction's next
+// statement or its commit, so they are seen by everything after them. Its
+// error, if any, is then that statement's or the commit's. Elsewhere it
+// runs at once. A change's last writes (its audit entry, live event,
+// coverage rows) cost one round trip instead of one each: each is about
+// 0.1 ms of CPU, the server's and PostgreSQL's together.
+func (tx *Tx) ExecLater(ctx context.Context, q string, args ...any) error {
+	if tx.conn == nil {
+		_, err := tx.ExecContext(ctx, q, args...)
+		return err
+	}
+	tx.db.queries.Add(1)
+	if tx.later == nil {
+		tx.later = &pgx.Batch{}
+	}
+	tx.later.Queue(q, args...)
+	return nil
+}
+
+// flush sends the statements ExecLater queued.
+func (tx *Tx) flush(ctx context.Context) error {
+	if tx.later == nil {
+		return tx.laterErr
+	}
+	b := tx.later
+	tx.later = nil
+	err := tx.pgx(func(c *pgx.Conn) error { return c.SendBatch(ctx, b).Close() })
+	if err != nil {
+		tx.laterErr = fmt.Errorf("queued statement: %w", err)
+	}
+	return tx.laterErr
+}
+
 // ExecContext runs a statement in the transaction.
 func (tx *Tx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if err := tx.flush(ctx); err != nil {
+		return nil, err
+	}
 	tx.db.queries.Add(1)
 	if s := tx.txStmt(ctx, q); s != nil {
 		return s.ExecContext(ctx, args...)
@@ -267,6 +317,9 @@ func (tx *Tx) ExecContext(ctx context.Context, q string, args ...any) (sql.Resul
 
 // QueryContext runs a query in the transaction.
 func (tx *Tx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if err := tx.flush(ctx); err != nil {
+		return nil, err
+	}
 	tx.db.queries.Add(1)
 	if s := tx.txStmt(ctx, q); s != nil {
 		return s.QueryContext(ctx, args...)
@@ -276,6 +329,9 @@ func (tx *Tx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Row
 
 // QueryRowContext runs a one-row query in the transaction.
 func (tx *Tx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	// A failure of the queued statements aborts the PostgreSQL transaction:
+	// this query then fails too, and the commit returns the failure.
+	tx.flush(ctx)
 	tx.db.queries.Add(1)
 	if s := tx.txStmt(ctx, q); s != nil {
 		return s.QueryRowContext(ctx, args...)
@@ -453,20 +509,25 @@ func (db *DB) WriteTx(ctx context.Context, fn func(tx *Tx) error) error {
 
 func (db *DB) writeTxOnce(ctx context.Context, fn func(tx *Tx) error) error {
 	db.queries.Add(1)
-	tx := &Tx{db: db, Now: db.Now().UTC().Truncate(time.Microsecond)}
+	var (
+		tx    *Tx
+		conn  *sql.Conn
+		sqltx *sql.Tx
+		err   error
+	)
 	// prepareLater needs a writer connection: it must run after the
 	// transaction has released its own (deferred calls run last first).
-	defer db.prepareLater(ctx, tx)
-	var sqltx *sql.Tx
-	var err error
+	defer func() {
+		if tx != nil {
+			db.prepareLater(ctx, tx)
+		}
+	}()
 	if db.Dialect == Postgres {
 		// On a connection of its own, which PGX can reach.
-		conn, cerr := db.write.Conn(ctx)
-		if cerr != nil {
-			return fmt.Errorf("begin: %w", cerr)
+		if conn, err = db.write.Conn(ctx); err != nil {
+			return fmt.Errorf("begin: %w", err)
 		}
-		defer conn.Close()
-		tx.conn = conn
+		defer conn.Close() // after the rollback below, before prepareLater
 		sqltx, err = conn.BeginTx(ctx, nil)
 	} else {
 		sqltx, err = db.write.BeginTx(ctx, nil)
@@ -474,11 +535,14 @@ func (db *DB) writeTxOnce(ctx context.Context, fn func(tx *Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	tx.tx = sqltx
-	// Whatever happens in fn, an error or a panic, the transaction ends:
-	// after a commit Rollback does nothing.
+	// Now is read once the transaction has begun: on SQLite, once it holds
+	// the write lock, so that the times of commits follow their order.
+	tx = &Tx{tx: sqltx, conn: conn, db: db, Now: db.Now().UTC().Truncate(time.Microsecond)}
 	defer sqltx.Rollback()
 	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.flush(ctx); err != nil {
 		return err
 	}
 	db.queries.Add(1)
