@@ -182,6 +182,22 @@ func (b *PGBroker) Stage(ctx context.Context, tx Tx, ev Event) error {
 	return nil
 }
 
+// notifyConn opens the notifier's connection. Its transactions only
+// NOTIFY, and need not wait for their commit record to reach the disk
+// (synchronous_commit off): the events they announce are already durable,
+// and a lost announcement is made good by the listeners' next read.
+func (b *PGBroker) notifyConn(ctx context.Context) (*pgx.Conn, error) {
+	cfg, err := pgx.ParseConfig(b.connString)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.RuntimeParams == nil {
+		cfg.RuntimeParams = map[string]string{}
+	}
+	cfg.RuntimeParams["synchronous_commit"] = "off"
+	return pgx.ConnectConfig(ctx, cfg)
+}
+
 // execLater runs q through tx's ExecLater when it has one
 // (sqlstore.Tx.ExecLater: queued, sent with the change's other last
 // writes in one round trip), else at once.
@@ -214,7 +230,7 @@ func (b *PGBroker) notifier() {
 	for range b.wake {
 		ctx, cancel := context.WithTimeout(context.Background(), connectTimeout)
 		if conn == nil {
-			c, err := pgx.Connect(ctx, b.connString)
+			c, err := b.notifyConn(ctx)
 			if err != nil {
 				cancel()
 				b.logger.Warn("realtime: connect to send NOTIFY", "channel", b.opts.Channel, "err", err)
