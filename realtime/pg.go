@@ -175,7 +175,7 @@ func (b *PGBroker) Stage(ctx context.Context, tx Tx, ev Event) error {
 	if err != nil {
 		return fmt.Errorf("realtime: encode event for period %d: %w", ev.PeriodID, err)
 	}
-	if err := execLater(ctx, tx, `INSERT INTO realtime_events (payload) VALUES ($1)`, string(payload)); err != nil {
+	if err := execAtCommit(ctx, tx, `INSERT INTO realtime_events (payload) VALUES ($1)`, string(payload)); err != nil {
 		return fmt.Errorf("realtime: stage event for period %d: %w", ev.PeriodID, err)
 	}
 	tx.AfterCommit(b.announce)
@@ -198,14 +198,14 @@ func (b *PGBroker) notifyConn(ctx context.Context) (*pgx.Conn, error) {
 	return pgx.ConnectConfig(ctx, cfg)
 }
 
-// execLater runs q through tx's ExecLater when it has one
-// (sqlstore.Tx.ExecLater: queued, sent with the change's other last
-// writes in one round trip), else at once.
-func execLater(ctx context.Context, tx Tx, q string, args ...any) error {
+// execAtCommit runs q through tx's ExecAtCommit when it has one
+// (sqlstore.Tx.ExecAtCommit: queued, sent with the change's last writes
+// in one round trip before the commit), else at once.
+func execAtCommit(ctx context.Context, tx Tx, q string, args ...any) error {
 	if l, ok := tx.(interface {
-		ExecLater(ctx context.Context, q string, args ...any) error
+		ExecAtCommit(ctx context.Context, q string, args ...any) error
 	}); ok {
-		return l.ExecLater(ctx, q, args...)
+		return l.ExecAtCommit(ctx, q, args...)
 	}
 	_, err := tx.ExecContext(ctx, q, args...)
 	return err

@@ -219,13 +219,15 @@ type Tx struct {
 	tx   *sql.Tx
 	conn *sql.Conn // PostgreSQL: the connection tx runs on (PGX)
 	// later holds the statements ExecLater queued (PostgreSQL), sent in
-	// one round trip before the next statement or the commit; laterErr is
-	// a failure of theirs that a QueryRowContext could not return.
-	later       *pgx.Batch
-	laterErr    error
-	db          *DB
-	Now         time.Time
-	afterCommit []func()
+	// one round trip before the next statement or the commit; atCommit
+	// those ExecAtCommit queued, sent only before the commit (or PGX);
+	// laterErr is a failure of theirs that a QueryRowContext could not
+	// return.
+	later, atCommit *pgx.Batch
+	laterErr        error
+	db              *DB
+	Now             time.Time
+	afterCommit     []func()
 	// unprepared are the queries to prepare once the transaction ends.
 	unprepared []string
 }
@@ -246,7 +248,7 @@ var errNoPGX = errors.New("sqlstore: no pgx connection (not a PostgreSQL write t
 // pgx parses again: see jobs.InsertManyTx). fn must not end the
 // transaction, and must not keep the connection.
 func (tx *Tx) PGX(fn func(*pgx.Conn) error) error {
-	if err := tx.flush(context.Background()); err != nil {
+	if err := tx.flushAll(context.Background()); err != nil {
 		return err
 	}
 	return tx.pgx(fn)
@@ -289,6 +291,24 @@ func (tx *Tx) ExecLater(ctx context.Context, q string, args ...any) error {
 	return nil
 }
 
+// ExecAtCommit is ExecLater for a write that nothing later in the
+// transaction reads — an entry of an append-only log, such as the audit
+// trail or the live events: on PostgreSQL it waits for the round trip that
+// precedes the commit (or PGX's), instead of the next statement's.
+// Elsewhere it runs at once.
+func (tx *Tx) ExecAtCommit(ctx context.Context, q string, args ...any) error {
+	if tx.conn == nil {
+		_, err := tx.ExecContext(ctx, q, args...)
+		return err
+	}
+	tx.db.queries.Add(1)
+	if tx.atCommit == nil {
+		tx.atCommit = &pgx.Batch{}
+	}
+	tx.atCommit.Queue(q, args...)
+	return nil
+}
+
 // flush sends the statements ExecLater queued.
 func (tx *Tx) flush(ctx context.Context) error {
 	if tx.later == nil {
@@ -296,6 +316,29 @@ func (tx *Tx) flush(ctx context.Context) error {
 	}
 	b := tx.later
 	tx.later = nil
+	return tx.send(ctx, b)
+}
+
+// flushAll sends the statements ExecLater and ExecAtCommit queued, in one
+// round trip.
+func (tx *Tx) flushAll(ctx context.Context) error {
+	b := tx.later
+	if b == nil {
+		b = tx.atCommit
+	} else if tx.atCommit != nil {
+		b.QueuedQueries = append(b.QueuedQueries, tx.atCommit.QueuedQueries...)
+	}
+	tx.later, tx.atCommit = nil, nil
+	if b == nil {
+		return tx.laterErr
+	}
+	return tx.send(ctx, b)
+}
+
+func (tx *Tx) send(ctx context.Context, b *pgx.Batch) error {
+	if tx.laterErr != nil {
+		return tx.laterErr
+	}
 	err := tx.pgx(func(c *pgx.Conn) error { return c.SendBatch(ctx, b).Close() })
 	if err != nil {
 		tx.laterErr = fmt.Errorf("queued statement: %w", err)
@@ -542,7 +585,7 @@ func (db *DB) writeTxOnce(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := fn(tx); err != nil {
 		return err
 	}
-	if err := tx.flush(ctx); err != nil {
+	if err := tx.flushAll(ctx); err != nil {
 		return err
 	}
 	db.queries.Add(1)

@@ -48,6 +48,54 @@ func TestExecLater(t *testing.T) {
 			t.Errorf("committed rows a=%d b=%d c=%d, want 2 1 1", a, b, c)
 		}
 
+		// ExecAtCommit's statements are written by the commit, in the
+		// order queued relative to each other.
+		err = db.WriteTx(ctx, func(tx *sqlstore.Tx) error {
+			if err := tx.ExecAtCommit(ctx, insert, "2030-03-01 08:00:00", "Admin", "commit.a", "first"); err != nil {
+				return err
+			}
+			if err := tx.ExecLater(ctx, insert, "2030-03-01 08:00:00", "Admin", "later.f", "s"); err != nil {
+				return err
+			}
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM audit_log WHERE kind = 'later.f'`).Scan(&n); err != nil {
+				return err
+			}
+			if n != 1 {
+				t.Errorf("ExecLater's row not seen by the next query (%d)", n)
+			}
+			return tx.ExecAtCommit(ctx, insert, "2030-03-01 08:00:00", "Admin", "commit.a", "second")
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var summaries []string
+		rows, err := db.QueryContext(ctx, `SELECT summary FROM audit_log WHERE kind = 'commit.a' ORDER BY id`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var s string
+			rows.Scan(&s)
+			summaries = append(summaries, s)
+		}
+		rows.Close()
+		if strings.Join(summaries, ",") != "first,second" {
+			t.Errorf("ExecAtCommit rows %v, want first,second", summaries)
+		}
+
+		// A failing ExecAtCommit statement fails the commit.
+		err = db.WriteTx(ctx, func(tx *sqlstore.Tx) error {
+			tx.ExecLater(ctx, insert, "2030-03-01 08:00:00", "Admin", "commit.b", "s")
+			return tx.ExecAtCommit(ctx, insert, "2030-03-01 08:00:00", "Admin", "commit.b", nil)
+		})
+		if err == nil {
+			t.Error("a failing ExecAtCommit statement did not fail the transaction")
+		}
+		if n := count("commit.b"); n != 0 {
+			t.Errorf("%d rows of the failed transaction written, want 0", n)
+		}
+
 		// A NULL summary breaks NOT NULL: queued, it fails at the commit
 		// (PostgreSQL) or at once (SQLite); either way nothing is written.
 		err = db.WriteTx(ctx, func(tx *sqlstore.Tx) error {
