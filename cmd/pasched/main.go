@@ -202,7 +202,7 @@ func openApp(ctx context.Context, cfg *config, work bool) (*app, error) {
 	// The broker also carries the revocation of a user's sockets when a
 	// password reset commits.
 	acc.Events = realtime.NewPublisher(broker)
-	sched := &scheduling.Service{DB: db, Jobs: js.Client, Events: realtime.NewPublisher(broker), Windows: windows,
+	sched := &scheduling.Service{DB: db, Jobs: js.Client, JobsPGX: js.PGX, Events: realtime.NewPublisher(broker), Windows: windows,
 		Location: cfg.TimeZone, FrontendURL: cfg.FrontendURL}
 	cov.Jobs, cov.Scheduling = js.Client, sched
 	nt := &notify.Service{DB: db, Jobs: js.Client, Signer: signer, Location: cfg.TimeZone, Windows: windows, BaseURL: publicURL(cfg)}
@@ -552,6 +552,17 @@ func worker(ctx context.Context, cfg *config) error {
 	if err := a.jobs.Start(context.WithoutCancel(ctx)); err != nil {
 		return err
 	}
+	// The broker announces the live events of the jobs' changes to the
+	// serving instances (on PostgreSQL, the NOTIFY after each commit).
+	bctx, stopBroker := context.WithCancel(context.Background())
+	brokerDone := make(chan struct{})
+	go func() {
+		defer close(brokerDone)
+		if err := a.broker.Run(bctx); err != nil {
+			slog.Error("realtime broker", "err", err)
+		}
+	}()
+	defer func() { stopBroker(); <-brokerDone }()
 	slog.Info("pasched worker ready", "database", string(a.db.Dialect))
 	<-ctx.Done()
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
