@@ -15,6 +15,8 @@
 #          and is stopped (SIGINT) once the last one is (at most DRAIN_MAX).
 #          The line gives the window, the emails delivered in it and the
 #          sink's CPU an email (it shares the two cores with the server).
+# After the rounds, `emails` drains one more burst with no requests at all:
+# its time and the CPU an email costs the server (and the sink).
 # Emails go where production sends them, over SMTP (EMAIL_BACKEND=smtp, the
 # default): to `seedload -smtp-sink`, a process of its own on SINK_PORT that
 # speaks real SMTP and counts what it accepts (its counter on
@@ -30,7 +32,7 @@
 # changes far less than requests/s; medians are printed at the end. PostgreSQL: a database $PGDB (and
 # ${PGDB}_approve) is created on $PGHOSTPORT and dropped on exit.
 #
-# Knobs (environment): ROUNDS=3 DUR=5s DRAIN_DUR=1s DRAIN_MAX=30s CONNS=8
+# Knobs (environment): ROUNDS=3 DUR=5s DRAIN_DUR=2s DRAIN_MAX=30s CONNS=8
 # THREADS=2 EMAILS=1000 PENDING=30000 EMAIL_BACKEND=smtp PORT=18431
 # SINK_PORT=PORT+1 SINK_HTTP_PORT=PORT+2 PGHOSTPORT=127.0.0.1:5432 PGDB=pasched_wrk.
 # Every step is bounded in time (timeout); the whole run takes 2–4 minutes.
@@ -289,6 +291,19 @@ reads() { # engine database-URL
 		# Let the rest drain before the next idle round (bounded).
 		waitdelivered $((before + EMAILS)) 60s || true
 	done
+	# What an email costs: the same burst with no requests at all, from
+	# the queueing to the last delivery (the server's CPU includes its
+	# fetch, send, sent mark and completion; PostgreSQL's backends too).
+	local before mark sink0 t0 t1
+	before=$(delivered)
+	mark=$(cpu_mark)
+	sink0=$(ticks "${sink:-0}")
+	t0=$(date +%s.%N)
+	timeout 120 "$work/seedload" -db "$url" -emails-only -emails "$EMAILS" 2>/dev/null
+	waitdelivered $((before + EMAILS)) 60s || true
+	t1=$(date +%s.%N)
+	record "$eng" emails 1 "$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", b - a}')" s \
+		"$(cpu_per "$mark" $(($(delivered) - before)) | sed 's|cpu/req|cpu/email, no requests|')$(sink_per "$sink0" $(($(delivered) - before)))"
 	stop_server
 }
 
