@@ -73,6 +73,10 @@ type Opts struct {
 	// Workers is how many jobs run at once in this process (default
 	// DefaultWorkers).
 	Workers int
+	// DeadAfter is how long a worker process may be silent before the jobs
+	// it was running are handed back to the queue (default
+	// DefaultDeadAfter; JOBS_DEAD_AFTER in cmd/pasched).
+	DeadAfter time.Duration
 }
 
 // DefaultWorkers is how many jobs a process runs at once. Jobs are almost
@@ -145,6 +149,9 @@ func New(ctx context.Context, o Opts) (*System, error) {
 	if o.Workers <= 0 {
 		o.Workers = DefaultWorkers
 	}
+	if o.DeadAfter <= 0 {
+		o.DeadAfter = DefaultDeadAfter
+	}
 	if o.Work && o.Sender == nil {
 		// A worker without a sender would panic on the first email job
 		// (a digest, a reminder) instead of delivering it.
@@ -196,7 +203,7 @@ func New(ctx context.Context, o Opts) (*System, error) {
 	}
 	sys.Client = c
 	if o.Work {
-		sys.reclaim = &reclaimer{db: o.DB, clientID: c.ID(), logger: o.Logger}
+		sys.reclaim = &reclaimer{db: o.DB, clientID: c.ID(), logger: o.Logger, deadAfter: o.DeadAfter, heartbeatEvery: o.DeadAfter / 5}
 	}
 	return sys, nil
 }

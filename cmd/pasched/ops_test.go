@@ -164,3 +164,24 @@ func TestDatabaseUnreachableAtStart(t *testing.T) {
 		t.Fatalf("message:\n%s", msg)
 	}
 }
+
+// TestJobsDeadAfterSetting: JOBS_DEAD_AFTER is a Go duration of at least a
+// second; anything else stops the start with the variable's name.
+func TestJobsDeadAfterSetting(t *testing.T) {
+	for _, c := range []struct {
+		v    string
+		want time.Duration
+		ok   bool
+	}{{"", 0, true}, {"1s", time.Second, true}, {"2m", 2 * time.Minute, true}, {"500ms", 0, false}, {"15", 0, false}, {"-3s", 0, false}} {
+		t.Setenv("JOBS_DEAD_AFTER", c.v)
+		cfg, err := loadConfig()
+		switch {
+		case !c.ok && (err == nil || !strings.Contains(err.Error(), "JOBS_DEAD_AFTER")):
+			t.Errorf("JOBS_DEAD_AFTER=%q: err %v, want one naming the variable", c.v, err)
+		case c.ok && err != nil:
+			t.Errorf("JOBS_DEAD_AFTER=%q: %v", c.v, err)
+		case c.ok && cfg.JobsDeadAfter != c.want:
+			t.Errorf("JOBS_DEAD_AFTER=%q: %v, want %v", c.v, cfg.JobsDeadAfter, c.want)
+		}
+	}
+}
