@@ -216,6 +216,7 @@ func loginAs(t *testing.T, base, email, password string) string {
 // TestServeSQLite starts the real binary on a temporary SQLite file and
 // signs in through it.
 func TestServeSQLite(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and starts the binary")
 	}
@@ -254,6 +255,7 @@ func TestServeSQLite(t *testing.T) {
 // TestPprofRefusesPublicAddress: PPROF_ADDR on a non-loopback address stops
 // serve before it starts.
 func TestPprofRefusesPublicAddress(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and starts the binary")
 	}
@@ -272,6 +274,7 @@ func TestPprofRefusesPublicAddress(t *testing.T) {
 // order, the events of requests, an approval, a rejection and a
 // finalisation made through instance A, each client only what it may see.
 func TestTwoInstancesPostgres(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and starts the binary")
 	}

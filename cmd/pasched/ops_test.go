@@ -40,6 +40,7 @@ var readBody = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 // answered 400 and disconnected once the body deadline passes, instead of
 // holding the connection for ever.
 func TestSlowBodyClosed(t *testing.T) {
+	t.Parallel()
 	const deadline = 300 * time.Millisecond
 	addr := serveHTTP(t, readBody, deadline)
 	conn, err := net.Dial("tcp", addr)
@@ -79,6 +80,7 @@ func TestSlowBodyClosed(t *testing.T) {
 // only; a handler that works longer after reading it answers normally on a
 // keep-alive connection, and requests without a body are not touched.
 func TestBodyDeadlineSpareSlowHandlers(t *testing.T) {
+	t.Parallel()
 	const deadline = 200 * time.Millisecond
 	slow := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, err := io.ReadAll(r.Body)
@@ -113,6 +115,7 @@ func TestBodyDeadlineSpareSlowHandlers(t *testing.T) {
 // TestHeaderSizeBounded: a header block past maxHeaderBytes is refused
 // with 431.
 func TestHeaderSizeBounded(t *testing.T) {
+	t.Parallel()
 	addr := serveHTTP(t, readBody, time.Second)
 	req, _ := http.NewRequest("GET", "http://"+addr+"/x", nil)
 	req.Header.Set("X-Big", strings.Repeat("a", maxHeaderBytes+4096))
@@ -130,6 +133,7 @@ func TestHeaderSizeBounded(t *testing.T) {
 // answer exits non-zero with a message naming the database, without
 // listening.
 func TestDatabaseUnreachableAtStart(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and starts the binary")
 	}
