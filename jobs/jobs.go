@@ -127,7 +127,10 @@ func driver(db *sqlstore.DB, listener *pgxpool.Pool) riverdriver.Driver[*sql.Tx]
 
 // System is the River client and what it holds open.
 type System struct {
-	Client   *Client
+	Client *Client
+	// PGX inserts jobs faster inside PostgreSQL transactions (see
+	// InsertManyTx); nil on SQLite.
+	PGX      *PGXClient
 	listener *pgxpool.Pool
 	working  bool
 	reclaim  *reclaimer
@@ -202,6 +205,12 @@ func New(ctx context.Context, o Opts) (*System, error) {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
 	sys.Client = c
+	if o.DB.Dialect == sqlstore.Postgres {
+		if sys.PGX, err = newPGXClient(workers); err != nil {
+			sys.Close()
+			return nil, fmt.Errorf("jobs: %w", err)
+		}
+	}
 	if o.Work {
 		sys.reclaim = &reclaimer{db: o.DB, clientID: c.ID(), logger: o.Logger, deadAfter: o.DeadAfter, heartbeatEvery: o.DeadAfter / 5}
 	}

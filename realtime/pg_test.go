@@ -174,20 +174,22 @@ func TestPGBrokerAcrossInstances(t *testing.T) {
 	}
 }
 
-func TestPGBrokerLargeEventByReference(t *testing.T) {
+// An event far over NOTIFY's 8000-byte payload limit travels like any
+// other; rows older than an hour are deleted; a rolled-back transaction
+// leaves no row.
+func TestPGBrokerLargeEventAndCleanup(t *testing.T) {
 	t.Parallel()
 	p := setupPG(t)
 	a := setup(t, setupOpts{})
 	b := setup(t, setupOpts{})
+	// A row older than an hour, to be deleted by the listeners' first read.
+	if _, err := p.db.Exec(`INSERT INTO realtime_events (payload, created_at) VALUES ('{}', now() - interval '2 hours')`); err != nil {
+		t.Fatal(err)
+	}
 	brokerA := p.startBroker(t, a.hub, PGBrokerOpts{})
 	p.startBroker(t, b.hub, PGBrokerOpts{})
 	onB := b.connect(t, testPeriod, "alice")
 
-	// A row older than an hour, to be cleaned up by the first by-reference
-	// load (before event 2 is handled).
-	if _, err := p.db.Exec(`INSERT INTO realtime_events (payload, created_at) VALUES ('{}', now() - interval '2 hours')`); err != nil {
-		t.Fatal(err)
-	}
 	big := `{"type":"period.finalized","period":{"notes":"` + strings.Repeat("é", 6000) + `"}}`
 	p.stage(t, brokerA, true, event(1), Event{PeriodID: testPeriod, Full: msg(big)}, event(2))
 	for _, want := range []string{`{"type":"shift.updated","n":1}`, big, `{"type":"shift.updated","n":2}`} {
@@ -199,17 +201,16 @@ func TestPGBrokerLargeEventByReference(t *testing.T) {
 	if err := p.db.QueryRow(`SELECT count(*) FROM realtime_events`).Scan(&rows); err != nil {
 		t.Fatal(err)
 	}
-	if rows != 1 {
-		t.Errorf("realtime_events holds %d rows, want 1 (the large event; the old row deleted)", rows)
+	if rows != 3 {
+		t.Errorf("realtime_events holds %d rows, want 3 (the three events; the old row deleted)", rows)
 	}
 
-	// A large event of a rolled-back transaction leaves no row.
 	p.stage(t, brokerA, false, Event{PeriodID: testPeriod, Full: msg(big)})
 	if err := p.db.QueryRow(`SELECT count(*) FROM realtime_events`).Scan(&rows); err != nil {
 		t.Fatal(err)
 	}
-	if rows != 1 {
-		t.Errorf("after rollback realtime_events holds %d rows, want 1", rows)
+	if rows != 3 {
+		t.Errorf("after rollback realtime_events holds %d rows, want 3", rows)
 	}
 }
 
@@ -282,5 +283,115 @@ func TestPGBrokerRevokeAcrossInstances(t *testing.T) {
 	p.stage(t, brokerA, true, Event{PeriodID: otherPeriod, Full: msg(`{"type":"n"}`)})
 	if got := readMsg(t, bobOnB); got != `{"type":"n"}` {
 		t.Errorf("bob on B: got %s", got)
+	}
+}
+
+// begin opens a transaction and stages evs in it; the caller commits it
+// with commitTx.
+func (p *pgBundle) begin(t *testing.T, b Broker, evs ...Event) *sqlTx {
+	t.Helper()
+	ctx := context.Background()
+	tx, err := p.db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stx := &sqlTx{Tx: tx}
+	for _, ev := range evs {
+		if err := b.Stage(ctx, stx, ev); err != nil {
+			tx.Rollback()
+			t.Fatal(err)
+		}
+	}
+	return stx
+}
+
+func commitTx(t *testing.T, tx *sqlTx) {
+	t.Helper()
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	for _, fn := range tx.after {
+		fn()
+	}
+}
+
+// Two unrelated transactions that commit in the opposite order of their
+// event ids: the listener delivers the later id first and still delivers
+// the earlier one when it commits (it is not skipped for being below the
+// last id seen), on every instance.
+func TestPGBrokerCommitOutOfIDOrder(t *testing.T) {
+	t.Parallel()
+	p := setupPG(t)
+	a := setup(t, setupOpts{})
+	b := setup(t, setupOpts{})
+	brokerA := p.startBroker(t, a.hub, PGBrokerOpts{})
+	p.startBroker(t, b.hub, PGBrokerOpts{})
+	onA := a.connect(t, testPeriod, "admin")
+	onB := b.connect(t, testPeriod, "admin")
+
+	first := p.begin(t, brokerA, event(1))  // takes the lower id
+	second := p.begin(t, brokerA, event(2)) // the higher one
+	commitTx(t, second)
+	for name, c := range map[string]*websocket.Conn{"A": onA, "B": onB} {
+		if got := readMsg(t, c); got != `{"type":"shift.updated","n":2}` {
+			t.Fatalf("instance %s: got %s, want event 2", name, got)
+		}
+	}
+	commitTx(t, first)
+	p.stage(t, brokerA, true, event(3))
+	for name, c := range map[string]*websocket.Conn{"A": onA, "B": onB} {
+		for _, want := range []string{`{"type":"shift.updated","n":1}`, `{"type":"shift.updated","n":3}`} {
+			if got := readMsg(t, c); got != want {
+				t.Errorf("instance %s: got %s, want %s", name, got, want)
+			}
+		}
+	}
+}
+
+// Events committed while an instance's listener was stopped reach its
+// sockets when it listens again, in commit order (NOTIFY payloads, which
+// this broker once carried events in, were lost then).
+func TestPGBrokerCatchesUpAfterListening(t *testing.T) {
+	t.Parallel()
+	p := setupPG(t)
+	inst := setup(t, setupOpts{})
+	broker := NewPGBrokerWithOpts(p.url, inst.hub, quietLogger(), PGBrokerOpts{Channel: p.channel, HealthInterval: time.Minute})
+	c := inst.connect(t, testPeriod, "admin")
+
+	run := func() (stop func()) {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		listening := make(chan uint32, 1)
+		broker.opts.OnListen = func(pid uint32) { listening <- pid }
+		go func() { done <- broker.Run(ctx) }()
+		select {
+		case <-listening:
+		case err := <-done:
+			t.Fatalf("Run ended before listening: %v", err)
+		case <-time.After(10 * time.Second):
+			t.Fatal("broker not listening after 10 s")
+		}
+		return func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("Run: %v", err)
+			}
+		}
+	}
+	stop := run()
+	p.stage(t, broker, true, event(1))
+	if got := readMsg(t, c); got != `{"type":"shift.updated","n":1}` {
+		t.Fatalf("while listening: got %s", got)
+	}
+	stop()
+	p.stage(t, broker, true, event(2))
+	p.stage(t, broker, false, event(98))
+	p.stage(t, broker, true, event(3))
+	stop = run()
+	defer stop()
+	for _, want := range []string{`{"type":"shift.updated","n":2}`, `{"type":"shift.updated","n":3}`} {
+		if got := readMsg(t, c); got != want {
+			t.Errorf("after listening again: got %s, want %s", got, want)
+		}
 	}
 }

@@ -16,8 +16,9 @@
 //     messages (ping → pong, bad JSON → error).
 //   - A Broker carries an Event from the database transaction that caused it
 //     to the Hub of every instance: LocalBroker (SQLite, one process) hands it
-//     to the Hub after commit; PGBroker (PostgreSQL, several instances) sends it
-//     with NOTIFY inside the transaction and every instance LISTENs.
+//     to the Hub after commit; PGBroker (PostgreSQL, several instances)
+//     inserts it into a table inside the transaction, NOTIFYs after commit,
+//     and every instance LISTENs and reads the new rows in id order.
 //
 // Events are published only after commit, never for a transaction that rolled
 // back, and in commit order on every socket (for LocalBroker, provided the
@@ -53,10 +54,9 @@
 // it overflows while a write to it is stuck, its connection is cut without a
 // close frame (the browser reports 1006).
 //
-// Caveat for PGBroker: NOTIFY is not queued for a listener that is
-// disconnected, so events raised while an instance is reconnecting to
-// PostgreSQL do not reach that instance's sockets (the seed's channel layer has
-// the same at-most-once semantics). The reconnect is logged.
+// PGBroker delivers what was committed while an instance was reconnecting
+// to PostgreSQL once it is back (within an hour); the seed's channel layer
+// lost such events.
 package realtime
 
 import (

@@ -209,10 +209,31 @@ func (s *Service) recompute(ctx context.Context, tx *wtx, sn *snapshot, e *effec
 	if e.empty() {
 		return nil
 	}
-	if err := s.recomputeCoverage(ctx, tx, sn, s.coverageDates(e), e.rooms()); err != nil {
+	return s.recomputeFor(ctx, tx, sn, s.coverageDates(e), weeksByPA(e), e.rooms())
+}
+
+// recomputeFor brings the coverage of dates and the weekly hours of weeks
+// up to date with sn, staging coverage alerts to rooms (none when nil).
+func (s *Service) recomputeFor(ctx context.Context, tx *wtx, sn *snapshot, dates []schedule.Date,
+	weeks map[int64][]schedule.Date, rooms []int64) error {
+	// Every read before any write: the writes are queued
+	// (sqlstore.Tx.ExecLater), and on PostgreSQL they then travel together
+	// in one round trip.
+	var stored map[schedule.Date]*pasched.DayCoverage
+	if len(dates) > 0 {
+		var err error
+		if stored, err = sqlstore.FindCoverage(ctx, tx, dates); err != nil {
+			return err
+		}
+	}
+	ws, err := readWeeks(ctx, tx, sn, weeks)
+	if err != nil {
 		return err
 	}
-	return s.recomputeWeeks(ctx, tx, sn, weeksByPA(e))
+	if err := s.recomputeCoverage(ctx, tx, sn, dates, stored, rooms); err != nil {
+		return err
+	}
+	return ws.save(ctx, tx, sn)
 }
 
 // computeCoverage works out date d's coverage from the approved shifts.
@@ -232,14 +253,10 @@ func (s *Service) uncovered(d schedule.Date) *pasched.DayCoverage {
 	return s.computeCoverage(d, nil)
 }
 
-func (s *Service) recomputeCoverage(ctx context.Context, tx *wtx, sn *snapshot, dates []schedule.Date, rooms []int64) error {
-	if len(dates) == 0 {
-		return nil
-	}
-	stored, err := sqlstore.FindCoverage(ctx, tx, dates)
-	if err != nil {
-		return err
-	}
+// recomputeCoverage saves the coverage of dates that differs from what is
+// stored, and stages the alerts.
+func (s *Service) recomputeCoverage(ctx context.Context, tx *wtx, sn *snapshot, dates []schedule.Date,
+	stored map[schedule.Date]*pasched.DayCoverage, rooms []int64) error {
 	approved := rulesOf(sn.approved(nil))
 	for _, d := range dates {
 		now := s.computeCoverage(d, approved)
@@ -301,40 +318,55 @@ func weekRows(pa int64, week schedule.Date, limit int, shifts []*pasched.Shift) 
 	return out
 }
 
-func (s *Service) recomputeWeeks(ctx context.Context, tx *wtx, sn *snapshot, weeks map[int64][]schedule.Date) error {
+// weekState is what recomputing PAs' weeks needs from the database.
+type weekState struct {
+	weeks    map[int64][]schedule.Date
+	pas      []int64
+	limits   map[int64]int
+	existing []pasched.WeeklyHours
+}
+
+// readWeeks reads the weekly limits and stored weekly_coverage rows of the
+// PAs' weeks.
+func readWeeks(ctx context.Context, tx *wtx, sn *snapshot, weeks map[int64][]schedule.Date) (*weekState, error) {
+	st := &weekState{weeks: weeks}
 	if len(weeks) == 0 {
-		return nil
+		return st, nil
 	}
-	var (
-		pas      []int64
-		allWeeks []schedule.Date
-	)
+	var allWeeks []schedule.Date
 	for pa, ws := range weeks {
-		pas = append(pas, pa)
+		st.pas = append(st.pas, pa)
 		for _, w := range ws {
 			if !slices.Contains(allWeeks, w) {
 				allWeeks = append(allWeeks, w)
 			}
 		}
 	}
-	slices.Sort(pas)
-	limits, err := sn.maxHours(ctx, tx, pas)
-	if err != nil {
-		return err
+	slices.Sort(st.pas)
+	var err error
+	if st.limits, err = sn.maxHours(ctx, tx, st.pas); err != nil {
+		return nil, err
 	}
-	existing, err := sqlstore.FindWeeklyHours(ctx, tx, pas, allWeeks)
-	if err != nil {
-		return err
+	if st.existing, err = sqlstore.FindWeeklyHours(ctx, tx, st.pas, allWeeks); err != nil {
+		return nil, err
 	}
-	have := make(map[weekKey]pasched.WeeklyHours, len(existing))
-	for _, w := range existing {
+	return st, nil
+}
+
+// save brings the weekly_coverage rows of the weeks up to date with sn.
+func (st *weekState) save(ctx context.Context, tx *wtx, sn *snapshot) error {
+	if len(st.weeks) == 0 {
+		return nil
+	}
+	have := make(map[weekKey]pasched.WeeklyHours, len(st.existing))
+	for _, w := range st.existing {
 		have[weekKey{w.PeriodID, w.PAID, w.WeekStart}] = w
 	}
 	approved := sn.approved(nil)
 	want := map[weekKey]bool{}
-	for _, pa := range pas {
-		for _, w := range weeks[pa] {
-			for _, row := range weekRows(pa, w, limits[pa], approved) {
+	for _, pa := range st.pas {
+		for _, w := range st.weeks[pa] {
+			for _, row := range weekRows(pa, w, st.limits[pa], approved) {
 				k := weekKey{row.PeriodID, row.PAID, row.WeekStart}
 				want[k] = true
 				if old, ok := have[k]; ok && old.Hundredths == row.Hundredths && old.ExceedsLimit == row.ExceedsLimit {
@@ -347,8 +379,8 @@ func (s *Service) recomputeWeeks(ctx context.Context, tx *wtx, sn *snapshot, wee
 		}
 	}
 	var stale []int64
-	for _, w := range existing {
-		if !want[weekKey{w.PeriodID, w.PAID, w.WeekStart}] && slices.Contains(weeks[w.PAID], w.WeekStart) {
+	for _, w := range st.existing {
+		if !want[weekKey{w.PeriodID, w.PAID, w.WeekStart}] && slices.Contains(st.weeks[w.PAID], w.WeekStart) {
 			stale = append(stale, w.ID)
 		}
 	}

@@ -22,10 +22,7 @@ func (s *Service) RecomputeAll(ctx context.Context, tx *sqlstore.Tx) error {
 	sn := &snapshot{shifts: holdingTime(shifts)}
 	e := &effect{added: sn.approved(nil)}
 	w := &wtx{Tx: tx}
-	if err := s.recomputeCoverage(ctx, w, sn, s.coverageDates(e), nil); err != nil {
-		return err
-	}
-	return s.recomputeWeeks(ctx, w, sn, weeksByPA(e))
+	return s.recomputeFor(ctx, w, sn, s.coverageDates(e), weeksByPA(e), nil)
 }
 
 // holdingTime drops the zero-length shifts a seed database may hold (the

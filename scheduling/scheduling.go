@@ -37,6 +37,9 @@ import (
 type Service struct {
 	DB   *sqlstore.DB
 	Jobs *jobs.Client
+	// JobsPGX, when set, inserts the jobs of PostgreSQL transactions
+	// instead of Jobs (jobs.InsertManyTx says why).
+	JobsPGX *jobs.PGXClient
 	// Events carries live events from the transaction that caused them
 	// (realtime.Publisher renders them for the WebSocket); nil: none.
 	Events pasched.Events

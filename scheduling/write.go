@@ -12,6 +12,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"pasched"
+	"pasched/jobs"
 	"pasched/schedule"
 	"pasched/sqlstore"
 )
@@ -90,7 +91,7 @@ func (s *Service) insertEmails(ctx context.Context, tx *sqlstore.Tx, emails []ri
 	if len(emails) == 0 || s.Jobs == nil {
 		return nil
 	}
-	if _, err := s.Jobs.InsertManyFastTx(ctx, tx.SQL(), emails); err != nil {
+	if err := jobs.InsertManyTx(ctx, s.Jobs, s.JobsPGX, tx, emails); err != nil {
 		return fmt.Errorf("enqueue %d emails: %w", len(emails), err)
 	}
 	return nil

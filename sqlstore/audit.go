@@ -17,7 +17,7 @@ type execer interface {
 // InsertAudit records e in the caller's transaction, so the entry exists
 // exactly when the change it describes commits.
 func InsertAudit(ctx context.Context, tx execer, e *pasched.AuditEntry) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO audit_log (at, actor_id, actor_name, kind, summary, period_id, shift_id, subject_user_id, before, after)
+	err := execAtCommit(ctx, tx, `INSERT INTO audit_log (at, actor_id, actor_name, kind, summary, period_id, shift_id, subject_user_id, before, after)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 		formatTS(e.At), nullID(e.ActorID), e.ActorName, e.Kind, e.Summary,
 		nullID(e.PeriodID), nullID(e.ShiftID), nullID(e.SubjectUserID), nullText(e.Before), nullText(e.After))
@@ -25,6 +25,18 @@ func InsertAudit(ctx context.Context, tx execer, e *pasched.AuditEntry) error {
 		return fmt.Errorf("record audit entry %s: %w", e.Kind, err)
 	}
 	return nil
+}
+
+// execAtCommit runs q through tx's ExecAtCommit when it has one (a *Tx,
+// or a change's view of one), else at once.
+func execAtCommit(ctx context.Context, tx execer, q string, args ...any) error {
+	if l, ok := tx.(interface {
+		ExecAtCommit(ctx context.Context, q string, args ...any) error
+	}); ok {
+		return l.ExecAtCommit(ctx, q, args...)
+	}
+	_, err := tx.ExecContext(ctx, q, args...)
+	return err
 }
 
 func nullText(s string) any {

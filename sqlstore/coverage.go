@@ -111,7 +111,7 @@ func scanCoverageRows(rows *sql.Rows, out map[schedule.Date]*pasched.DayCoverage
 func SaveCoverage(ctx context.Context, tx *Tx, c *pasched.DayCoverage) error {
 	c.UpdatedAt = tx.Now
 	m, e := c.Morning(), c.Evening()
-	_, err := tx.ExecContext(ctx, `INSERT INTO critical_time_coverage (date, morning_covered, evening_covered, windows,
+	err := tx.ExecLater(ctx, `INSERT INTO critical_time_coverage (date, morning_covered, evening_covered, windows,
 		updated_at, morning_shift_id, evening_shift_id) VALUES ($1, $2, $3, $4, $5, $6, $7)
 		ON CONFLICT (date) DO UPDATE SET morning_covered = excluded.morning_covered,
 		evening_covered = excluded.evening_covered, windows = excluded.windows, updated_at = excluded.updated_at,
@@ -189,7 +189,7 @@ func scanWeekly(rows *sql.Rows) ([]pasched.WeeklyHours, error) {
 
 // SaveWeeklyHours inserts or updates the row of (period, PA, week).
 func SaveWeeklyHours(ctx context.Context, tx *Tx, w pasched.WeeklyHours) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO weekly_coverage (week_start_date, total_hours, exceeds_limit, updated_at,
+	err := tx.ExecLater(ctx, `INSERT INTO weekly_coverage (week_start_date, total_hours, exceeds_limit, updated_at,
 		pa_id, schedule_period_id) VALUES ($1, $2, $3, $4, $5, $6)
 		ON CONFLICT (schedule_period_id, pa_id, week_start_date) DO UPDATE SET total_hours = excluded.total_hours,
 		exceeds_limit = excluded.exceeds_limit, updated_at = excluded.updated_at`,

@@ -1,7 +1,6 @@
 package sqlstore
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -14,25 +13,7 @@ import (
 type schedDate struct{ d *schedule.Date }
 
 func (s schedDate) Scan(src any) error {
-	switch v := src.(type) {
-	case time.Time:
-		*s.d = schedule.DateOf(v)
-		return nil
-	case string:
-		return s.parse(v)
-	case []byte:
-		return s.parse(string(v))
-	}
-	return fmt.Errorf("scan date: unsupported %T", src)
-}
-
-func (s schedDate) parse(v string) error {
-	d, err := parseStoredDate(v)
-	if err != nil {
-		return fmt.Errorf("scan date: %w", err)
-	}
-	*s.d = d
-	return nil
+	return scanStored(s.d, src, "date", schedule.DateOf, parseStoredDate)
 }
 
 // schedTime scans a TIME (PostgreSQL) or TEXT time (SQLite) into a
@@ -40,25 +21,7 @@ func (s schedDate) parse(v string) error {
 type schedTime struct{ t *schedule.TimeOfDay }
 
 func (s schedTime) Scan(src any) error {
-	switch v := src.(type) {
-	case time.Time:
-		*s.t = schedule.TimeOf(v)
-		return nil
-	case string:
-		return s.parse(v)
-	case []byte:
-		return s.parse(string(v))
-	}
-	return fmt.Errorf("scan time: unsupported %T", src)
-}
-
-func (s schedTime) parse(v string) error {
-	t, err := parseStoredTime(v)
-	if err != nil {
-		return fmt.Errorf("scan time: %w", err)
-	}
-	*s.t = t
-	return nil
+	return scanStored(s.t, src, "time", schedule.TimeOf, parseStoredTime)
 }
 
 // parseStoredDate reads a stored "YYYY-MM-DD" without the cost of the

@@ -202,7 +202,7 @@ func openApp(ctx context.Context, cfg *config, work bool) (*app, error) {
 	// The broker also carries the revocation of a user's sockets when a
 	// password reset commits.
 	acc.Events = realtime.NewPublisher(broker)
-	sched := &scheduling.Service{DB: db, Jobs: js.Client, Events: realtime.NewPublisher(broker), Windows: windows,
+	sched := &scheduling.Service{DB: db, Jobs: js.Client, JobsPGX: js.PGX, Events: realtime.NewPublisher(broker), Windows: windows,
 		Location: cfg.TimeZone, FrontendURL: cfg.FrontendURL}
 	cov.Jobs, cov.Scheduling = js.Client, sched
 	nt := &notify.Service{DB: db, Jobs: js.Client, Signer: signer, Location: cfg.TimeZone, Windows: windows, BaseURL: publicURL(cfg)}
