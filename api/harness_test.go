@@ -108,7 +108,7 @@ func newEnv(t *testing.T, d sqlstore.Dialect, opts ...envOpts) *env {
 	if o.hasher != nil {
 		acc.Hasher = o.hasher
 	}
-	js, err := jobs.New(ctx, jobs.Opts{DB: db, Sender: o.sender, PasswordReset: acc, Work: o.sender != nil,
+	js, err := jobs.New(ctx, jobs.Opts{DB: db, Sender: o.sender, PasswordReset: acc, Work: o.sender != nil, TestOnly: true,
 		RetryBase: time.Millisecond, PollInterval: 20 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)

@@ -51,7 +51,7 @@ func TestDigestOncePerInstanceGroup(t *testing.T) {
 	sched := Schedules{Stats: svc.DefaultSchedules().Stats, Check: countingSchedule{every: 50 * time.Millisecond, calls: calls}}
 	var systems []*jobs.System
 	for i := 0; i < 2; i++ {
-		sys, err := jobs.New(ctx, jobs.Opts{DB: db, Sender: sender, Work: true,
+		sys, err := jobs.New(ctx, jobs.Opts{DB: db, Sender: sender, Work: true, TestOnly: true,
 			PollInterval: 50 * time.Millisecond, RetryBase: time.Millisecond, Logger: slog.New(slog.DiscardHandler),
 			Periodic: svc.PeriodicJobs(sched), Register: svc.Register})
 		if err != nil {
@@ -151,7 +151,7 @@ func TestJobsThroughRiver(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sys, err := jobs.New(b.ctx, jobs.Opts{DB: b.db, Sender: sender, FrontendURL: "http://frontend.test", Work: true,
+		sys, err := jobs.New(b.ctx, jobs.Opts{DB: b.db, Sender: sender, FrontendURL: "http://frontend.test", Work: true, TestOnly: true,
 			PollInterval: 20 * time.Millisecond, Logger: slog.New(slog.DiscardHandler), Register: b.svc.Register})
 		if err != nil {
 			t.Fatal(err)

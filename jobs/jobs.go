@@ -77,6 +77,10 @@ type Opts struct {
 	// it was running are handed back to the queue (default
 	// DefaultDeadAfter; JOBS_DEAD_AFTER in cmd/pasched).
 	DeadAfter time.Duration
+	// TestOnly is River's: its maintenance services (the scheduler, the
+	// periodic jobs) start at once instead of up to a second apart. For
+	// tests, which wait on them.
+	TestOnly bool
 }
 
 // DefaultWorkers is how many jobs a process runs at once. Jobs are almost
@@ -194,6 +198,7 @@ func New(ctx context.Context, o Opts) (*System, error) {
 		MaxAttempts:          EmailMaxAttempts,
 		JobTimeout:           JobTimeout,
 		RescueStuckJobsAfter: RescueStuckJobsAfter,
+		TestOnly:             o.TestOnly,
 		PeriodicJobs:         append([]*river.PeriodicJob{webSessionCleanup()}, o.Periodic...),
 	}
 	if o.Work {

@@ -49,7 +49,7 @@ func setup(t *testing.T, d sqlstore.Dialect) *bundle {
 		t.Fatal(err)
 	}
 	acc := &accounts.Service{DB: db, Hasher: password.NewHasher(1), Signer: token.NewSigner("k"), FrontendURL: "http://frontend.test"}
-	sys, err := jobs.New(ctx, jobs.Opts{DB: db, Sender: sender, PasswordReset: acc, Work: true,
+	sys, err := jobs.New(ctx, jobs.Opts{DB: db, Sender: sender, PasswordReset: acc, Work: true, TestOnly: true,
 		RetryBase: time.Millisecond, PollInterval: 20 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)

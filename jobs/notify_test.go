@@ -74,7 +74,7 @@ func (b *notifyBundle) startSystem(work bool) {
 		t.Fatal(err)
 	}
 	policy := &jobs.Policy{DB: b.db, Location: b.loc, Signer: b.signer, BaseURL: publicURL, SettingsURL: publicURL + "/profile", Now: b.clock.now}
-	sys, err := jobs.New(ctx, jobs.Opts{DB: b.db, Sender: sender, FrontendURL: "http://frontend.test", Work: work,
+	sys, err := jobs.New(ctx, jobs.Opts{DB: b.db, Sender: sender, FrontendURL: "http://frontend.test", Work: work, TestOnly: true,
 		RetryBase: time.Millisecond, PollInterval: 20 * time.Millisecond, Policy: policy, Location: b.loc, Now: b.clock.now})
 	if err != nil {
 		t.Fatal(err)

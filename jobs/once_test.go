@@ -99,7 +99,7 @@ func TestEmailOutageHangFailRecover(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sys, err := jobs.New(ctx, jobs.Opts{DB: db, Sender: sender, Work: true, RetryBase: 20 * time.Millisecond,
+		sys, err := jobs.New(ctx, jobs.Opts{DB: db, Sender: sender, Work: true, TestOnly: true, RetryBase: 20 * time.Millisecond,
 			PollInterval: 20 * time.Millisecond, MessageIDDomain: "pa.example.test"})
 		if err != nil {
 			t.Fatal(err)
@@ -176,7 +176,7 @@ func TestEmailReclaimedOnce(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sys, err := jobs.New(ctx, jobs.Opts{DB: db, Sender: sender, Work: true, PollInterval: 20 * time.Millisecond,
+		sys, err := jobs.New(ctx, jobs.Opts{DB: db, Sender: sender, Work: true, TestOnly: true, PollInterval: 20 * time.Millisecond,
 			MessageIDDomain: "pa.example.test"})
 		if err != nil {
 			t.Fatal(err)
