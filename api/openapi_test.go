@@ -59,6 +59,7 @@ func openAPI(t testing.TB) (*v3.Document, validator.Validator) {
 
 // TestOpenAPIDocumentIsValid: the document is valid OpenAPI 3.1.
 func TestOpenAPIDocumentIsValid(t *testing.T) {
+	t.Parallel()
 	m, v := openAPI(t)
 	if !strings.HasPrefix(m.Version, "3.1") {
 		t.Errorf("openapi %q, want 3.1", m.Version)
@@ -162,6 +163,7 @@ func enclosingFunc(f *ast.File, n ast.Node) string {
 // TestOpenAPICoversEveryRoute: every route api/ registers is an operation
 // of the document, and every operation of the document is a route.
 func TestOpenAPICoversEveryRoute(t *testing.T) {
+	t.Parallel()
 	m, _ := openAPI(t)
 	routes := registeredRoutes(t)
 	if len(routes) < 25 {
@@ -191,6 +193,7 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 // TestOpenAPIServed: /api/schema/ serves the document as JSON and as YAML,
 // and /api/docs/ the page and its files under a CSP without inline script.
 func TestOpenAPIServed(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "sqlite")
 	r := e.do("GET", "/api/schema/", nil, nil)
 	if r.Status != 200 || r.Header.Get("Content-Type") != "application/json" || !bytes.HasPrefix(r.Body, []byte(`{`)) {

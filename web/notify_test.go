@@ -25,6 +25,7 @@ func (e *env) settingsOf(u *pasched.User) *pasched.NotificationSettings {
 // every setting from one form, shows a refused one beside its field with
 // nothing saved, and replaces the feed addresses (the old one then 404s).
 func TestNotificationSettingsPage(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		e := newEnv(t, d)
 		pa := e.pa("pat@example.com", "Pat", "Smith")

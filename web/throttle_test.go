@@ -57,6 +57,7 @@ func expectTooMany(t *testing.T, p page, title, retryAfter, minutes string) {
 }
 
 func TestThrottleSignIn(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		t.Run("per account", func(t *testing.T) {
 			e, clock := throttledEnv(t, d, throttle.Rates{LoginIPRate: throttle.Rate{N: 100, Period: time.Minute},
@@ -129,6 +130,7 @@ func TestThrottleSignIn(t *testing.T) {
 // sign-ins through the form and the JSON API come out of one budget, and
 // each front end refuses in its own words.
 func TestThrottleSharedWithAPI(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, sqlstore.SQLite, envOpts{throttles: throttle.NewSet(throttle.Rates{LoginIPRate: throttle.Rate{N: 2, Period: time.Hour}})})
 	e.pa("pat@example.com", "Pat", "Smith")
 	apiLogin := func() *http.Response {
@@ -155,6 +157,7 @@ func TestThrottleSharedWithAPI(t *testing.T) {
 }
 
 func TestThrottleAccountForms(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		e, clock := throttledEnv(t, d, throttle.Rates{
 			RegisterIPRate: throttle.Rate{N: 1, Period: time.Hour}, RegisterAccountRate: throttle.Rate{N: 1, Period: 10 * time.Minute},
