@@ -109,9 +109,8 @@ type PGBroker struct {
 	readyOnce sync.Once
 
 	// wake has room for one signal: a commit with events since the
-	// notifier last sent. notifyOnce starts the notifier on the first one.
-	wake       chan struct{}
-	notifyOnce sync.Once
+	// notifier (run by Run) last sent.
+	wake chan struct{}
 
 	// Used by Run's goroutine only.
 	cursor      int64               // the highest id delivered
@@ -214,23 +213,36 @@ func execAtCommit(ctx context.Context, tx Tx, q string, args ...any) error {
 // announce asks the notifier for a NOTIFY; signals that arrive while one
 // is pending or being sent share the next one.
 func (b *PGBroker) announce() {
-	b.notifyOnce.Do(func() { go b.notifier() })
 	select {
 	case b.wake <- struct{}{}:
 	default:
 	}
 }
 
-// notifier sends a NOTIFY for each wake signal, on a connection of its own,
-// for the life of the process. A failed NOTIFY is logged and the
-// connection dropped; the listeners read the table anyway at least every
-// HealthInterval, and at the next commit's NOTIFY.
-func (b *PGBroker) notifier() {
+// notifier sends a NOTIFY for each wake signal until ctx ends, on a
+// connection of its own. A failed NOTIFY is logged and the connection
+// dropped; the listeners read the table anyway at least every
+// HealthInterval, and at the next commit's NOTIFY. A process that does not
+// Run (a command-line task) announces nothing: its events reach the
+// instances at their next read.
+func (b *PGBroker) notifier(ctx context.Context) {
 	var conn *pgx.Conn
-	for range b.wake {
-		ctx, cancel := context.WithTimeout(context.Background(), connectTimeout)
+	defer func() {
+		if conn != nil {
+			cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			conn.Close(cctx)
+			cancel()
+		}
+	}()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-b.wake:
+		}
+		nctx, cancel := context.WithTimeout(ctx, connectTimeout)
 		if conn == nil {
-			c, err := b.notifyConn(ctx)
+			c, err := b.notifyConn(nctx)
 			if err != nil {
 				cancel()
 				b.logger.Warn("realtime: connect to send NOTIFY", "channel", b.opts.Channel, "err", err)
@@ -238,25 +250,32 @@ func (b *PGBroker) notifier() {
 			}
 			conn = c
 		}
-		if _, err := conn.Exec(ctx, `SELECT pg_notify($1, '')`, b.opts.Channel); err != nil {
+		if _, err := conn.Exec(nctx, `SELECT pg_notify($1, '')`, b.opts.Channel); err != nil {
 			b.logger.Warn("realtime: NOTIFY", "channel", b.opts.Channel, "err", err)
-			conn.Close(ctx)
+			conn.Close(nctx)
 			conn = nil
 		}
 		cancel()
 	}
 }
 
-// Run listens until ctx ends, then returns nil. A lost connection is logged
-// and re-established with capped exponential backoff; notifications sent
-// while it is down are lost for this instance. Only a connection string that
-// does not parse makes it return an error. Run must not be called twice at
-// once.
+// Run listens until ctx ends, then returns nil; it also sends this
+// process's announcements (notifier). A lost connection is logged and
+// re-established with capped exponential backoff; the events committed
+// while it is down are delivered once it is back. Only a connection string
+// that does not parse makes it return an error. Run must not be called
+// twice at once.
 func (b *PGBroker) Run(ctx context.Context) error {
 	cfg, err := pgx.ParseConfig(b.connString)
 	if err != nil {
 		return fmt.Errorf("realtime: listener connection string: %w", err)
 	}
+	notified := make(chan struct{})
+	go func() {
+		defer close(notified)
+		b.notifier(ctx)
+	}()
+	defer func() { <-notified }()
 	var delay time.Duration
 	for {
 		listened, err := b.listen(ctx, cfg)

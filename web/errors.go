@@ -43,6 +43,12 @@ func (s *Server) crossOriginDenied(w http.ResponseWriter, r *http.Request) {
 // error itself. An error that says the database cannot be reached is not
 // a fault of the app but a passing outage: the 503 page (unavailable).
 func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) {
+	if r.Context().Err() != nil {
+		// The visitor went away (closed the tab, navigated on): the error
+		// is the cancelled request's own, and there is nobody to answer.
+		s.log.Info("web: request abandoned", "method", r.Method, "path", r.URL.Path, "err", err)
+		return
+	}
 	if sqlstore.IsUnavailable(err) {
 		s.unavailable(w, r, err)
 		return

@@ -32,7 +32,7 @@ var profileFields = []string{"first_name", "last_name", "phone_number"}
 
 func (s *Server) profile(w http.ResponseWriter, r *http.Request) {
 	u := userOf(r)
-	f := &Form{Values: map[string][]string{"first_name": {u.FirstName}, "last_name": {u.LastName}, "phone_number": {u.PhoneNumber}}}
+	f := detailsForm(u)
 	s.renderProfile(w, r, http.StatusOK, f, &Form{})
 }
 
@@ -125,6 +125,13 @@ func (s *Server) saveProfile(w http.ResponseWriter, r *http.Request) {
 func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 	u := userOf(r)
 	pf := newForm(r)
+	// A guess of the current password is a guess of the account's: it
+	// takes from the same per-account budget as signing in, so a session
+	// left open cannot be used to find the password at leisure.
+	if s.tooMany(w, pf, s.Throttles.LoginAccount, accountKey(u.Email)) {
+		s.renderProfile(w, r, http.StatusTooManyRequests, detailsForm(u), pf)
+		return
+	}
 	current := pf.Values.Get("current_password")
 	if current == "" {
 		pf.Add("current_password", "Enter your current password.")
@@ -145,8 +152,13 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	f := &Form{Values: map[string][]string{"first_name": {u.FirstName}, "last_name": {u.LastName}, "phone_number": {u.PhoneNumber}}}
-	s.renderProfile(w, r, http.StatusUnprocessableEntity, f, pf)
+	s.renderProfile(w, r, http.StatusUnprocessableEntity, detailsForm(u), pf)
+}
+
+// detailsForm is the profile's details form as stored, shown beside the
+// password form when that one is sent back.
+func detailsForm(u *pasched.User) *Form {
+	return &Form{Values: map[string][]string{"first_name": {u.FirstName}, "last_name": {u.LastName}, "phone_number": {u.PhoneNumber}}}
 }
 
 // signOutEverywhere ends every session of the user, this one too.
@@ -176,6 +188,6 @@ func (s *Server) savePreferences(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	prefs.sortErrors("preferred_days", "preferred_start_time", "preferred_end_time")
-	f := &Form{Values: map[string][]string{"first_name": {u.FirstName}, "last_name": {u.LastName}, "phone_number": {u.PhoneNumber}}}
+	f := detailsForm(u)
 	s.renderProfileWith(w, r, http.StatusUnprocessableEntity, f, &Form{}, prefs)
 }

@@ -222,3 +222,35 @@ func TestThrottleAccountForms(t *testing.T) {
 		}
 	})
 }
+
+// Guessing the current password on the signed-in password form takes from
+// the account's sign-in budget: past it the form answers 429 with the
+// wait, even for the right password, and the password stays as it was.
+func TestThrottlePasswordChange(t *testing.T) {
+	t.Parallel()
+	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
+		e, clock := throttledEnv(t, d, throttle.Rates{LoginIPRate: throttle.Rate{N: 100, Period: time.Minute},
+			LoginAccountRate: throttle.Rate{N: 3, Period: time.Minute}})
+		e.pa("pat@example.com", "Pat", "Smith")
+		c := e.client()
+		c.signIn("pat@example.com") // the first of the 3
+		change := func(current string) page {
+			return c.post("/profile/password", url.Values{"current_password": {current},
+				"password": {"Quartz-Lantern-81"}, "password_confirm": {"Quartz-Lantern-81"}})
+		}
+		for range 2 {
+			if p := change("guess"); p.Status != http.StatusUnprocessableEntity {
+				t.Fatalf("wrong current password: %d", p.Status)
+			}
+		}
+		p := change(testPassword)
+		expectTooMany(t, p, "Your profile", "20", "1 minute")
+		if _, err := e.accounts.Login(context.Background(), "pat@example.com", testPassword); err != nil {
+			t.Fatalf("the old password no longer signs in after a throttled change: %v", err)
+		}
+		clock.add(20 * time.Second)
+		if p := change(testPassword); p.Status != http.StatusSeeOther {
+			t.Fatalf("after the wait: %d, want the change done (303)\n%s", p.Status, p.Body)
+		}
+	})
+}

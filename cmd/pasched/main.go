@@ -180,7 +180,7 @@ func openApp(ctx context.Context, cfg *config, work bool) (*app, error) {
 		Logger:          slog.Default(),
 		MessageIDDomain: mailDomain(cfg.DefaultFromEmail),
 		Periodic:        cov.PeriodicJobs(cov.DefaultSchedules()), Register: cov.Register,
-		Policy: policy, Location: cfg.TimeZone, DeadAfter: cfg.JobsDeadAfter})
+		Policy: policy, Location: cfg.TimeZone, DeadAfter: cfg.JobsDeadAfter, EmailRate: cfg.EmailMaxRate})
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -552,6 +552,17 @@ func worker(ctx context.Context, cfg *config) error {
 	if err := a.jobs.Start(context.WithoutCancel(ctx)); err != nil {
 		return err
 	}
+	// The broker announces the live events of the jobs' changes to the
+	// serving instances (on PostgreSQL, the NOTIFY after each commit).
+	bctx, stopBroker := context.WithCancel(context.Background())
+	brokerDone := make(chan struct{})
+	go func() {
+		defer close(brokerDone)
+		if err := a.broker.Run(bctx); err != nil {
+			slog.Error("realtime broker", "err", err)
+		}
+	}()
+	defer func() { stopBroker(); <-brokerDone }()
 	slog.Info("pasched worker ready", "database", string(a.db.Dialect))
 	<-ctx.Done()
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
