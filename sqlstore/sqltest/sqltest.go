@@ -131,8 +131,9 @@ func sqliteTemplate() ([]byte, error) {
 // where migrating a fresh schema ran every migration (River's too) for
 // every test, 2–6 s each on a loaded machine. The template is named after
 // the process that made it; the next binary to make one drops those whose
-// process is gone (a run leaves one behind at most), and the copies are
-// dropped when their test ends (or, after a crash, like the templates).
+// process is gone (a run leaves the last few behind, until the next run),
+// and the copies are dropped when their test ends (or, after a crash, like
+// the templates).
 const (
 	pgTemplatePrefix = "sqltest_tmpl_"
 	pgCopyPrefix     = "sqltest_db_"
