@@ -74,6 +74,14 @@ type Opts struct {
 	// Workers is how many jobs run at once in this process (default
 	// DefaultWorkers).
 	Workers int
+	// DeadAfter is how long a worker process may be silent before the jobs
+	// it was running are handed back to the queue (default
+	// DefaultDeadAfter; JOBS_DEAD_AFTER in cmd/pasched).
+	DeadAfter time.Duration
+	// TestOnly is River's: its maintenance services (the scheduler, the
+	// periodic jobs) start at once instead of up to a second apart. For
+	// tests, which wait on them.
+	TestOnly bool
 	// EmailRate caps the emails this process sends a second
 	// (EMAIL_MAX_RATE): 0 means DefaultEmailRate, negative no cap.
 	EmailRate float64
@@ -171,6 +179,9 @@ func New(ctx context.Context, o Opts) (*System, error) {
 	if o.Workers <= 0 {
 		o.Workers = DefaultWorkers
 	}
+	if o.DeadAfter <= 0 {
+		o.DeadAfter = DefaultDeadAfter
+	}
 	if o.Work && o.Sender == nil {
 		// A worker without a sender would panic on the first email job
 		// (a digest, a reminder) instead of delivering it.
@@ -217,6 +228,7 @@ func New(ctx context.Context, o Opts) (*System, error) {
 		MaxAttempts:          EmailMaxAttempts,
 		JobTimeout:           JobTimeout,
 		RescueStuckJobsAfter: RescueStuckJobsAfter,
+		TestOnly:             o.TestOnly,
 		PeriodicJobs:         append([]*river.PeriodicJob{webSessionCleanup()}, o.Periodic...),
 	}
 	if o.Work {
@@ -235,7 +247,7 @@ func New(ctx context.Context, o Opts) (*System, error) {
 		}
 	}
 	if o.Work {
-		sys.reclaim = &reclaimer{db: o.DB, clientID: c.ID(), logger: o.Logger}
+		sys.reclaim = &reclaimer{db: o.DB, clientID: c.ID(), logger: o.Logger, deadAfter: o.DeadAfter, heartbeatEvery: o.DeadAfter / 5}
 	}
 	return sys, nil
 }

@@ -84,6 +84,7 @@ func waitJobs(t *testing.T, db *sqlstore.DB, ids []int64, state string) {
 // Message-ID. Backoff and the SMTP timeout are short here; production's are
 // a minute (doubling, capped at 30 min over 12 tries) and 30 s.
 func TestEmailOutageHangFailRecover(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		defer cancel()
@@ -99,7 +100,7 @@ func TestEmailOutageHangFailRecover(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sys, err := jobs.New(ctx, jobs.Opts{DB: db, Sender: sender, Work: true, RetryBase: 20 * time.Millisecond,
+		sys, err := jobs.New(ctx, jobs.Opts{DB: db, Sender: sender, Work: true, TestOnly: true, RetryBase: 20 * time.Millisecond,
 			PollInterval: 20 * time.Millisecond, MessageIDDomain: "pa.example.test"})
 		if err != nil {
 			t.Fatal(err)
@@ -166,6 +167,7 @@ func TestEmailOutageHangFailRecover(t *testing.T) {
 // process. The one whose email had been accepted before the crash (its
 // mark is there) completes without sending; the other is sent once.
 func TestEmailReclaimedOnce(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		defer cancel()
@@ -175,7 +177,7 @@ func TestEmailReclaimedOnce(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sys, err := jobs.New(ctx, jobs.Opts{DB: db, Sender: sender, Work: true, PollInterval: 20 * time.Millisecond,
+		sys, err := jobs.New(ctx, jobs.Opts{DB: db, Sender: sender, Work: true, TestOnly: true, PollInterval: 20 * time.Millisecond,
 			MessageIDDomain: "pa.example.test"})
 		if err != nil {
 			t.Fatal(err)
@@ -244,6 +246,7 @@ func mustCreated(t *testing.T, sys *jobs.System, id int64) time.Time {
 }
 
 func TestMessageIDRoundTrip(t *testing.T) {
+	t.Parallel()
 	for _, id := range []int64{1, 42, 1 << 40} {
 		mid := jobs.MessageID(id, time.Unix(1700000000, 123456000), "example.com")
 		got, ok := jobs.JobOfMessageID("<" + mid + ">")

@@ -56,6 +56,10 @@ type config struct {
 	// API holds TRUSTED_PROXIES and the THROTTLE_ rates too, which the web
 	// app shares.
 	API api.Config
+	// JobsDeadAfter is JOBS_DEAD_AFTER: how long a worker process may be
+	// silent before its running jobs go back to the queue (0: the jobs
+	// package's default).
+	JobsDeadAfter time.Duration
 }
 
 // loadConfig reads .env (never overriding the real environment) and then
@@ -115,6 +119,11 @@ func loadConfig() (*config, error) {
 	}
 	if c.TimeZone, err = time.LoadLocation(env("TIME_ZONE", "UTC")); err != nil {
 		return nil, fmt.Errorf("TIME_ZONE: %w", err)
+	}
+	if v := env("JOBS_DEAD_AFTER", ""); v != "" {
+		if c.JobsDeadAfter, err = time.ParseDuration(v); err != nil || c.JobsDeadAfter < time.Second {
+			return nil, fmt.Errorf("JOBS_DEAD_AFTER: %q is not a duration of at least 1s", v)
+		}
 	}
 	c.API.AllowedHosts = c.AllowedHosts
 	c.API.CORSOrigins = c.CORSOrigins
