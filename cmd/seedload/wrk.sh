@@ -41,7 +41,8 @@
 # machine shared with other engineers' builds): `ROUNDS=5 wrk.sh sqlite`,
 # EMAIL_BACKEND=smtp, EMAIL_MAX_RATE unset (600/s): drain/idle month medians
 # 0.84, 0.93, 0.90, 0.88, 0.86 at load average 5.4–12.4, then 0.64 and 0.78
-# at 7.5–10.3 (single rounds 0.49–1.51); EMAIL_MAX_RATE=0 0.61 (load 10–11);
+# at 7.5–10.3 and, ROUNDS=9, 0.69 at 8.0–11.3 (single rounds 0.49–1.51):
+# met in five runs of eight; EMAIL_MAX_RATE=0 0.61 (load 10–11);
 # `wrk.sh postgres` 0.87 (load 8.5–12). The `emails` line: 0.44–0.59 ms of
 # server CPU an email at load 9.4–10.7, the sink 0.09–0.16 ms. README,
 # "Performance", has the rest.
