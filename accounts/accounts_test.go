@@ -29,6 +29,7 @@ func newService(t *testing.T, d sqlstore.Dialect) *Service {
 func ptr(s string) *string { return &s }
 
 func TestIssueTimeAfterReset(t *testing.T) {
+	t.Parallel()
 	reset := time.Date(2030, 1, 1, 10, 0, 5, 400_000_000, time.UTC)
 	u := &pasched.User{TokensValidAfter: &reset}
 	for _, c := range []struct {
@@ -63,6 +64,7 @@ func TestIssueTimeAfterReset(t *testing.T) {
 }
 
 func TestValidatePasswordHasNoUser(t *testing.T) {
+	t.Parallel()
 	// The seed runs the validators without a user: no similarity check.
 	if msgs := ValidatePassword("alice@example.com"); msgs != nil {
 		t.Errorf("%q", msgs)
@@ -73,6 +75,7 @@ func TestValidatePasswordHasNoUser(t *testing.T) {
 }
 
 func TestUserCache(t *testing.T) {
+	t.Parallel()
 	c := &userCache{ttl: time.Second, m: map[int64]cachedUser{}}
 	u := &pasched.User{ID: 1, FirstName: "Ann"}
 	now := time.Now().UnixNano()
@@ -108,6 +111,7 @@ func TestUserCache(t *testing.T) {
 // TestAuthenticateSeesChanges: with the cache on, every change made through
 // the Service shows in the next Authenticate.
 func TestAuthenticateSeesChanges(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		s := newService(t, d)
 		if want := map[sqlstore.Dialect]time.Duration{sqlstore.SQLite: DefaultUserCacheTTL, sqlstore.Postgres: -1}[d]; s.cache().ttl != want {
@@ -160,6 +164,7 @@ func TestAuthenticateSeesChanges(t *testing.T) {
 // TestRegisterRace: concurrent registrations of one email create one user;
 // the others get the duplicate-email message, never a 500.
 func TestRegisterRace(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		s := newService(t, d)
 		const n = 6
@@ -195,6 +200,7 @@ func TestRegisterRace(t *testing.T) {
 // TestLoginCancelledWhileQueued: a login whose client has gone away while
 // it waited for a hashing slot ends with the context's error.
 func TestLoginCancelledWhileQueued(t *testing.T) {
+	t.Parallel()
 	s := newService(t, sqlstore.SQLite)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -212,6 +218,7 @@ func TestLoginCancelledWhileQueued(t *testing.T) {
 // TestHashMemoryRelease: the release is scheduled once, when the last
 // hashing in progress ends.
 func TestHashMemoryRelease(t *testing.T) {
+	t.Parallel()
 	var m hashMemory
 	m.begin()
 	m.begin()

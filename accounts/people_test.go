@@ -56,6 +56,7 @@ func auditKinds(t *testing.T, db *sqlstore.DB) []string {
 }
 
 func TestAddUserValidation(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name  string
 		in    AddUserInput
@@ -102,6 +103,7 @@ func FuzzAddUserValidate(f *testing.F) {
 }
 
 func TestPeople(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		s := newService(t, d)
 		ctx := context.Background()
@@ -232,6 +234,7 @@ func TestPeople(t *testing.T) {
 }
 
 func TestRevokeAllTokensAt(t *testing.T) {
+	t.Parallel()
 	reset := time.Date(2030, 1, 1, 10, 0, 5, 400_000_000, time.UTC)
 	u := &pasched.User{TokensValidAfter: &reset}
 	// A token issued just after the reset is dated at the next whole second.

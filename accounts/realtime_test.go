@@ -61,6 +61,7 @@ func resetToken(t *testing.T, s *Service, userID int64) string {
 }
 
 func TestConfirmPasswordResetRevokesLiveSessionsOnCommit(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		s := newService(t, d)
 		b := &recordingBroker{}
@@ -109,6 +110,7 @@ func TestConfirmPasswordResetRevokesLiveSessionsOnCommit(t *testing.T) {
 }
 
 func TestAuthenticateWithExpiry(t *testing.T) {
+	t.Parallel()
 	s := newService(t, sqlstore.SQLite)
 	ctx := context.Background()
 	u, _, err := s.CreateAdmin(ctx, pasched.NewUser{Email: "ada@example.com"}, "Adm1n-Pass-2030!")

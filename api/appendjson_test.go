@@ -75,6 +75,7 @@ func FuzzAppendJSON(f *testing.F) {
 // writeListPage's appender, is what encoding/json writes for the same
 // page, with and without links, for results with awkward strings.
 func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
+	t.Parallel()
 	at := time.Date(2030, 3, 1, 8, 0, 0, 123000, time.UTC)
 	shifts := benchShifts()
 	shifts[0].Notes, shifts[1].RequestedByName = "<script>\"x\" & \u2028</script>", "Zoë \xff"
@@ -112,6 +113,7 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 // TestAppenderRefusesWhatItCannotWrite: a shape jsonAppender would not
 // write as encoding/json does is refused when the appender is made.
 func TestAppenderRefusesWhatItCannotWrite(t *testing.T) {
+	t.Parallel()
 	refused := func(name string, make func()) {
 		t.Helper()
 		defer func() {

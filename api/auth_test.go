@@ -249,6 +249,7 @@ func emailJobs(t *testing.T, e *env) []jobs.EmailArgs {
 }
 
 func TestVerifyEmail(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		e := newEnv(t, d)
 		alice := registerAlice(t, e)
@@ -355,6 +356,7 @@ func uuidAsInt(t *testing.T, u string) string {
 }
 
 func TestLogin(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		e := newEnv(t, d)
 		alice := registerAlice(t, e)
@@ -433,6 +435,7 @@ func TestLogin(t *testing.T) {
 }
 
 func TestRefresh(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		e := newEnv(t, d)
 		alice := registerAlice(t, e)
@@ -472,6 +475,7 @@ func TestRefresh(t *testing.T) {
 }
 
 func TestLogout(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		e := newEnv(t, d)
 		registerAlice(t, e)
@@ -511,6 +515,7 @@ func TestLogout(t *testing.T) {
 }
 
 func TestPasswordReset(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		e := newEnv(t, d)
 		registerAlice(t, e)
@@ -552,6 +557,7 @@ func TestPasswordReset(t *testing.T) {
 }
 
 func TestPasswordResetConfirm(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		e := newEnv(t, d)
 		alice := registerAlice(t, e)
@@ -614,6 +620,7 @@ func TestPasswordResetConfirm(t *testing.T) {
 }
 
 func TestMe(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		e := newEnv(t, d)
 		alice := e.pa("alice@example.com", "Alice", "Anderson")
@@ -691,6 +698,7 @@ func TestMe(t *testing.T) {
 
 // TestAuthentication covers JWTAuthentication's answers on a protected view.
 func TestAuthentication(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		e := newEnv(t, d)
 		alice := e.pa("alice@example.com", "Alice", "Anderson")
@@ -754,6 +762,7 @@ func TestAuthentication(t *testing.T) {
 // change made through the API is seen by the very next request, and a
 // password reset refuses earlier tokens at once.
 func TestUserCache(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		e := newEnv(t, d, envOpts{userCache: true})
 		alice := registerAlice(t, e)
@@ -787,6 +796,7 @@ func allowHeader(t *testing.T, r response, want string) {
 // TestAuthViewsMethods: every auth view answers 405 with DRF's body to
 // other methods, and OPTIONS with its description.
 func TestAuthViewsMethods(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, sqlstore.SQLite)
 	u := e.pa("alice@example.com", "Alice", "Anderson")
 	views := map[string]string{

@@ -268,6 +268,7 @@ func hoursOf(m map[int]string, from, to int, list string) map[int]string {
 }
 
 func TestCalendarMonth(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		f := newCalFix(t, d)
 		f.march2030()
@@ -325,6 +326,7 @@ func TestCalendarMonth(t *testing.T) {
 }
 
 func TestCalendarWeek(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		f := newCalFix(t, d)
 		f.march2030()
@@ -363,6 +365,7 @@ func TestCalendarWeek(t *testing.T) {
 // and 2026 have a week 53, 2027 does not, and 2027's week 1 starts on
 // 4 January (the seed's arithmetic gives 28 December 2026).
 func TestCalendarISOWeeks(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		f := newCalFix(t, d)
 		f.add("new_year_night", f.alice, "2021-01-03", "22:00", "02:00", "4.00", "APPROVED", "")
@@ -388,6 +391,7 @@ func TestCalendarISOWeeks(t *testing.T) {
 }
 
 func TestCalendarDay(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		f := newCalFix(t, d)
 		f.march2030()
@@ -452,6 +456,7 @@ func TestCalendarDay(t *testing.T) {
 // a misleading message, and Django's 404 where its URL converters do not
 // match.
 func TestCalendarErrors(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		f := newCalFix(t, d)
 		u := f.alice
@@ -518,6 +523,7 @@ func TestCalendarErrors(t *testing.T) {
 // query (which also checks ?pa_id=) and, when the span changed since it was
 // last loaded, one query for its shifts.
 func TestCalendarQueries(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		f := newCalFix(t, d)
 		f.e.accounts.UserCacheTTL = -1 // authentication then costs the same every time
@@ -580,6 +586,7 @@ func TestCalendarQueries(t *testing.T) {
 // database has changed under it: approvals, rejections, edits in place,
 // deletions and a PA's new name show at once.
 func TestCalendarSeesChanges(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		f := newCalFix(t, d)
 		f.add("m", f.alice, "2030-03-02", "06:00", "09:00", "3.00", "APPROVED", "Morning block")
@@ -631,6 +638,7 @@ func TestCalendarSeesChanges(t *testing.T) {
 // TestCalendarJSONMatchesEncodingJSON holds the views' appended JSON
 // (appendjson.go) equal to what encoding/json makes of the same structs.
 func TestCalendarJSONMatchesEncodingJSON(t *testing.T) {
+	t.Parallel()
 	f := newCalFix(t, sqlstore.SQLite)
 	f.march2030()
 	f.add("odd", f.bob, "2030-03-09", "10:00", "11:30", "1.50", "APPROVED", "<b>\"quoted\" & ünïcode\n\u2028</b>")

@@ -12,6 +12,7 @@ import (
 // per-IP throttle; from an untrusted peer a spoofed X-Forwarded-For changes
 // nothing. (The test client's peer address is 127.0.0.1.)
 func TestTrustedProxyThrottle(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		login := func(e *env, xff string) response {
 			h := map[string]string{"Content-Type": "application/json"}

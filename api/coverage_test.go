@@ -33,6 +33,7 @@ func newCoverageFix(t *testing.T, d sqlstore.Dialect) *schedFix {
 }
 
 func TestCoverageGapsAPI(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		f := newCoverageFix(t, d)
 		expect(t, f.do("GET", "/api/coverage/gaps/", nil, nil), 401, `{"detail":"Authentication credentials were not provided."}`)
@@ -77,6 +78,7 @@ func TestCoverageGapsAPI(t *testing.T) {
 }
 
 func TestPAStatsAPI(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		f := newCoverageFix(t, d)
 		path := fmt.Sprintf("/api/pa-stats/%d/", f.alice.ID)
@@ -107,6 +109,7 @@ func TestPAStatsAPI(t *testing.T) {
 }
 
 func TestCoverOffersAPI(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		f := newCoverageFix(t, d)
 		cara := f.pa("cara@example.com", "Cara", "Clark")

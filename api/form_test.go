@@ -21,6 +21,7 @@ import (
 // of 61,595 generated documents and 50,000 byte strings against CPython
 // agreed on every one; these are representatives.
 func TestPyJSONError(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ in, want string }{
 		{`{"a":1}`, ""}, {`[1, "x", {"b": [true, false, null]}, -0.5e+3]`, ""}, {` "\ud83d\ude00\u00e9" `, ""},
 		{``, "Expecting value: line 1 column 1 (char 0)"},
@@ -61,6 +62,7 @@ func TestPyJSONError(t *testing.T) {
 }
 
 func TestPyUTF8Check(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		in   string
 		n    int
@@ -127,6 +129,7 @@ func FuzzPyUTF8(f *testing.F) {
 }
 
 func TestPyNumberString(t *testing.T) {
+	t.Parallel()
 	// Python's str() of what json.loads makes of each literal.
 	for in, want := range map[string]string{
 		"1": "1", "-0": "0", "0": "0", "123456789012345678901234567890": "123456789012345678901234567890",
@@ -140,6 +143,7 @@ func TestPyNumberString(t *testing.T) {
 }
 
 func TestPyUUIDHex(t *testing.T) {
+	t.Parallel()
 	const canon = "12345678-1234-1234-1234-123456789abc"
 	for in, want := range map[string]string{
 		canon: canon, strings.ToUpper(canon): canon, "12345678123412341234123456789abc": canon,
@@ -170,6 +174,7 @@ func TestPyUUIDHex(t *testing.T) {
 }
 
 func TestValidEmail(t *testing.T) {
+	t.Parallel()
 	// Django 5.2's EmailValidator.
 	for in, want := range map[string]bool{
 		"alice@example.com": true, "a.b+c@sub.example.co.uk": true, "ALICE@EXAMPLE.COM": true, "a@localhost": true,
@@ -187,6 +192,7 @@ func TestValidEmail(t *testing.T) {
 }
 
 func TestValidateUsername(t *testing.T) {
+	t.Parallel()
 	for in, ok := range map[string]bool{
 		"alice": true, "Alice_1": true, "a.b@c+d-e": true, "élodie": true, "名前": true, "x²": true,
 		"bad name": false, "bad!": false, "a/b": false, "tab\t": false, "e\u0301": false,
@@ -198,6 +204,7 @@ func TestValidateUsername(t *testing.T) {
 }
 
 func TestAppendJSONString(t *testing.T) {
+	t.Parallel()
 	for _, s := range []string{"", "plain", `q"uote\back`, "<a href='x'>&amp;</a>", "\x00\x01\b\f\n\r\t\x1f\x7f", "é😀",
 		"\u2028\u2029", "bad\xffutf8\xc3", "\xed\xa0\x80"} {
 		checkAppendJSONString(t, s)

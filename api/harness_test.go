@@ -108,7 +108,7 @@ func newEnv(t *testing.T, d sqlstore.Dialect, opts ...envOpts) *env {
 	if o.hasher != nil {
 		acc.Hasher = o.hasher
 	}
-	js, err := jobs.New(ctx, jobs.Opts{DB: db, Sender: o.sender, PasswordReset: acc, Work: o.sender != nil,
+	js, err := jobs.New(ctx, jobs.Opts{DB: db, Sender: o.sender, PasswordReset: acc, Work: o.sender != nil, TestOnly: true,
 		RetryBase: time.Millisecond, PollInterval: 20 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -337,6 +337,7 @@ func matchJSON(path string, got, want any) string {
 // TestHarness checks the harness itself: an anonymous /me is refused with
 // DRF's body, and an authenticated one answers the user.
 func TestHarness(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		e := newEnv(t, d)
 		expect(t, e.do("GET", "/api/auth/me/", nil, nil), 401, `{"detail":"Authentication credentials were not provided."}`)

@@ -16,6 +16,7 @@ import (
 // exactly one answers 200, every other one simplejwt's `Invalid token.`.
 // (Before, PostgreSQL answered 200 to 2–6 of 8.)
 func TestConcurrentLogout(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		e := newEnv(t, d)
 		registerAlice(t, e)

@@ -15,6 +15,7 @@ import (
 var jsonCT = map[string]string{"Content-Type": "application/json"}
 
 func TestAppendSlashAndNotFound(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, sqlstore.SQLite)
 	for _, c := range []struct{ method, path, loc string }{
 		{"GET", "/api/auth/me", "/api/auth/me/"},
@@ -35,6 +36,7 @@ func TestAppendSlashAndNotFound(t *testing.T) {
 // TestMalformedBodies: DRF's JSONParser answers with Python's own words,
 // positions counted in characters, as recorded from the seed.
 func TestMalformedBodies(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, sqlstore.SQLite)
 	parse := func(msg string) string {
 		b, _ := jsonMarshalString("JSON parse error - " + msg)
@@ -87,6 +89,7 @@ func jsonMarshalString(s string) (string, error) {
 }
 
 func TestMediaTypesAndSize(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, sqlstore.SQLite)
 	e.user("PA", "alice@example.com", "Alice", "Anderson")
 	body := []byte(`{"email":"alice@example.com","password":"` + testPassword + `"}`)
@@ -121,6 +124,7 @@ func TestMediaTypesAndSize(t *testing.T) {
 }
 
 func TestCORS(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, sqlstore.SQLite)
 	u := e.pa("alice@example.com", "Alice", "Anderson")
 	preflight := func(origin string) response {
@@ -171,6 +175,7 @@ func TestCORS(t *testing.T) {
 }
 
 func TestAllowedHostsAndSecurityHeaders(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, sqlstore.SQLite)
 	u := e.pa("alice@example.com", "Alice", "Anderson")
 	expect(t, e.raw("GET", "/api/auth/me/", nil, map[string]string{"Host": "evil.example"}), 400, `{"detail":"Bad Request (400)"}`)
@@ -196,6 +201,7 @@ func TestAllowedHostsAndSecurityHeaders(t *testing.T) {
 }
 
 func TestHostAllowed(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		allowed []string
 		host    string
@@ -224,6 +230,7 @@ func TestHostAllowed(t *testing.T) {
 }
 
 func TestHealthz(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, sqlstore.SQLite)
 	expect(t, e.do("GET", "/healthz", nil, nil), 200, `{"status":"ok","database":"ok"}`)
 	if r := e.do("HEAD", "/healthz", nil, nil); r.Status != 200 {
@@ -234,6 +241,7 @@ func TestHealthz(t *testing.T) {
 }
 
 func TestRecoverer(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, sqlstore.SQLite)
 	e.server.Mux().HandleFunc("/test-panic/", func(http.ResponseWriter, *http.Request) { panic("boom") })
 	expect(t, e.do("GET", "/test-panic/", nil, nil), 500, `{"detail":"A server error occurred."}`)

@@ -118,6 +118,7 @@ func nextChange(t *testing.T, loc *time.Location) (schedule.Date, ical.Transitio
 // clocks, pending requests tentative on request, 304 answers, rotation,
 // and nobody's feed showing another's shifts.
 func TestFeeds(t *testing.T) {
+	t.Parallel()
 	loc, err := time.LoadLocation("Europe/London")
 	if err != nil {
 		t.Fatal(err)
@@ -368,6 +369,7 @@ func (e *notifyEnv) settingsOf(u *pasched.User) *pasched.NotificationSettings {
 }
 
 func TestNotificationSettingsAPI(t *testing.T) {
+	t.Parallel()
 	loc, _ := time.LoadLocation("Europe/London")
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		e := newNotifyEnv(t, d, loc)
@@ -443,6 +445,7 @@ func TestNotificationSettingsAPI(t *testing.T) {
 // after a confirmation (a GET changes nothing), and switches off exactly
 // its own user's own kind; a link altered in any way is refused.
 func TestUnsubscribeLink(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		e := newNotifyEnv(t, d, time.UTC)
 		pat := e.pa("pat@example.com", "Pat", "Smith")

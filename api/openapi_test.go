@@ -59,6 +59,7 @@ func openAPI(t testing.TB) (*v3.Document, validator.Validator) {
 
 // TestOpenAPIDocumentIsValid: the document is valid OpenAPI 3.1.
 func TestOpenAPIDocumentIsValid(t *testing.T) {
+	t.Parallel()
 	m, v := openAPI(t)
 	if !strings.HasPrefix(m.Version, "3.1") {
 		t.Errorf("openapi %q, want 3.1", m.Version)
@@ -162,6 +163,7 @@ func enclosingFunc(f *ast.File, n ast.Node) string {
 // TestOpenAPICoversEveryRoute: every route api/ registers is an operation
 // of the document, and every operation of the document is a route.
 func TestOpenAPICoversEveryRoute(t *testing.T) {
+	t.Parallel()
 	m, _ := openAPI(t)
 	routes := registeredRoutes(t)
 	if len(routes) < 25 {
@@ -191,6 +193,7 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 // TestOpenAPIServed: /api/schema/ serves the document as JSON and as YAML,
 // and /api/docs/ the page and its files under a CSP without inline script.
 func TestOpenAPIServed(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "sqlite")
 	r := e.do("GET", "/api/schema/", nil, nil)
 	if r.Status != 200 || r.Header.Get("Content-Type") != "application/json" || !bytes.HasPrefix(r.Body, []byte(`{`)) {
@@ -236,6 +239,10 @@ func TestOpenAPIServed(t *testing.T) {
 // (status documented, body and content type as described). Requests outside
 // the document (unknown paths, OPTIONS, HEAD, methods a view does not
 // have) are not API operations and pass through.
+// validResponses holds the responses validating found valid, by request
+// (method, path and query), status, headers and body.
+var validResponses sync.Map
+
 func validating(t *testing.T, next http.Handler) http.Handler {
 	m, v := openAPI(t)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -244,13 +251,25 @@ func validating(t *testing.T, next http.Handler) http.Handler {
 		res := rec.Result()
 		if documentedOp(m, r) {
 			body := rec.Body.Bytes()
-			vres := *res
-			vres.Body = io.NopCloser(bytes.NewReader(body))
-			vreq := r.Clone(r.Context())
-			vreq.Body = http.NoBody
-			if ok, errs := v.ValidateHttpResponse(vreq, &vres); !ok {
-				for _, e := range errs {
-					t.Errorf("OpenAPI: %s %s → %d: %s: %s %s\n body: %.300s", r.Method, r.URL, res.StatusCode, e.Message, e.Reason, schemaErrors(e), body)
+			// The same answer to the same request validates the same way:
+			// one already found valid is not validated again (the list and
+			// calendar tests read the same pages many times; validating
+			// was a third of this package's test CPU).
+			var key strings.Builder
+			key.WriteString(r.Method + " " + r.URL.RequestURI() + " " + strconv.Itoa(res.StatusCode) + "\n")
+			res.Header.Write(&key) // in key order
+			key.Write(body)
+			if _, seen := validResponses.Load(key.String()); !seen {
+				vres := *res
+				vres.Body = io.NopCloser(bytes.NewReader(body))
+				vreq := r.Clone(r.Context())
+				vreq.Body = http.NoBody
+				if ok, errs := v.ValidateHttpResponse(vreq, &vres); !ok {
+					for _, e := range errs {
+						t.Errorf("OpenAPI: %s %s → %d: %s: %s %s\n body: %.300s", r.Method, r.URL, res.StatusCode, e.Message, e.Reason, schemaErrors(e), body)
+					}
+				} else {
+					validResponses.Store(key.String(), struct{}{})
 				}
 			}
 		}

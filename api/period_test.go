@@ -44,6 +44,7 @@ func runCalls(t *testing.T, e *env, calls []call) {
 }
 
 func TestPeriodEndpointsByRole(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		f := newSchedFix(t, d)
 		mar := fmt.Sprintf("/api/schedule-periods/%d/", f.mar)
@@ -122,6 +123,7 @@ func TestPeriodEndpointsByRole(t *testing.T) {
 }
 
 func TestPeriodDetailAndFinalize(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		f := newSchedFix(t, d)
 		mar := fmt.Sprintf("/api/schedule-periods/%d/", f.mar)
@@ -226,6 +228,7 @@ func TestPeriodDetailAndFinalize(t *testing.T) {
 }
 
 func TestPeriodListPages(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		f := newSchedFix(t, d)
 		for i := range 51 {

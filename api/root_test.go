@@ -12,6 +12,7 @@ import (
 // anonymous callers, the router's list links for a signed-in user, built
 // from the request's own host.
 func TestAPIRoot(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		e := newEnv(t, d)
 		alice := e.pa("alice@example.com", "Alice", "Anderson")

@@ -20,6 +20,7 @@ import (
 // request emails the admin, an approval the PA, a refused approval no one,
 // and each email arrives once.
 func TestShiftEmailsDelivered(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		sink := smtptest.Start(t)
 		sender, err := mail.NewSMTP(mail.SMTPConfig{Host: sink.Host(), Port: sink.Port(), From: "rota@example.com"})
@@ -77,6 +78,7 @@ func TestShiftEmailsDelivered(t *testing.T) {
 // change moves it and is shown at once. (Query counts cannot tell here:
 // the jobs query the same store.)
 func TestReadSideOutlivesOtherCommits(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		sink := smtptest.Start(t)
 		sender, err := mail.NewSMTP(mail.SMTPConfig{Host: sink.Host(), Port: sink.Port(), From: "rota@example.com"})

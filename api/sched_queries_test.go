@@ -43,6 +43,7 @@ func seedShifts(t testing.TB, db *sqlstore.DB, period *pasched.Period, admin *pa
 // TestScheduleQueryCounts asserts that list, retrieve, create and approve
 // run the same, small number of queries with 10 and with 200 shifts.
 func TestScheduleQueryCounts(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		measure := func(n int) map[string]int64 {
 			f := newSchedFix(t, d)

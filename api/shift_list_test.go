@@ -94,6 +94,7 @@ func checkLists(t *testing.T, e *env, label string, views []listView) {
 // scope answers what an uncached read of the database does. It runs with
 // the production configuration (the user cache on).
 func TestShiftListSeesChanges(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		f := newSchedFix(t, d, envOpts{userCache: true})
 		ctx := context.Background()
@@ -206,6 +207,7 @@ func TestShiftListWriterProcess(t *testing.T) {
 // since the page was read and two (version, then the page with its count)
 // after a change. Besides authentication's.
 func TestShiftListQueries(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		for _, n := range []int{10, 300} {
 			f := newSchedFix(t, d) // user cache off: authentication is one query
@@ -251,6 +253,7 @@ func TestShiftListQueries(t *testing.T) {
 // write: a list read that starts after a write returned always shows it,
 // even while other requests are loading the same page.
 func TestShiftListConcurrentWrites(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		f := newSchedFix(t, d, envOpts{userCache: true})
 		pas := []*pasched.User{f.alice, f.bob}
@@ -310,6 +313,7 @@ func TestShiftListConcurrentWrites(t *testing.T) {
 // TestPageParamMatchesPageNumber holds pageParam to pageNumber's reading
 // of ?page= (the list reads it before it knows the count).
 func TestPageParamMatchesPageNumber(t *testing.T) {
+	t.Parallel()
 	for _, raw := range []string{"", "1", "2", "last", "0", "-1", "+2", "abc", "1.5", " 1", "99999999999999999999", "Last"} {
 		r := httptest.NewRequest("GET", "/api/shifts/?page="+url.QueryEscape(raw), nil)
 		for _, count := range []int{0, 49, 50, 51, 120} {

@@ -21,6 +21,7 @@ func shiftPath(id int64, action string) string {
 }
 
 func TestShiftEndpointsAnonymous(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		f := newSchedFix(t, d)
 		id := f.request(f.alice, f.mar, "2030-03-02", "06:00", "09:00")
@@ -42,6 +43,7 @@ func TestShiftEndpointsAnonymous(t *testing.T) {
 // TestShiftLifecycle walks the seed's contract examples and every error of
 // the shift endpoints, by role, checking bodies and the live events.
 func TestShiftLifecycle(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		f := newSchedFix(t, d)
 		sw := func(id int64, by *pasched.User, date, start, end, dur, status string) shiftWant {
@@ -273,6 +275,7 @@ func TestShiftLifecycle(t *testing.T) {
 }
 
 func TestShiftOvertime(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		f := newSchedFix(t, d)
 		if _, err := f.db.SQL().ExecContext(context.Background(), `UPDATE pa_profiles SET max_hours_per_week = 4 WHERE user_id = $1`, f.bob.ID); err != nil {
@@ -304,6 +307,7 @@ func TestShiftOvertime(t *testing.T) {
 }
 
 func TestShiftListFilters(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		f := newSchedFix(t, d)
 		a1 := f.request(f.alice, f.mar, "2030-03-02", "06:00", "09:00")

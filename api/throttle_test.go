@@ -55,6 +55,7 @@ func expectThrottled(t *testing.T, r response, secs int) {
 }
 
 func TestThrottleLogin(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		t.Run("per IP", func(t *testing.T) {
 			e, c := throttleEnv(t, d, func(c *Config) { c.LoginIPRate = Rate{N: 2, Period: time.Minute} })
@@ -98,6 +99,7 @@ func TestThrottleLogin(t *testing.T) {
 }
 
 func TestThrottleRegisterAndReset(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		e, c := throttleEnv(t, d, func(c *Config) {
 			c.RegisterIPRate = Rate{N: 1, Period: time.Hour}
@@ -136,6 +138,7 @@ func TestThrottleRegisterAndReset(t *testing.T) {
 
 // TestThrottledWords: DRF rounds the wait up and says "1 second".
 func TestThrottledWords(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		wait time.Duration
 		want string
@@ -207,6 +210,7 @@ func (g *gateHasher) CheckDummy(ctx context.Context, plain string) error {
 // requests refused before hashing still answer; the queued logins finish
 // once slots free up.
 func TestLoginFloodDoesNotBlockOthers(t *testing.T) {
+	t.Parallel()
 	g := newGateHasher(2)
 	e := newEnv(t, sqlstore.SQLite, envOpts{hasher: g})
 	u := e.pa("alice@example.com", "Alice", "Anderson")

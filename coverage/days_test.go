@@ -8,6 +8,7 @@ import (
 )
 
 func TestParseDays(t *testing.T) {
+	t.Parallel()
 	for raw, want := range map[string]int{"1": 1, "14": 14, "90": 90, "014": 14} {
 		if got, err := ParseDays(raw); err != nil || got != want {
 			t.Errorf("ParseDays(%q) = %d, %v", raw, got, err)

@@ -15,6 +15,7 @@ import (
 )
 
 func TestCheckUpcomingDigest(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		b := setup(t, d)
 		b.svc.Days = 2
@@ -109,6 +110,7 @@ func newFakeChat(t *testing.T, handle func(w http.ResponseWriter, r *http.Reques
 }
 
 func TestDigestWording(t *testing.T) {
+	t.Parallel()
 	const worded = "Two critical times on Monday 4 March still need someone: the end of the morning and the evening."
 	cases := []struct {
 		name   string
@@ -179,6 +181,7 @@ func TestDigestWording(t *testing.T) {
 }
 
 func TestNewWording(t *testing.T) {
+	t.Parallel()
 	if w := NewWording("", "http://127.0.0.1:1", "m", time.Second); w != nil {
 		t.Errorf("no key gave %v: the plain text must be used without any network", w)
 	}

@@ -26,6 +26,7 @@ func offerInput(d, start, end string, pas ...*pasched.User) OfferInput {
 // one shift, 19 polite refusals, no overlap, every other PA told it was
 // filled.
 func TestOfferRace(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		b := setup(t, d)
 		b.period("2030-03-01", "2030-03-31")
@@ -131,6 +132,7 @@ func TestOfferRace(t *testing.T) {
 }
 
 func TestOfferRules(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		b := setup(t, d)
 		p := b.period("2030-03-01", "2030-03-31")

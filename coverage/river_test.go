@@ -36,6 +36,7 @@ func (c countingSchedule) Next(t time.Time) time.Time {
 // schema, the check's schedule firing many times for the same local date:
 // one check job, one digest email.
 func TestDigestOncePerInstanceGroup(t *testing.T) {
+	t.Parallel()
 	db := sqltest.Open(t, sqlstore.Postgres)
 	ctx := context.Background()
 	srv := smtptest.Start(t)
@@ -51,7 +52,7 @@ func TestDigestOncePerInstanceGroup(t *testing.T) {
 	sched := Schedules{Stats: svc.DefaultSchedules().Stats, Check: countingSchedule{every: 50 * time.Millisecond, calls: calls}}
 	var systems []*jobs.System
 	for i := 0; i < 2; i++ {
-		sys, err := jobs.New(ctx, jobs.Opts{DB: db, Sender: sender, Work: true,
+		sys, err := jobs.New(ctx, jobs.Opts{DB: db, Sender: sender, Work: true, TestOnly: true,
 			PollInterval: 50 * time.Millisecond, RetryBase: time.Millisecond, Logger: slog.New(slog.DiscardHandler),
 			Periodic: svc.PeriodicJobs(sched), Register: svc.Register})
 		if err != nil {
@@ -126,6 +127,7 @@ func TestDigestOncePerInstanceGroup(t *testing.T) {
 // TestPeriodicJobsKeyedByLocalDate: the jobs are keyed by the date in
 // TIME_ZONE at firing time, not UTC's.
 func TestPeriodicJobsKeyedByLocalDate(t *testing.T) {
+	t.Parallel()
 	auckland := mustLoc("Pacific/Auckland")
 	now := time.Date(2030, 3, 3, 17, 0, 0, 0, time.UTC) // Monday 4 March 06:00 in Auckland (NZDT, +13)
 	svc := &Service{Location: auckland, Now: func() time.Time { return now }}
@@ -143,6 +145,7 @@ func TestPeriodicJobsKeyedByLocalDate(t *testing.T) {
 // TestJobsThroughRiver: the weekly statistics and the daily check run as
 // River jobs on both engines.
 func TestJobsThroughRiver(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		b := setup(t, d)
 		pa := b.user(pasched.RolePA, "Pat")
@@ -151,7 +154,7 @@ func TestJobsThroughRiver(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sys, err := jobs.New(b.ctx, jobs.Opts{DB: b.db, Sender: sender, FrontendURL: "http://frontend.test", Work: true,
+		sys, err := jobs.New(b.ctx, jobs.Opts{DB: b.db, Sender: sender, FrontendURL: "http://frontend.test", Work: true, TestOnly: true,
 			PollInterval: 20 * time.Millisecond, Logger: slog.New(slog.DiscardHandler), Register: b.svc.Register})
 		if err != nil {
 			t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 )
 
 func TestStatsStoredAndIdempotent(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		b := setup(t, d)
 		pa := b.user(pasched.RolePA, "Pat")

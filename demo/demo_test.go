@@ -93,6 +93,7 @@ var (
 // the API and finds the household: statuses of every kind, overnight
 // shifts, the overtime, and the gaps in the month views.
 func TestDemo(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		ctx := context.Background()
 		b := setup(t, d)
@@ -219,6 +220,7 @@ func TestDemo(t *testing.T) {
 // TestDemoDeterministic: the same seed gives the same rota; another seed
 // another one.
 func TestDemoDeterministic(t *testing.T) {
+	t.Parallel()
 	rota := func(seed int64) []string {
 		b := setup(t, sqlstore.SQLite)
 		if _, err := demo.Fill(context.Background(), b.deps, demo.Opts{Seed: seed, Start: start, Today: today}); err != nil {

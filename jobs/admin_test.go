@@ -14,6 +14,7 @@ import (
 )
 
 func TestAdminJobs(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		ctx := context.Background()
 		db := sqltest.Open(t, d)

@@ -1,12 +1,16 @@
 package jobs_test
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -15,6 +19,7 @@ import (
 
 	"pasched/jobs"
 	"pasched/mail"
+	"pasched/mail/smtptest"
 	"pasched/sqlstore"
 	"pasched/sqlstore/sqltest"
 )
@@ -23,35 +28,122 @@ import (
 const burst = 5000
 
 // BenchmarkEmailDrain: 5,000 email jobs committed at once are drained by
-// one process's workers to the file backend (one synced .eml each), with
-// their sent marks; reports emails per second from the workers' start until
-// the last job is completed.
+// one process's workers, with their sent marks, to the file backend (one .eml
+// each) or over SMTP (the production path) to a sink in a process of its own
+// (smtptest, re-executing this test binary); reports emails per second from
+// the workers' start until the last job is completed.
 //
 //	go test -run '^$' -bench EmailDrain -benchtime 1x ./jobs/
 func BenchmarkEmailDrain(b *testing.B) {
 	for _, d := range sqltest.Dialects() {
-		b.Run(string(d), func(b *testing.B) {
-			var total, cpu time.Duration
-			for range b.N {
-				took, used := drainOnce(b, d)
-				total, cpu = total+took, cpu+used
-			}
-			b.ReportMetric(float64(burst*b.N)/total.Seconds(), "emails/s")
-			b.ReportMetric(total.Seconds()/float64(b.N), "s/burst")
-			// CPU of this process (workers and, on SQLite, the database)
-			// per email: what the figure costs on a machine shared with
-			// others. PostgreSQL's own CPU is not counted.
-			b.ReportMetric(float64(cpu.Microseconds())/float64(burst*b.N), "cpu-µs/email")
-		})
+		for _, backend := range []string{mail.BackendFile, mail.BackendSMTP} {
+			b.Run(string(d)+"/"+backend, func(b *testing.B) {
+				var total, cpu, sinkCPU time.Duration
+				for range b.N {
+					took, used, sink := drainOnce(b, d, backend)
+					total, cpu, sinkCPU = total+took, cpu+used, sinkCPU+sink
+				}
+				b.ReportMetric(float64(burst*b.N)/total.Seconds(), "emails/s")
+				b.ReportMetric(total.Seconds()/float64(b.N), "s/burst")
+				// CPU of this process (workers and, on SQLite, the database)
+				// per email: what the figure costs on a machine shared with
+				// others. PostgreSQL's own CPU is not counted, nor the sink's
+				// (reported apart: on this machine it shares the cores).
+				b.ReportMetric(float64(cpu.Microseconds())/float64(burst*b.N), "cpu-µs/email")
+				if backend == mail.BackendSMTP {
+					b.ReportMetric(float64(sinkCPU.Microseconds())/float64(burst*b.N), "sink-cpu-µs/email")
+				}
+			})
+		}
 	}
 }
 
-func drainOnce(b *testing.B, d sqlstore.Dialect) (took, cpu time.Duration) {
+// sinkEnv makes the test binary an SMTP sink (see init): it prints its port,
+// serves until its stdin closes, then prints how many messages it accepted
+// and the CPU it used.
+const sinkEnv = "PASCHED_BENCH_SMTP_SINK"
+
+func init() {
+	if os.Getenv(sinkEnv) == "" {
+		return
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Println("listen:", err)
+		os.Exit(1)
+	}
+	srv := smtptest.Serve(ln)
+	fmt.Println(srv.Port())
+	io.Copy(io.Discard, os.Stdin)
+	srv.Close()
+	fmt.Println(len(srv.Messages()), processCPU().Microseconds())
+	os.Exit(0)
+}
+
+// sink is an SMTP sink in a child process.
+type sink struct {
+	cmd  *exec.Cmd
+	in   io.WriteCloser
+	out  *bufio.Scanner
+	port int
+}
+
+func startSink(b *testing.B) *sink {
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), sinkEnv+"=1")
+	cmd.Stderr = os.Stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	s := &sink{cmd: cmd, in: in, out: bufio.NewScanner(out)}
+	if !s.out.Scan() {
+		b.Fatal("smtp sink: no port")
+	}
+	if s.port, err = strconv.Atoi(s.out.Text()); err != nil {
+		b.Fatalf("smtp sink: %q", s.out.Text())
+	}
+	return s
+}
+
+// stop ends the sink and returns how many messages it accepted and its CPU.
+func (s *sink) stop(b *testing.B) (int, time.Duration) {
+	s.in.Close()
+	var n int
+	var us int64
+	if !s.out.Scan() {
+		b.Fatal("smtp sink: no count")
+	}
+	if _, err := fmt.Sscan(s.out.Text(), &n, &us); err != nil {
+		b.Fatalf("smtp sink: %q: %v", s.out.Text(), err)
+	}
+	if err := s.cmd.Wait(); err != nil {
+		b.Fatal(err)
+	}
+	return n, time.Duration(us) * time.Microsecond
+}
+
+func drainOnce(b *testing.B, d sqlstore.Dialect, backend string) (took, cpu, sinkCPU time.Duration) {
 	b.StopTimer()
 	ctx := context.Background()
 	db := sqltest.Open(b, d)
 	dir := b.TempDir()
-	sender, err := mail.NewFile(filepath.Join(dir, "mail"), "noreply@example.com")
+	var sender mail.Sender
+	var smtpSink *sink
+	var err error
+	if backend == mail.BackendSMTP {
+		smtpSink = startSink(b)
+		sender, err = mail.NewSMTP(mail.SMTPConfig{Host: "127.0.0.1", Port: smtpSink.port, From: "noreply@example.com"})
+	} else {
+		sender, err = mail.NewFile(filepath.Join(dir, "mail"), "noreply@example.com")
+	}
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -95,11 +187,18 @@ func drainOnce(b *testing.B, d sqlstore.Dialect) (took, cpu time.Duration) {
 	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	sys.Stop(sctx)
+	if smtpSink != nil {
+		n, used := smtpSink.stop(b)
+		if n != burst {
+			b.Fatalf("%d messages received, want %d", n, burst)
+		}
+		return took, cpu, used
+	}
 	files, _ := os.ReadDir(filepath.Join(dir, "mail"))
 	if len(files) != burst {
 		b.Fatalf("%d files, want %d", len(files), burst)
 	}
-	return took, cpu
+	return took, cpu, 0
 }
 
 // processCPU is the CPU time (user and system) this process has used.

@@ -50,7 +50,9 @@ type EmailWorker struct {
 	// Policy applies the recipient's notification settings; nil sends all.
 	Policy *Policy
 	// sent and the rest are set by New.
-	sent   *sentLog
+	sent *sentLog
+	// pace paces the sends (Opts.EmailRate); nil sends at once.
+	pace   *pacer
 	domain string
 	stats  *EmailStats
 	logger *slog.Logger

@@ -22,6 +22,7 @@ import (
 // exist, and the statements before and after it in the transaction stay
 // in it.
 func TestInsertManyTx(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		b := setup(t, d)
 		if (b.sys.PGX != nil) != (d == sqlstore.Postgres) {
@@ -46,7 +47,9 @@ func TestInsertManyTx(t *testing.T) {
 		if !errors.Is(err, errUndo) {
 			t.Fatalf("rolled-back transaction: %v", err)
 		}
-		if n := b.count(t, `SELECT count(*) FROM river_job`); n != 0 {
+		// Email jobs only: the periodic session cleanup may have queued its
+		// own by now (at once, with TestOnly).
+		if n := b.count(t, `SELECT count(*) FROM river_job WHERE kind = 'email'`); n != 0 {
 			t.Fatalf("%d jobs after a rollback, want 0", n)
 		}
 		err = b.db.WriteTx(ctx, func(tx *sqlstore.Tx) error {
@@ -87,6 +90,7 @@ func TestInsertManyTx(t *testing.T) {
 
 // Outside a PostgreSQL write transaction there is no pgx connection.
 func TestPGXRefusedOnSQLite(t *testing.T) {
+	t.Parallel()
 	db := sqltest.Open(t, sqlstore.SQLite)
 	err := db.WriteTx(context.Background(), func(tx *sqlstore.Tx) error {
 		return tx.PGX(func(*pgx.Conn) error { return nil })

@@ -9,6 +9,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math"
 	"time"
@@ -73,6 +74,17 @@ type Opts struct {
 	// Workers is how many jobs run at once in this process (default
 	// DefaultWorkers).
 	Workers int
+	// DeadAfter is how long a worker process may be silent before the jobs
+	// it was running are handed back to the queue (default
+	// DefaultDeadAfter; JOBS_DEAD_AFTER in cmd/pasched).
+	DeadAfter time.Duration
+	// TestOnly is River's: its maintenance services (the scheduler, the
+	// periodic jobs) start at once instead of up to a second apart. For
+	// tests, which wait on them.
+	TestOnly bool
+	// EmailRate caps the emails this process sends a second
+	// (EMAIL_MAX_RATE): 0 means DefaultEmailRate, negative no cap.
+	EmailRate float64
 }
 
 // DefaultWorkers is how many jobs a process runs at once. Jobs are almost
@@ -81,6 +93,24 @@ type Opts struct {
 // queries, and a slow SMTP server holds at most 100 connections
 // (README, "Performance": BenchmarkEmailDrain).
 const DefaultWorkers = 100
+
+// DefaultEmailRate caps the emails a process sends a second. A burst is
+// background work: uncapped, its workers take the cores from interactive
+// requests for as long as it lasts. Over SMTP, 1,000 emails cost ≈ 0.3 ms of
+// server CPU each and drained in 0.8–1.1 s while the month view fell to
+// 0.52–0.77× its idle rate on the 2-core machine (cmd/seedload/wrk.sh,
+// load ≈ 7); at 600 a second (in clumps, see pacer) the drain lasts ≈ 1.7 s
+// and the month view kept 0.84× (median of 5 rounds, load ≈ 5.5). Issue
+// 11's burst of 5,000 still drains within 10 s (8.5 s: BenchmarkEmailDrain),
+// which rules out a lower default. Hosted SMTP relays have a send rate of
+// their own (exceeding it is answered 454, retried a minute later): set
+// EMAIL_MAX_RATE at or below it. README, "Performance".
+const DefaultEmailRate = 600
+
+// emailPaceWindow is the window the email rate is counted in: a tenth of a
+// second's worth of emails may go at once, so a few (a change's two or
+// three) never wait.
+const emailPaceWindow = 100 * time.Millisecond
 
 // JobTimeout bounds one run of a job (its context is cancelled then); an
 // email's SMTP exchange has 30 s per step (cmd/pasched), so a hanging server
@@ -130,6 +160,7 @@ type System struct {
 	listener *pgxpool.Pool
 	working  bool
 	reclaim  *reclaimer
+	sender   mail.Sender
 	// Emails counts sends, failures and skipped re-sends.
 	Emails *EmailStats
 }
@@ -148,12 +179,15 @@ func New(ctx context.Context, o Opts) (*System, error) {
 	if o.Workers <= 0 {
 		o.Workers = DefaultWorkers
 	}
+	if o.DeadAfter <= 0 {
+		o.DeadAfter = DefaultDeadAfter
+	}
 	if o.Work && o.Sender == nil {
 		// A worker without a sender would panic on the first email job
 		// (a digest, a reminder) instead of delivering it.
 		return nil, errors.New("jobs: workers need a mail sender")
 	}
-	sys := &System{working: o.Work, Emails: &EmailStats{}}
+	sys := &System{working: o.Work, Emails: &EmailStats{}, sender: o.Sender}
 	if o.DB.Dialect == sqlstore.Postgres && o.Work {
 		pool, err := pgxpool.New(ctx, o.DB.DSN)
 		if err != nil {
@@ -162,8 +196,15 @@ func New(ctx context.Context, o Opts) (*System, error) {
 		sys.listener = pool
 	}
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &EmailWorker{Sender: o.Sender, sent: &sentLog{db: o.DB}, domain: o.MessageIDDomain,
-		stats: sys.Emails, logger: o.Logger, Policy: o.Policy})
+	ew := &EmailWorker{Sender: o.Sender, sent: &sentLog{db: o.DB}, domain: o.MessageIDDomain,
+		stats: sys.Emails, logger: o.Logger, Policy: o.Policy}
+	if o.EmailRate == 0 {
+		o.EmailRate = DefaultEmailRate
+	}
+	if o.EmailRate > 0 {
+		ew.pace = newPacer(o.EmailRate, emailPaceWindow)
+	}
+	river.AddWorker(workers, ew)
 	river.AddWorker(workers, &ReminderWorker{DB: o.DB, Location: o.Location, FrontendURL: o.FrontendURL, Now: o.Now})
 	// Registered even without a use case: River refuses to insert a kind
 	// its client has no worker for.
@@ -187,6 +228,7 @@ func New(ctx context.Context, o Opts) (*System, error) {
 		MaxAttempts:          EmailMaxAttempts,
 		JobTimeout:           JobTimeout,
 		RescueStuckJobsAfter: RescueStuckJobsAfter,
+		TestOnly:             o.TestOnly,
 		PeriodicJobs:         append([]*river.PeriodicJob{webSessionCleanup()}, o.Periodic...),
 	}
 	if o.Work {
@@ -205,7 +247,7 @@ func New(ctx context.Context, o Opts) (*System, error) {
 		}
 	}
 	if o.Work {
-		sys.reclaim = &reclaimer{db: o.DB, clientID: c.ID(), logger: o.Logger}
+		sys.reclaim = &reclaimer{db: o.DB, clientID: c.ID(), logger: o.Logger, deadAfter: o.DeadAfter, heartbeatEvery: o.DeadAfter / 5}
 	}
 	return sys, nil
 }
@@ -227,13 +269,17 @@ func (s *System) Start(ctx context.Context) error {
 	return nil
 }
 
-// Stop lets running jobs finish, then stops.
+// Stop lets running jobs finish, then stops, and closes the sender's idle
+// connections (the SMTP backend keeps them between messages).
 func (s *System) Stop(ctx context.Context) error {
 	if !s.working {
 		return nil
 	}
 	err := s.Client.Stop(ctx)
 	s.reclaim.close(ctx)
+	if c, ok := s.sender.(io.Closer); ok {
+		c.Close()
+	}
 	return err
 }
 

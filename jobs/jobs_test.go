@@ -49,7 +49,7 @@ func setup(t *testing.T, d sqlstore.Dialect) *bundle {
 		t.Fatal(err)
 	}
 	acc := &accounts.Service{DB: db, Hasher: password.NewHasher(1), Signer: token.NewSigner("k"), FrontendURL: "http://frontend.test"}
-	sys, err := jobs.New(ctx, jobs.Opts{DB: db, Sender: sender, PasswordReset: acc, Work: true,
+	sys, err := jobs.New(ctx, jobs.Opts{DB: db, Sender: sender, PasswordReset: acc, Work: true, TestOnly: true,
 		RetryBase: time.Millisecond, PollInterval: 20 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -165,6 +165,7 @@ func parse(t *testing.T, r smtptest.Received) parsed {
 // transaction; a River worker delivers it over a real SMTP conversation,
 // with a text and an HTML part.
 func TestVerificationEmail(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		b := setup(t, d)
 		ctx := context.Background()
@@ -207,6 +208,7 @@ func TestVerificationEmail(t *testing.T) {
 // TestEmailRetried: a delivery refused twice (4xx, transient) is retried
 // with backoff and succeeds on the third attempt; a 5xx refusal is final.
 func TestEmailRetried(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		b := setup(t, d)
 		ctx := context.Background()
@@ -247,6 +249,7 @@ func TestEmailRetried(t *testing.T) {
 // TestRolledBackTransactionLeavesNoJob: an email enqueued in a
 // transaction that rolls back is never sent, nor even stored.
 func TestRolledBackTransactionLeavesNoJob(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		ctx := context.Background()
 		db := sqltest.Open(t, d)
@@ -309,6 +312,7 @@ func TestRolledBackTransactionLeavesNoJob(t *testing.T) {
 // TestPasswordResetJob: the reset request's job makes a token and an
 // email for an active account, and nothing for an unknown or inactive one.
 func TestPasswordResetJob(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		b := setup(t, d)
 		ctx := context.Background()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -83,6 +84,7 @@ func waitJobs(t *testing.T, db *sqlstore.DB, ids []int64, state string) {
 // Message-ID. Backoff and the SMTP timeout are short here; production's are
 // a minute (doubling, capped at 30 min over 12 tries) and 30 s.
 func TestEmailOutageHangFailRecover(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		defer cancel()
@@ -98,7 +100,7 @@ func TestEmailOutageHangFailRecover(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sys, err := jobs.New(ctx, jobs.Opts{DB: db, Sender: sender, Work: true, RetryBase: 20 * time.Millisecond,
+		sys, err := jobs.New(ctx, jobs.Opts{DB: db, Sender: sender, Work: true, TestOnly: true, RetryBase: 20 * time.Millisecond,
 			PollInterval: 20 * time.Millisecond, MessageIDDomain: "pa.example.test"})
 		if err != nil {
 			t.Fatal(err)
@@ -165,6 +167,7 @@ func TestEmailOutageHangFailRecover(t *testing.T) {
 // process. The one whose email had been accepted before the crash (its
 // mark is there) completes without sending; the other is sent once.
 func TestEmailReclaimedOnce(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		defer cancel()
@@ -174,7 +177,7 @@ func TestEmailReclaimedOnce(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sys, err := jobs.New(ctx, jobs.Opts{DB: db, Sender: sender, Work: true, PollInterval: 20 * time.Millisecond,
+		sys, err := jobs.New(ctx, jobs.Opts{DB: db, Sender: sender, Work: true, TestOnly: true, PollInterval: 20 * time.Millisecond,
 			MessageIDDomain: "pa.example.test"})
 		if err != nil {
 			t.Fatal(err)
@@ -243,6 +246,7 @@ func mustCreated(t *testing.T, sys *jobs.System, id int64) time.Time {
 }
 
 func TestMessageIDRoundTrip(t *testing.T) {
+	t.Parallel()
 	for _, id := range []int64{1, 42, 1 << 40} {
 		mid := jobs.MessageID(id, time.Unix(1700000000, 123456000), "example.com")
 		got, ok := jobs.JobOfMessageID("<" + mid + ">")
@@ -254,5 +258,138 @@ func TestMessageIDRoundTrip(t *testing.T) {
 		if _, ok := jobs.JobOfMessageID(bad); ok {
 			t.Errorf("JobOfMessageID(%q) accepted", bad)
 		}
+	}
+}
+
+// TestEmailBurstReusedConnectionsOnce: a burst sent by River's workers over
+// the SMTP backend's reused connections, the server dropping its idle
+// connections twice mid-burst (a restart, its idle timeout): every email is
+// delivered exactly once under its job's Message-ID, every job completes,
+// and the burst takes far fewer connections than messages.
+func TestEmailBurstReusedConnectionsOnce(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		db := sqltest.Open(t, d)
+		srv := smtptest.Start(t)
+		sender, err := mail.NewSMTP(mail.SMTPConfig{Host: srv.Host(), Port: srv.Port(), From: from, Timeout: 5 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		const workers, n = 6, 150
+		sys, err := jobs.New(ctx, jobs.Opts{DB: db, Sender: sender, Work: true, Workers: workers, RetryBase: 20 * time.Millisecond,
+			PollInterval: 20 * time.Millisecond, MessageIDDomain: "pa.example.test", Logger: quietLogger()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(sys.Close)
+		var ids []int64
+		err = db.WriteTx(ctx, func(tx *sqlstore.Tx) error {
+			for i := range n {
+				m, _ := mail.Verification(fmt.Sprintf("pa%d@example.test", i), "PA", "http://frontend.test/verify-email?token=x")
+				res, err := sys.Client.InsertTx(ctx, tx.SQL(), jobs.EmailArgs{To: m.To, Subject: m.Subject, Text: m.Text, HTML: m.HTML,
+					Event: fmt.Sprintf("burst:%d", i)}, nil)
+				if err != nil {
+					return err
+				}
+				ids = append(ids, res.Job.ID)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sys.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			sys.Stop(sctx)
+		})
+		// Drop what is idle once a third and two thirds have arrived (again
+		// on each later message until a drop closes something).
+		dropped := 0
+		for _, at := range []int{n / 3, 2 * n / 3} {
+			for got := at; ; got++ {
+				if _, err := srv.Wait(ctx, got); err != nil {
+					t.Fatal(err)
+				}
+				if k := srv.DropIdle(); k > 0 || got == n {
+					dropped += k
+					break
+				}
+			}
+		}
+		waitJobs(t, db, ids, "completed")
+		seen := messageIDs(t, srv.Messages())
+		if len(srv.Messages()) != n || len(seen) != n {
+			t.Fatalf("%d messages, %d distinct; want %d", len(srv.Messages()), len(seen), n)
+		}
+		for _, id := range ids {
+			mid := "<" + jobs.MessageID(id, mustCreated(t, sys, id), "pa.example.test") + ">"
+			if seen[mid] != 1 {
+				t.Errorf("job %d: %s delivered %d times", id, mid, seen[mid])
+			}
+		}
+		if dropped == 0 {
+			t.Error("no connection was idle to drop mid-burst")
+		}
+		if conns := srv.Accepted(); conns > 2*workers+dropped {
+			t.Errorf("%d connections for %d emails (%d dropped), want at most %d", conns, n, dropped, 2*workers+dropped)
+		}
+		t.Logf("%d connections, %d dropped mid-burst, %d sends failed and retried", srv.Accepted(), dropped, sys.Emails.Failed.Load())
+	})
+}
+
+// TestEmailRateCapsSends: EmailRate caps the sends of a process: at one an
+// hour, one email of three goes; the other two wait, running, until their
+// jobs are cancelled, and are not sent.
+func TestEmailRateCapsSends(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	db := sqltest.Open(t, sqlstore.SQLite)
+	srv := smtptest.Start(t)
+	sender, err := mail.NewSMTP(mail.SMTPConfig{Host: srv.Host(), Port: srv.Port(), From: from, Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sys, err := jobs.New(ctx, jobs.Opts{DB: db, Sender: sender, Work: true, PollInterval: 20 * time.Millisecond,
+		EmailRate: 1.0 / 3600, Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sys.Close)
+	ids := enqueueN(t, db, sys.Client, 3, "capped")
+	if err := sys.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.Wait(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	// The delivered one completes; the other two run, held by the cap.
+	for states := ""; states != "completed running running"; {
+		var got []string
+		for _, id := range ids {
+			row, err := sys.Client.JobGet(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, string(row.State))
+		}
+		sort.Strings(got)
+		states = strings.Join(got, " ")
+		if ctx.Err() != nil {
+			t.Fatalf("jobs %s, want one completed and two running", states)
+		}
+		time.Sleep(20 * time.Millisecond) // polling with a deadline
+	}
+	sctx, scancel := context.WithTimeout(ctx, 10*time.Second)
+	defer scancel()
+	if err := sys.Client.StopAndCancel(sctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(srv.Messages()); n != 1 || sys.Emails.Sent.Load() != 1 {
+		t.Fatalf("%d messages delivered (%d counted sent), want 1", n, sys.Emails.Sent.Load())
 	}
 }

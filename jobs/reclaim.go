@@ -21,16 +21,18 @@ import (
 // an email whose change committed. A heartbeat tells a dead process from a
 // slow job: the jobs of a dead process return within deadAfter plus one
 // heartbeatEvery, however recently they started.
-const (
-	heartbeatEvery = 3 * time.Second
-	deadAfter      = 15 * time.Second
-)
+//
+// DefaultDeadAfter is deadAfter unless Opts.DeadAfter sets it; a process
+// beats every fifth of it.
+const DefaultDeadAfter = 15 * time.Second
 
 // reclaimer keeps this process's heartbeat and reclaims the jobs of dead ones.
 type reclaimer struct {
 	db       *sqlstore.DB
 	clientID string
 	logger   *slog.Logger
+	// deadAfter and heartbeatEvery: see DefaultDeadAfter.
+	deadAfter, heartbeatEvery time.Duration
 
 	stop chan struct{}
 	done sync.WaitGroup
@@ -57,14 +59,14 @@ func (r *reclaimer) start(ctx context.Context) error {
 
 func (r *reclaimer) loop() {
 	defer r.done.Done()
-	t := time.NewTicker(heartbeatEvery)
+	t := time.NewTicker(r.heartbeatEvery)
 	defer t.Stop()
 	for {
-		ctx, cancel := context.WithTimeout(context.Background(), heartbeatEvery)
+		ctx, cancel := context.WithTimeout(context.Background(), r.heartbeatEvery)
 		if err := r.beat(ctx); err != nil {
 			r.logger.Warn("jobs: heartbeat", "err", err)
 			r.okSince = time.Now()
-		} else if time.Since(r.okSince) >= deadAfter {
+		} else if time.Since(r.okSince) >= r.deadAfter {
 			r.reclaim(ctx)
 		}
 		cancel()
@@ -101,7 +103,7 @@ ON CONFLICT (client_id) DO UPDATE SET heartbeat_ms = excluded.heartbeat_ms`, r.c
 // last entry of attempted_by is the client running the job (River appends
 // to it at each fetch); the SQL to read it differs by dialect.
 func (r *reclaimer) reclaim(ctx context.Context) {
-	horizon := time.Now().Add(-deadAfter).UnixMilli()
+	horizon := time.Now().Add(-r.deadAfter).UnixMilli()
 	// SQLite: attempted_by is a JSON array (stored as JSONB or text);
 	// PostgreSQL: a text[].
 	runner := `json_extract(attempted_by, '$[#-1]')`

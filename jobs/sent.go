@@ -188,6 +188,11 @@ func (w *EmailWorker) sendOnce(ctx context.Context, job *rivertype.JobRow, a Ema
 			return nil
 		}
 	}
+	if w.pace != nil {
+		if err := w.pace.wait(ctx); err != nil {
+			return fmt.Errorf("email %d: wait for the send rate: %w", job.ID, err)
+		}
+	}
 	mid := MessageID(job.ID, job.CreatedAt, w.domain)
 	err := w.Sender.Send(ctx, mail.Message{To: a.To, Subject: a.Subject, Text: a.Text, HTML: a.HTML, ID: mid,
 		ListUnsubscribe: a.listUnsubscribe})

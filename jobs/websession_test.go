@@ -13,6 +13,7 @@ import (
 
 // The periodic job runs at start and deletes ended sessions, keeping live ones.
 func TestWebSessionCleanup(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		b := setup(t, d)
 		if ev := b.wait(t, "web_session_cleanup"); ev.Kind != "job_completed" {

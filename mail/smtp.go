@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"sync"
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
+	"github.com/wneessen/go-mail/smtp"
 )
 
 // SMTPConfig configures the smtp backend; the fields mirror Django's EMAIL_* settings.
@@ -23,14 +25,53 @@ type SMTPConfig struct {
 	From     string // DEFAULT_FROM_EMAIL
 	// Timeout bounds the dial and each exchange with the server; 0 means 15 seconds.
 	Timeout time.Duration
+	// MaxIdle bounds the connections kept open for the next messages; 0 means
+	// DefaultSMTPMaxIdle.
+	MaxIdle int
+	// IdleTimeout is how long an unused connection is kept; 0 means
+	// DefaultSMTPIdleTimeout.
+	IdleTimeout time.Duration
 }
+
+// SMTP connection reuse. A burst of emails (a period finalised, a digest)
+// used to open one TCP connection per message: connect, greeting, EHLO,
+// MAIL, RCPT, DATA, QUIT and the close, of which only MAIL…DATA carry the
+// message. Idle connections are now kept and reused, as MTAs' own
+// connection caches do (Postfix's smtp_connection_cache_*): a reused
+// connection is first probed with RSET, and a message goes only to a
+// connection that answered it.
+const (
+	// DefaultSMTPMaxIdle bounds the connections kept open between messages:
+	// as many as the job workers that may send at once (jobs.DefaultWorkers),
+	// so a burst's workers each keep theirs.
+	DefaultSMTPMaxIdle = 100
+	// DefaultSMTPIdleTimeout is how long an unused connection is kept. A burst
+	// reuses its connections within milliseconds; between bursts they are
+	// closed (QUIT), well before a server's own idle timeout (RFC 5321
+	// §4.5.3.2 suggests at least 5 minutes; hosted relays use less).
+	DefaultSMTPIdleTimeout = 5 * time.Second
+)
 
 type smtpSender struct {
-	cfg SMTPConfig
+	cfg    SMTPConfig
+	client *gomail.Client // the settings; each connection is its own *smtp.Client
+
+	mu     sync.Mutex
+	idle   []*smtpConn // most recently used last
+	sweep  *time.Timer // closes idle connections past IdleTimeout; nil when none is armed
+	closed bool
 }
 
-// NewSMTP returns a Sender that delivers through the SMTP server cfg names, one
-// connection per message. With neither UseTLS nor UseSSL the conversation is plain text,
+// smtpConn is one open connection to the server.
+type smtpConn struct {
+	c    *smtp.Client
+	conn net.Conn // to close it when a send's context ends
+	used time.Time
+}
+
+// NewSMTP returns a Sender that delivers through the SMTP server cfg names. Connections
+// are kept open between messages (up to MaxIdle, for IdleTimeout) and reused; Close
+// closes the idle ones. With neither UseTLS nor UseSSL the conversation is plain text,
 // which is meant for local sinks; credentials are then sent only to localhost, as
 // go-mail's PLAIN and LOGIN mechanisms refuse to expose them elsewhere.
 func NewSMTP(cfg SMTPConfig) (Sender, error) {
@@ -54,11 +95,18 @@ func NewSMTP(cfg SMTPConfig) (Sender, error) {
 	if cfg.Port < 1 || cfg.Port > 65535 {
 		return nil, fmt.Errorf("mail: invalid EMAIL_PORT %d", cfg.Port)
 	}
-	if cfg.Timeout < 0 {
-		return nil, fmt.Errorf("mail: invalid SMTP timeout %v", cfg.Timeout)
+	if cfg.Timeout < 0 || cfg.IdleTimeout < 0 || cfg.MaxIdle < 0 {
+		return nil, fmt.Errorf("mail: invalid SMTP timeout %v, idle timeout %v or idle connections %d",
+			cfg.Timeout, cfg.IdleTimeout, cfg.MaxIdle)
 	}
 	if cfg.Timeout == 0 {
 		cfg.Timeout = gomail.DefaultTimeout
+	}
+	if cfg.MaxIdle == 0 {
+		cfg.MaxIdle = DefaultSMTPMaxIdle
+	}
+	if cfg.IdleTimeout == 0 {
+		cfg.IdleTimeout = DefaultSMTPIdleTimeout
 	}
 	if cfg.From == "" {
 		cfg.From = DefaultFrom
@@ -66,15 +114,22 @@ func NewSMTP(cfg SMTPConfig) (Sender, error) {
 	if err := checkFrom(cfg.From); err != nil {
 		return nil, err
 	}
-	// Build a client once so that option errors surface at start-up, not at first send.
-	if _, err := newSMTPClient(cfg, nil); err != nil {
+	// Built once, so that option errors surface at start-up, not at first send.
+	client, err := newSMTPClient(cfg)
+	if err != nil {
 		return nil, err
 	}
-	return &smtpSender{cfg: cfg}, nil
+	return &smtpSender{cfg: cfg, client: client}, nil
 }
 
-// Send dials the server, delivers m and says QUIT. Cancelling ctx closes the connection.
-// A refusal by the server is a *gomail.SendError; IsPermanent tells 5xx from 4xx.
+// Send delivers m over an idle connection that answers RSET, or a new one. Cancelling
+// ctx closes the connection, which aborts whatever exchange is under way. A refusal by
+// the server is a *gomail.SendError; IsPermanent tells 5xx from 4xx.
+//
+// Exactly once: a message is sent at most once per call. The only retry inside Send is
+// a new connection after an idle one failed its RSET probe, before any of the message
+// was sent. Any failure after MAIL is returned (the job is retried later), and the
+// connection is closed, never reused: its state is unknown.
 func (s *smtpSender) Send(ctx context.Context, m Message) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -83,32 +138,161 @@ func (s *smtpSender) Send(ctx context.Context, m Message) error {
 	if err != nil {
 		return err
 	}
-	// A fresh client per message: go-mail's Client keeps per-connection state, and a
-	// connection per message is what the seed's send_mail did too.
-	// Cancelling ctx closes the connection, which aborts whatever exchange is under way.
-	var stop func() bool
-	defer func() {
-		if stop != nil {
-			stop()
-		}
-	}()
-	client, err := newSMTPClient(s.cfg, func(c net.Conn) {
-		stop = context.AfterFunc(ctx, func() { c.Close() })
-	})
-	if err != nil {
-		return err
-	}
-	conn, err := client.DialToSMTPClientWithContext(ctx)
+	sc, stop, err := s.conn(ctx)
 	if err != nil {
 		return s.fail(ctx, "connect to", err)
 	}
-	if err := client.SendWithSMTPClient(conn, msg); err != nil {
-		_ = client.CloseWithSMTPClient(conn)
-		return s.fail(ctx, "send through", err)
+	err = s.client.SendWithSMTPClient(sc.c, msg)
+	aborted := !stop() // ctx ended: the connection is closed or closing
+	switch {
+	case err == nil && !aborted:
+		s.put(sc)
+		return nil
+	case err == nil || msg.IsDelivered():
+		// Accepted (250 after DATA); what failed afterwards does not undo that.
+		sc.conn.Close()
+		return nil
 	}
-	// The message was accepted (250 after DATA); a failed QUIT does not undo that.
-	_ = client.CloseWithSMTPClient(conn)
+	// The state of the conversation is unknown after a failure: the
+	// connection is not reused. A server that answered (a refusal) is told
+	// QUIT; after a network error or a timeout it is just closed.
+	if se := (*gomail.SendError)(nil); errors.As(err, &se) && se.ErrorCode() >= 400 && !aborted {
+		s.quit(sc)
+	} else {
+		sc.conn.Close()
+	}
+	return s.fail(ctx, "send through", err)
+}
+
+// conn returns an idle connection that answered RSET, or dials a new one;
+// either way, ctx's end closes it until stop is called.
+func (s *smtpSender) conn(ctx context.Context) (sc *smtpConn, stop func() bool, err error) {
+	for sc = s.take(); sc != nil; sc = s.take() {
+		// The probe runs under the send's timeout and context: a server that
+		// dropped the connection answers at once (EOF or a reset), one that
+		// hangs is given up on after Timeout like any exchange.
+		stop = context.AfterFunc(ctx, func() { sc.conn.Close() })
+		err = sc.c.UpdateDeadline(s.cfg.Timeout)
+		if err == nil {
+			err = sc.c.Reset()
+		}
+		if err == nil {
+			return sc, stop, nil
+		}
+		stop()
+		sc.conn.Close() // stale: closed by the server, or its idle timeout
+		if ctx.Err() != nil {
+			return nil, nil, ctx.Err()
+		}
+	}
+	d := &dialedConn{ctx: ctx}
+	c, err := s.client.DialToSMTPClientWithContext(context.WithValue(ctx, dialedKey{}, d))
+	if err != nil {
+		if d.conn != nil {
+			d.stop()
+			d.conn.Close()
+		}
+		return nil, nil, err
+	}
+	return &smtpConn{c: c, conn: d.conn}, d.stop, nil
+}
+
+// take pops the most recently used idle connection that is still young
+// enough, closing older ones.
+func (s *smtpSender) take() *smtpConn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for len(s.idle) > 0 {
+		sc := s.idle[len(s.idle)-1]
+		s.idle = s.idle[:len(s.idle)-1]
+		if time.Since(sc.used) < s.cfg.IdleTimeout {
+			return sc
+		}
+		go s.quit(sc)
+	}
 	return nil
+}
+
+// put keeps sc for the next message, or says QUIT when enough are kept.
+func (s *smtpSender) put(sc *smtpConn) {
+	sc.used = time.Now()
+	s.mu.Lock()
+	if s.closed || len(s.idle) >= s.cfg.MaxIdle {
+		s.mu.Unlock()
+		s.quit(sc)
+		return
+	}
+	s.idle = append(s.idle, sc)
+	if s.sweep == nil {
+		s.sweep = time.AfterFunc(s.cfg.IdleTimeout, s.sweepIdle)
+	}
+	s.mu.Unlock()
+}
+
+// sweepIdle closes the connections idle for IdleTimeout, and runs again
+// while some remain.
+func (s *smtpSender) sweepIdle() {
+	s.mu.Lock()
+	s.sweep = nil
+	now := time.Now()
+	var old []*smtpConn
+	keep := s.idle[:0]
+	for _, sc := range s.idle { // oldest first
+		if now.Sub(sc.used) >= s.cfg.IdleTimeout {
+			old = append(old, sc)
+		} else {
+			keep = append(keep, sc)
+		}
+	}
+	clear(s.idle[len(keep):])
+	s.idle = keep
+	if len(s.idle) > 0 && !s.closed {
+		s.sweep = time.AfterFunc(s.cfg.IdleTimeout-now.Sub(s.idle[0].used), s.sweepIdle)
+	}
+	s.mu.Unlock()
+	for _, sc := range old {
+		s.quit(sc)
+	}
+}
+
+// quit says QUIT (briefly: it is a courtesy) and closes the connection.
+func (s *smtpSender) quit(sc *smtpConn) {
+	if sc.c.UpdateDeadline(min(s.cfg.Timeout, 2*time.Second)) == nil {
+		_ = sc.c.Quit()
+	}
+	sc.conn.Close()
+}
+
+// Close says QUIT on the idle connections and closes them. Sends after Close still
+// work, over connections that are closed after each message.
+func (s *smtpSender) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	idle := s.idle
+	s.idle = nil
+	if s.sweep != nil {
+		s.sweep.Stop()
+		s.sweep = nil
+	}
+	s.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, sc := range idle {
+		wg.Go(func() { s.quit(sc) })
+	}
+	wg.Wait()
+	return nil
+}
+
+// dialedKey carries a *dialedConn in the dial's context, so that Send gets
+// the net.Conn that go-mail's client wraps, to close it when the send's
+// context ends: go-mail's own context covers the TCP dial only, not the
+// greeting, EHLO and AUTH that follow.
+type dialedKey struct{}
+
+type dialedConn struct {
+	ctx  context.Context // the send's (go-mail's is cancelled when its dial returns)
+	conn net.Conn
+	stop func() bool // stops closing conn when ctx ends
 }
 
 // fail wraps err, preferring ctx's error when the send was cancelled.
@@ -119,9 +303,10 @@ func (s *smtpSender) fail(ctx context.Context, action string, err error) error {
 	return fmt.Errorf("mail: %s SMTP server %s:%d: %w", action, s.cfg.Host, s.cfg.Port, err)
 }
 
-// newSMTPClient builds a go-mail client for cfg; onConn, when not nil, is handed each
-// connection the client dials.
-func newSMTPClient(cfg SMTPConfig, onConn func(net.Conn)) (*gomail.Client, error) {
+// newSMTPClient builds the go-mail client for cfg: the settings of every
+// connection. Its dial hands each connection to the dialedConn in the dial's
+// context.
+func newSMTPClient(cfg SMTPConfig) (*gomail.Client, error) {
 	tlsConfig := &tls.Config{ServerName: cfg.Host, MinVersion: tls.VersionTLS12}
 	dial := func(dialCtx context.Context, network, addr string) (net.Conn, error) {
 		d := &net.Dialer{}
@@ -135,8 +320,9 @@ func newSMTPClient(cfg SMTPConfig, onConn func(net.Conn)) (*gomail.Client, error
 		if err != nil {
 			return nil, err
 		}
-		if onConn != nil {
-			onConn(conn)
+		if d, ok := dialCtx.Value(dialedKey{}).(*dialedConn); ok {
+			d.conn = conn
+			d.stop = context.AfterFunc(d.ctx, func() { conn.Close() })
 		}
 		return conn, nil
 	}
@@ -145,6 +331,13 @@ func newSMTPClient(cfg SMTPConfig, onConn func(net.Conn)) (*gomail.Client, error
 		gomail.WithTimeout(cfg.Timeout),
 		gomail.WithTLSConfig(tlsConfig),
 		gomail.WithDialContextFunc(dial),
+		// go-mail would send NOOP before each message and NOOP+RSET after
+		// it: three round trips of the seven a reused connection needs. The
+		// RSET probe before reuse (Send) checks the connection instead, and
+		// a completed DATA leaves the session reset already (RFC 5321
+		// §4.1.1.4).
+		gomail.WithoutNoop(),
+		gomail.WithoutRset(),
 	}
 	switch {
 	case cfg.UseSSL:

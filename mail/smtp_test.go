@@ -3,9 +3,14 @@ package mail_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"net"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"pasched/mail"
 	"pasched/mail/smtptest"
@@ -147,7 +152,10 @@ func TestSMTPSendHonoursCancellation(t *testing.T) {
 		}
 	}()
 	addr := ln.Addr().(*net.TCPAddr)
-	sender, err := mail.NewSMTP(mail.SMTPConfig{Host: "127.0.0.1", Port: addr.Port, From: fromAddr})
+	// No timeout to save the day: only the cancellation can end the wait
+	// for the greeting (else testContext's deadline does, and the error is
+	// not context.Canceled).
+	sender, err := mail.NewSMTP(mail.SMTPConfig{Host: "127.0.0.1", Port: addr.Port, From: fromAddr, Timeout: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,5 +190,198 @@ func TestSMTPRejectsBadMessages(t *testing.T) {
 	}
 	if n := len(srv.Messages()); n != 0 {
 		t.Errorf("%d messages delivered", n)
+	}
+}
+
+// sendN sends n Verification messages with IDs prefix-0… one after the other.
+func sendN(t *testing.T, ctx context.Context, s mail.Sender, prefix string, n int) {
+	t.Helper()
+	for i := range n {
+		if err := s.Send(ctx, idMessage(t, fmt.Sprintf("%s-%d", prefix, i))); err != nil {
+			t.Fatalf("Send %s-%d: %v", prefix, i, err)
+		}
+	}
+}
+
+func idMessage(t *testing.T, id string) mail.Message {
+	t.Helper()
+	m, err := mail.Verification("new@example.test", "New", frontend+"/verify-email?token=x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.ID = id + "@pa.example.test"
+	return m
+}
+
+// deliveries counts the messages the sink accepted by Message-ID.
+func deliveries(t *testing.T, msgs []smtptest.Received) map[string]int {
+	t.Helper()
+	seen := map[string]int{}
+	for _, r := range msgs {
+		m, err := r.Parse()
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen[m.Header.Get("Message-Id")]++
+	}
+	return seen
+}
+
+// TestSMTPReusesConnection: consecutive messages go over one connection
+// (RSET between), each delivered once and whole.
+func TestSMTPReusesConnection(t *testing.T) {
+	t.Parallel()
+	srv := smtptest.Start(t)
+	sender := newSMTP(t, srv, nil)
+	ctx := testContext(t)
+	sendN(t, ctx, sender, "reuse", 5)
+	msgs, err := srv.Wait(ctx, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := srv.Accepted(); n != 1 {
+		t.Errorf("%d connections for 5 messages, want 1", n)
+	}
+	seen := deliveries(t, msgs)
+	for i := range 5 {
+		if id := fmt.Sprintf("<reuse-%d@pa.example.test>", i); seen[id] != 1 || len(msgs) != 5 {
+			t.Errorf("%s delivered %d times (%d messages)", id, seen[id], len(msgs))
+		}
+	}
+	for _, r := range msgs {
+		p := parseMessage(t, r.Data)
+		if !strings.Contains(p.text, "verify-email?token=x") {
+			t.Errorf("message body lost its link: %q", p.text)
+		}
+	}
+}
+
+// TestSMTPRecoversDroppedConnection: the server closes the idle connection
+// (a restart, its idle timeout); the next send probes it, finds it dead and
+// delivers over a new one without an error.
+func TestSMTPRecoversDroppedConnection(t *testing.T) {
+	t.Parallel()
+	srv := smtptest.Start(t)
+	sender := newSMTP(t, srv, nil)
+	ctx := testContext(t)
+	sendN(t, ctx, sender, "before", 1)
+	if n := srv.DropIdle(); n != 1 {
+		t.Fatalf("DropIdle closed %d connections, want the sender's 1", n)
+	}
+	sendN(t, ctx, sender, "after", 2)
+	msgs, err := srv.Wait(ctx, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs) != 3 || srv.Accepted() != 2 {
+		t.Errorf("%d messages over %d connections, want 3 over 2", len(msgs), srv.Accepted())
+	}
+}
+
+// TestSMTPBurstExactlyOnce: concurrent senders, the server dropping its
+// idle connections twice mid-burst. A send that fails is retried (as the job
+// queue does); every message is delivered exactly once, over far fewer
+// connections than messages.
+func TestSMTPBurstExactlyOnce(t *testing.T) {
+	t.Parallel()
+	srv := smtptest.Start(t)
+	sender := newSMTP(t, srv, nil)
+	ctx := testContext(t)
+	const workers, each = 8, 40
+	var wg sync.WaitGroup
+	var retries atomic.Int64
+	for w := range workers {
+		wg.Go(func() {
+			for i := range each {
+				m := idMessage(t, fmt.Sprintf("burst-%d-%d", w, i))
+				for sender.Send(ctx, m) != nil {
+					if ctx.Err() != nil {
+						return
+					}
+					retries.Add(1)
+				}
+			}
+		})
+	}
+	dropped := 0
+	for _, at := range []int{workers * each / 3, 2 * workers * each / 3} {
+		if _, err := srv.Wait(ctx, at); err != nil {
+			t.Fatal(err)
+		}
+		dropped += srv.DropIdle()
+	}
+	wg.Wait()
+	msgs, err := srv.Wait(ctx, workers*each)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := deliveries(t, msgs)
+	if len(msgs) != workers*each || len(seen) != workers*each {
+		t.Fatalf("%d messages, %d distinct; want %d", len(msgs), len(seen), workers*each)
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Errorf("%s delivered %d times", id, n)
+		}
+	}
+	if conns := srv.Accepted(); conns > workers+dropped {
+		t.Errorf("%d connections for %d messages (%d dropped), want at most %d", conns, len(msgs), dropped, workers+dropped)
+	}
+	t.Logf("%d connections, %d dropped mid-burst, %d sends retried", srv.Accepted(), dropped, retries.Load())
+}
+
+// TestSMTPClosesIdleConnections: unused connections are closed after
+// IdleTimeout, and Close closes the others at once.
+func TestSMTPClosesIdleConnections(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	srv := smtptest.Start(t)
+	short := newSMTP(t, srv, func(c *mail.SMTPConfig) { c.IdleTimeout = 20 * time.Millisecond })
+	sendN(t, ctx, short, "short", 1)
+	if err := srv.WaitOpen(ctx, 0); err != nil {
+		t.Fatalf("idle connection kept past IdleTimeout: %v", err)
+	}
+	sendN(t, ctx, short, "again", 1) // a new connection after the sweep
+	if err := srv.WaitOpen(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+
+	srv2 := smtptest.Start(t)
+	long := newSMTP(t, srv2, func(c *mail.SMTPConfig) { c.IdleTimeout = time.Hour })
+	sendN(t, ctx, long, "long", 2)
+	if n := srv2.Accepted(); n != 1 {
+		t.Fatalf("%d connections, want 1", n)
+	}
+	if err := long.(io.Closer).Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv2.WaitOpen(ctx, 0); err != nil {
+		t.Fatalf("Close left idle connections open: %v", err)
+	}
+	sendN(t, ctx, long, "after-close", 1) // still delivers, connection not kept
+	if err := srv2.WaitOpen(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	if msgs, err := srv2.Wait(ctx, 3); err != nil || len(msgs) != 3 {
+		t.Fatalf("%d messages (%v), want 3", len(msgs), err)
+	}
+}
+
+// TestSMTPRefusalDropsConnection: after a refusal the connection is not
+// reused (its state is unknown to the client); the next message gets a new
+// one.
+func TestSMTPRefusalDropsConnection(t *testing.T) {
+	t.Parallel()
+	srv := smtptest.Start(t)
+	sender := newSMTP(t, srv, nil)
+	ctx := testContext(t)
+	sendN(t, ctx, sender, "ok", 1)
+	srv.FailNext(1, 451)
+	if err := sender.Send(ctx, idMessage(t, "refused")); err == nil {
+		t.Fatal("Send after 451 succeeded")
+	}
+	sendN(t, ctx, sender, "next", 1)
+	if n, conns := len(srv.Messages()), srv.Accepted(); n != 2 || conns != 2 {
+		t.Errorf("%d messages over %d connections, want 2 over 2", n, conns)
 	}
 }

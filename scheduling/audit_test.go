@@ -32,6 +32,7 @@ func (b *bundle) auditCount() int {
 // TestAuditEveryAdminAction performs each kind of admin action on the rota
 // and checks the one entry it leaves, and that a refused action leaves none.
 func TestAuditEveryAdminAction(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		b := setup(t, d)
 		admin, pat, sam := b.user(pasched.RoleAdmin, "Ada"), b.user(pasched.RolePA, "Pat"), b.user(pasched.RolePA, "Sam")
@@ -188,6 +189,7 @@ func TestAuditEveryAdminAction(t *testing.T) {
 }
 
 func TestDirectShiftForPA(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		b := setup(t, d)
 		admin, pat, other := b.user(pasched.RoleAdmin, "Ada"), b.user(pasched.RolePA, "Pat"), b.user(pasched.RoleAdmin, "Bo")

@@ -111,6 +111,7 @@ func outcome(t *testing.T, b *bundle) (periods map[string]string, events, emails
 // others commit together, in one transaction (one creation stamp), with
 // their events and emails.
 func TestGroupCommitIsolatesChanges(t *testing.T) {
+	t.Parallel()
 	b := setup(t, sqlstore.SQLite)
 	admin := b.user(pasched.RoleAdmin, "Ada")
 	boom := errors.New("boom")
@@ -178,6 +179,7 @@ func (unknownJob) Kind() string { return "no_such_kind" }
 // only that change fails and the others commit with their events and
 // emails.
 func TestGroupCommitBatchFailureRerunsAlone(t *testing.T) {
+	t.Parallel()
 	b := setup(t, sqlstore.SQLite)
 	admin := b.user(pasched.RoleAdmin, "Ada")
 	release, held := holdWriter(t, b)
@@ -227,6 +229,7 @@ func TestGroupCommitBatchFailureRerunsAlone(t *testing.T) {
 // that batch answer an error instead of waiting for ever, and the next
 // change runs.
 func TestCommitterPanicFreesWriter(t *testing.T) {
+	t.Parallel()
 	var c committer
 	first, release := make(chan struct{}), make(chan struct{})
 	run := func(ops []*writeOp) {

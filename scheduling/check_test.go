@@ -14,6 +14,7 @@ import (
 // words — so a front end whose own decoding failed can show everything at
 // once.
 func TestChecks(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		b := setup(t, d)
 		admin, alice, bob := b.user(pasched.RoleAdmin, "Ada"), b.user(pasched.RolePA, "Alice"), b.user(pasched.RolePA, "Bob")
@@ -85,6 +86,7 @@ func TestChecks(t *testing.T) {
 // TestCreateRequiresFields: a use-case caller that leaves a required field
 // out hears of it per field, in the domain's words (no write).
 func TestCreateRequiresFields(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		b := setup(t, d)
 		admin, alice := b.user(pasched.RoleAdmin, "Ada"), b.user(pasched.RolePA, "Alice")

@@ -16,6 +16,7 @@ import (
 // half approve pending requests of 25 different PAs, half are admins
 // creating shifts directly. Exactly one may end up approved each time.
 func TestNoDoubleBooking(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("long")
 	}

@@ -128,6 +128,7 @@ func val(p *int64) int64 {
 // deletions, and checks after each step that the coverage and weekly tables
 // equal a recompute from scratch.
 func TestCoverageMatchesRecompute(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		for seed := uint64(1); seed <= 3; seed++ {
 			t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {

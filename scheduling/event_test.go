@@ -57,6 +57,7 @@ func (c *committedBroker) Stage(ctx context.Context, tx realtime.Tx, ev realtime
 }
 
 func TestEventsAfterCommitOnly(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		b := setup(t, d)
 		admin := b.user(pasched.RoleAdmin, "Ada")
@@ -153,6 +154,7 @@ func TestEventsAfterCommitOnly(t *testing.T) {
 func ptr[T any](v T) *T { return &v }
 
 func TestEmailsInTransaction(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		b := setup(t, d)
 		admin := b.user(pasched.RoleAdmin, "Ada")

@@ -13,6 +13,7 @@ import (
 // to another period tells the sockets of the period it left (shift.updated
 // and the coverage alert of the date it vacated), not only the new one.
 func TestMovedShiftAnnouncedInBothPeriods(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		b := setup(t, d)
 		admin := b.user(pasched.RoleAdmin, "Ada")

@@ -10,6 +10,7 @@ import (
 )
 
 func TestPAProfileValidate(t *testing.T) {
+	t.Parallel()
 	base := pasched.PAProfile{UserID: 1, MaxHoursPerWeek: 40, Notes: "kept"}
 	for _, tc := range []struct {
 		name   string
@@ -70,6 +71,7 @@ func FuzzPAProfileValidate(f *testing.F) {
 }
 
 func TestUpdatePAProfileRecomputesLimit(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		b := setup(t, d)
 		admin, pat, sam := b.user(pasched.RoleAdmin, "Ada"), b.user(pasched.RolePA, "Pat"), b.user(pasched.RolePA, "Sam")

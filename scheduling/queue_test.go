@@ -18,6 +18,7 @@ func qshift(id, pa int64, d, start, end string, created int) *pasched.Shift {
 }
 
 func TestBuildQueue(t *testing.T) {
+	t.Parallel()
 	windows := schedule.DefaultWindows()
 	// Approved: PA 1 works Monday 4 March 06:00–12:00 and Sunday 3 March
 	// 21:00–07:00 (into Monday's morning, in the week before).
@@ -88,6 +89,7 @@ func TestBuildQueue(t *testing.T) {
 }
 
 func TestApprovalQueueAndBulkApproval(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		b := setup(t, d)
 		admin, pat, sam := b.user(pasched.RoleAdmin, "Ada"), b.user(pasched.RolePA, "Pat"), b.user(pasched.RolePA, "Sam")

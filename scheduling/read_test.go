@@ -16,6 +16,7 @@ import (
 // field: the cache key (listKey) must then be taught it, or pages of
 // different filters would be confused.
 func TestShiftListKeyCoversFilter(t *testing.T) {
+	t.Parallel()
 	var got []string
 	ft := reflect.TypeFor[sqlstore.ShiftFilter]()
 	for i := range ft.NumField() {
@@ -34,6 +35,7 @@ func TestShiftListKeyCoversFilter(t *testing.T) {
 // (and no crash); a caller whose context ends stops waiting, while the
 // build goes on for the others.
 func TestReadCache(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	var c readCache[int, *int]
 	val := func(n int) func(context.Context) (*int, error) {

@@ -9,6 +9,7 @@ import (
 )
 
 func TestWindowLabel(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		i    int
 		w    string
@@ -31,6 +32,7 @@ func TestWindowLabel(t *testing.T) {
 }
 
 func TestStatusMoves(t *testing.T) {
+	t.Parallel()
 	o, l, f := pasched.PeriodOpen, pasched.PeriodLocked, pasched.PeriodFinalized
 	for _, c := range []struct {
 		from, to string
@@ -43,6 +45,7 @@ func TestStatusMoves(t *testing.T) {
 }
 
 func TestValidatePeriod(t *testing.T) {
+	t.Parallel()
 	p := func(start, end string) *pasched.Period {
 		return &pasched.Period{StartDate: date(start), EndDate: date(end)}
 	}
@@ -75,6 +78,7 @@ func asError(err error, e **pasched.Error) bool {
 }
 
 func TestMergeRanges(t *testing.T) {
+	t.Parallel()
 	r := func(a, b string) sqlstore.ShiftDates { return sqlstore.ShiftDates{From: date(a), To: date(b)} }
 	got := mergeRanges([]sqlstore.ShiftDates{r("2030-03-10", "2030-03-12"), r("2030-03-01", "2030-03-03"),
 		r("2030-03-04", "2030-03-05"), r("2030-03-11", "2030-03-20"), r("2030-03-22", "2030-03-22")})
@@ -92,6 +96,7 @@ func TestMergeRanges(t *testing.T) {
 // TestCoverageDates: an overnight shift touches its date and the next;
 // one crossing no window still gets its own date's row (as the seed).
 func TestCoverageDates(t *testing.T) {
+	t.Parallel()
 	s := &Service{Windows: schedule.DefaultWindows()}
 	sh := func(d, a, b string) *pasched.Shift {
 		return &pasched.Shift{ID: 1, RequestedByID: 2, Date: date(d), Start: clock(a), End: clock(b)}

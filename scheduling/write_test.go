@@ -24,6 +24,7 @@ import (
 // transaction back: on SQLite its one connection would otherwise be held
 // for ever).
 func TestWriteIsolatesChanges(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		b := setup(t, d)
 		admin := b.user(pasched.RoleAdmin, "Ada")
@@ -131,6 +132,7 @@ func TestWriteIsolatesChanges(t *testing.T) {
 // inserted (a trigger on River's table refuses it): that change fails and
 // leaves nothing, and a change that runs at the same time commits.
 func TestWriteFailingEmailInsert(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		b := setup(t, d)
 		admin := b.user(pasched.RoleAdmin, "Ada")
@@ -185,6 +187,7 @@ func TestWriteFailingEmailInsert(t *testing.T) {
 // overlapping and disjoint slots: exactly the disjoint ones and one of each
 // overlapping group succeed.
 func TestWritesUnderLoad(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		b := setup(t, d)
 		admin := b.user(pasched.RoleAdmin, "Ada")
@@ -231,6 +234,7 @@ func TestWritesUnderLoad(t *testing.T) {
 // changes of the same PA, or of anyone on a neighbouring date, commit once
 // the locks are released.
 func TestLocksLetOtherPAsThrough(t *testing.T) {
+	t.Parallel()
 	b := setup(t, sqlstore.Postgres)
 	admin := b.user(pasched.RoleAdmin, "Ada")
 	ann, bo := b.user(pasched.RolePA, "Ann"), b.user(pasched.RolePA, "Bo")

@@ -38,6 +38,7 @@ func FuzzConvert(f *testing.F) {
 }
 
 func TestConvertUUIDAndBool(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		k    kind
 		in   string

@@ -144,6 +144,7 @@ func sources(t *testing.T) map[string]string {
 // that profiles are kept, that coverage and weekly hours follow our rules,
 // and that the report lists exactly the rows our rules reject.
 func TestImportSeedDatabase(t *testing.T) {
+	t.Parallel()
 	var answers seedAnswers
 	loadJSON(t, "seed_answers.json", &answers)
 	var passwords map[string]string

@@ -12,6 +12,7 @@ import (
 )
 
 func TestAuditLog(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		db := sqltest.Open(t, d)
 		ctx := context.Background()

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net/url"
@@ -95,6 +96,9 @@ func (db *DB) Restore(ctx context.Context, path string) error {
 	}
 	defer conn.Close()
 	return conn.Raw(func(dc any) error {
+		if u, ok := dc.(interface{ Unwrap() driver.Conn }); ok {
+			dc = u.Unwrap() // the statement cache's wrapper (sqlitestmt.go)
+		}
 		r, ok := dc.(interface {
 			NewRestore(string) (*sqlite.Backup, error)
 		})

@@ -20,6 +20,7 @@ import (
 // checks that it passes PRAGMA integrity_check, holds every write
 // acknowledged before the backup began, and no half of any transaction.
 func TestBackupUnderWriteLoad(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	live := sqltest.Open(t, sqlstore.SQLite)
@@ -161,6 +162,7 @@ func TestBackupUnderWriteLoad(t *testing.T) {
 }
 
 func TestBackupRefusals(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	db := sqltest.Open(t, sqlstore.SQLite)

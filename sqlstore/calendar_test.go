@@ -85,6 +85,7 @@ var (
 )
 
 func TestFindCalendarShifts(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		c := newCalendarDB(t, d)
 		ctx := context.Background()
@@ -124,6 +125,7 @@ func TestFindCalendarShifts(t *testing.T) {
 // process would), stays put under the writes they do not depend on (jobs,
 // sign-ins, coverage), and that a ?pa_id= is checked.
 func TestScheduleVersion(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		c := newCalendarDB(t, d)
 		ctx := context.Background()
@@ -199,6 +201,7 @@ func TestScheduleVersion(t *testing.T) {
 // it: a write through one is seen by the other's next read, from every
 // connection of its pool.
 func TestScheduleVersionOtherHandle(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		c := newCalendarDB(t, d)
 		ctx := context.Background()
@@ -243,6 +246,7 @@ func TestScheduleVersionOtherHandle(t *testing.T) {
 }
 
 func TestDecimalHundredths(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		c := newCalendarDB(t, d)
 		ctx := context.Background()
@@ -268,6 +272,7 @@ func TestDecimalHundredths(t *testing.T) {
 // waiting for a lock (lock_timeout turns a wait into an error), and the
 // version counts both.
 func TestScheduleVersionSlots(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		if d != sqlstore.Postgres {
 			t.Skip("SQLite commits one write at a time")

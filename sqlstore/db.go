@@ -97,7 +97,9 @@ func Open(ctx context.Context, databaseURL string) (*DB, error) {
 		// benchmark 0.17 ms of CPU per approval in write calls).
 		pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)"
 		db.DSN = "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + pragmas + "&_txlock=immediate"
-		w, err := sql.Open("sqlite", db.DSN)
+		// The writer keeps its statements (sqlitestmt.go): River's queries
+		// all run there, unprepared.
+		w, err := openSQLiteCached(db.DSN)
 		if err != nil {
 			return nil, fmt.Errorf("open database: %w", err)
 		}

@@ -13,6 +13,7 @@ import (
 // transaction sees it, the commit writes it, and a queued statement that
 // fails fails the transaction, with nothing of it written.
 func TestExecLater(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		db := sqltest.Open(t, d)
 		ctx := context.Background()

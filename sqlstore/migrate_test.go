@@ -14,6 +14,7 @@ import (
 // empty database, as a deployment does when its instances start together:
 // every one succeeds and each migration is applied exactly once.
 func TestConcurrentMigrate(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		ctx := context.Background()
 		url := "sqlite:///" + filepath.Join(t.TempDir(), "m.db")

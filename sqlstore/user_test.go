@@ -42,6 +42,7 @@ func count(t *testing.T, db *sqlstore.DB, q string, args ...any) int {
 }
 
 func TestUsers(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		db := sqltest.Open(t, d)
 		ctx := context.Background()
@@ -156,6 +157,7 @@ func sameUser(a, b pasched.User) bool {
 // TestUpsertAdmin: createadmin is idempotent; an existing account becomes
 // an active, verified admin with the new password, keeping names not given.
 func TestUpsertAdmin(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		db := sqltest.Open(t, d)
 		pa := createUser(t, db, pasched.NewUser{Email: "ada@example.com", Username: "ada", FirstName: "Ada", LastName: "Lovelace",
@@ -187,6 +189,7 @@ func TestUpsertAdmin(t *testing.T) {
 }
 
 func TestOneTimeTokens(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		db := sqltest.Open(t, d)
 		ctx := context.Background()
@@ -233,6 +236,7 @@ func TestOneTimeTokens(t *testing.T) {
 }
 
 func TestBlacklist(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		db := sqltest.Open(t, d)
 		ctx := context.Background()
@@ -292,6 +296,7 @@ func TestBlacklist(t *testing.T) {
 }
 
 func TestSettingsAndTransactions(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		db := sqltest.Open(t, d)
 		ctx := context.Background()

@@ -46,6 +46,7 @@ func contains(ss []string, s string) bool {
 }
 
 func TestSignUpAndVerify(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		e := newEnv(t, d, envOpts{mail: true})
 		c := e.client()
@@ -135,6 +136,7 @@ func (c *client) signInAs(email, pw string) {
 }
 
 func TestForgotAndResetPassword(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		e := newEnv(t, d, envOpts{mail: true})
 		e.pa("pat@example.com", "Pat", "Smith")
@@ -182,6 +184,7 @@ func TestForgotAndResetPassword(t *testing.T) {
 }
 
 func TestFirstRunSetup(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		e := newEnv(t, d)
 		c := e.client()

@@ -21,6 +21,7 @@ import (
 // A new route cannot ship unguarded: it is in the walk as soon as it is
 // registered.
 func TestAdminRoutesGuarded(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, sqlstore.SQLite)
 	e.pa("pat@example.com", "Pat", "Smith")
 	anon, pa := e.client(), e.client()
@@ -123,6 +124,7 @@ func (k *console) request(pa *pasched.User, period int64, day, start, end string
 var idInLocation = regexp.MustCompile(`/(\d+)$`)
 
 func TestConsolePeriodsQueueAndFinalise(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		k := newConsole(t, d)
 		pat, sam := k.e.pa("pat@example.com", "Pat", "Smith"), k.e.pa("sam@example.com", "Sam", "Jones")
@@ -229,6 +231,7 @@ func TestConsolePeriodsQueueAndFinalise(t *testing.T) {
 }
 
 func TestConsoleShiftsPeopleCoverageJobs(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		k := newConsole(t, d)
 		pat := k.e.pa("pat@example.com", "Pat", "Smith")
@@ -354,6 +357,7 @@ func mustID(s string) int64 {
 }
 
 func TestConsolePAStats(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		k := newConsole(t, d)
 		pat := k.e.pa("pat@example.com", "Pat", "Smith")
@@ -377,6 +381,7 @@ func TestConsolePAStats(t *testing.T) {
 }
 
 func TestPAPreferences(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		k := newConsole(t, d)
 		k.e.pa("pat@example.com", "Pat", "Smith")

@@ -128,6 +128,7 @@ func gzipSize(b []byte) int {
 
 // The month page with everything it loads weighs at most 60 KB compressed.
 func TestMonthPageWeight(t *testing.T) {
+	t.Parallel()
 	h, cookie := monthFixture(t)
 	req := httptest.NewRequest(http.MethodGet, benchMonthURL, nil)
 	req.AddCookie(cookie)

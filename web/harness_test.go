@@ -97,7 +97,7 @@ func newEnv(t *testing.T, d sqlstore.Dialect, opts ...envOpts) *env {
 	e.signer = token.NewSigner("test-secret-key")
 	e.accounts = &accounts.Service{DB: db, Hasher: password.NewHasher(2), Signer: e.signer, UserCacheTTL: -1,
 		FrontendURL: base}
-	js, err := jobs.New(ctx, jobs.Opts{DB: db, Sender: sender, Work: sender != nil, PasswordReset: e.accounts,
+	js, err := jobs.New(ctx, jobs.Opts{DB: db, Sender: sender, Work: sender != nil, TestOnly: true, PasswordReset: e.accounts,
 		RetryBase: time.Millisecond, PollInterval: 20 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 )
 
 func TestLiveToken(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		e := newEnv(t, d)
 		pat := e.pa("pat@example.com", "Pat", "Smith")

@@ -15,6 +15,7 @@ import (
 // to the schedule, by this process or by any other writer of the database,
 // and the turn of the day show on the very next request.
 func TestMonthPageShowsChangesAtOnce(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		e := newEnv(t, d)
 		e.fixedToday()

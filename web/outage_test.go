@@ -18,6 +18,7 @@ import (
 // with a page that says what happened and when to try again, never 500;
 // afterwards pages work again.
 func TestDatabaseOutagePage(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	// Skipped without TEST_DATABASE_URL, failed in CI (sqltest.PostgresURL).
 	u, err := url.Parse(sqltest.PostgresSchemaURL(t))

@@ -18,6 +18,7 @@ import (
 )
 
 func TestSignInAndOut(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		e := newEnv(t, d)
 		e.pa("pat@example.com", "Pat", "Smith")
@@ -101,6 +102,7 @@ func mustURL(s string) *url.URL {
 }
 
 func TestSessionExpiry(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		e := newEnv(t, d)
 		e.pa("pat@example.com", "Pat", "Smith")
@@ -135,6 +137,7 @@ func TestSessionExpiry(t *testing.T) {
 }
 
 func TestCrossOriginPostRefused(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, sqlstore.SQLite)
 	e.pa("pat@example.com", "Pat", "Smith")
 	c := e.client()
@@ -154,6 +157,7 @@ func TestCrossOriginPostRefused(t *testing.T) {
 }
 
 func TestSecureCookieBehindTrustedProxy(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, sqlstore.SQLite)
 	e.pa("pat@example.com", "Pat", "Smith")
 	e.web.Config.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
@@ -181,6 +185,7 @@ func TestSecureCookieBehindTrustedProxy(t *testing.T) {
 }
 
 func TestErrorPages(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, sqlstore.SQLite)
 	var logs bytes.Buffer
 	e.web.log = slog.New(slog.NewTextHandler(&logs, nil))
@@ -204,6 +209,7 @@ func TestErrorPages(t *testing.T) {
 }
 
 func TestSecurityHeadersAndAssets(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, sqlstore.SQLite)
 	c := e.client()
 	p := c.get("/signin")

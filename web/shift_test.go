@@ -22,6 +22,7 @@ func (e *env) fixedToday() schedule.Date {
 }
 
 func TestCalendarPages(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		e := newEnv(t, d)
 		e.fixedToday()
@@ -83,6 +84,7 @@ func TestCalendarPages(t *testing.T) {
 }
 
 func TestRequestEditCancel(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		e := newEnv(t, d)
 		e.fixedToday()
@@ -200,6 +202,7 @@ func TestRequestEditCancel(t *testing.T) {
 }
 
 func TestProfilePage(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		e := newEnv(t, d)
 		e.pa("pat@example.com", "Pat", "Smith")

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -14,7 +13,6 @@ import (
 	"pasched/sqlstore"
 	"pasched/sqlstore/sqltest"
 	"pasched/throttle"
-	"pasched/web/webtest"
 )
 
 // testClock is a settable "now" for the web app's throttles.
@@ -59,6 +57,7 @@ func expectTooMany(t *testing.T, p page, title, retryAfter, minutes string) {
 }
 
 func TestThrottleSignIn(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		t.Run("per account", func(t *testing.T) {
 			e, clock := throttledEnv(t, d, throttle.Rates{LoginIPRate: throttle.Rate{N: 100, Period: time.Minute},
@@ -131,6 +130,7 @@ func TestThrottleSignIn(t *testing.T) {
 // sign-ins through the form and the JSON API come out of one budget, and
 // each front end refuses in its own words.
 func TestThrottleSharedWithAPI(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, sqlstore.SQLite, envOpts{throttles: throttle.NewSet(throttle.Rates{LoginIPRate: throttle.Rate{N: 2, Period: time.Hour}})})
 	e.pa("pat@example.com", "Pat", "Smith")
 	apiLogin := func() *http.Response {
@@ -157,6 +157,7 @@ func TestThrottleSharedWithAPI(t *testing.T) {
 }
 
 func TestThrottleAccountForms(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		e, clock := throttledEnv(t, d, throttle.Rates{
 			RegisterIPRate: throttle.Rate{N: 1, Period: time.Hour}, RegisterAccountRate: throttle.Rate{N: 1, Period: 10 * time.Minute},
@@ -222,36 +223,11 @@ func TestThrottleAccountForms(t *testing.T) {
 	})
 }
 
-// TestBrowserThrottledSignIn: in a real browser the throttled sign-in is
-// the sign-in page again, its error summary an alert that says how long to
-// wait, and the page passes axe.
-func TestBrowserThrottledSignIn(t *testing.T) {
-	ctx := webtest.Browser(t)
-	e, _ := throttledEnv(t, sqlstore.SQLite, throttle.Rates{LoginIPRate: throttle.Rate{N: 1, Period: time.Minute}})
-	e.pa("pat@example.com", "Pat", "Smith")
-	webtest.Go(t, ctx, e.http.URL+"/signin")
-	webtest.WaitTitle(t, ctx, "Sign in")
-	for i, wait := range []string{"is not right", "Too many attempts"} {
-		webtest.Fill(t, ctx, "Email address", "pat@example.com")
-		webtest.Fill(t, ctx, "Password", "not-the-password")
-		webtest.Activate(t, ctx, "button", "Sign in")
-		// The new page, not the last one's summary.
-		webtest.WaitJS(t, ctx, `document.activeElement && document.activeElement.id === "error-summary" && `+
-			`document.activeElement.innerText.includes("`+wait+`")`, fmt.Sprintf("error summary of attempt %d focused", i+1))
-	}
-	alert := webtest.Find(t, ctx, "alert", "There is a problem")
-	if text := webtest.Call[string](t, ctx, alert, `function() { return this.innerText }`); !strings.Contains(text, "Too many attempts. Try again in 1 minute.") {
-		t.Fatalf("the alert says %q", text)
-	}
-	webtest.WaitTitle(t, ctx, "Sign in")
-	webtest.Find(t, ctx, "button", "Sign in")
-	webtest.Axe(t, ctx, "throttled sign-in")
-}
-
 // Guessing the current password on the signed-in password form takes from
 // the account's sign-in budget: past it the form answers 429 with the
 // wait, even for the right password, and the password stays as it was.
 func TestThrottlePasswordChange(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
 		e, clock := throttledEnv(t, d, throttle.Rates{LoginIPRate: throttle.Rate{N: 100, Period: time.Minute},
 			LoginAccountRate: throttle.Rate{N: 3, Period: time.Minute}})

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -35,11 +36,14 @@ type config struct {
 	EmailUseTLS      bool
 	EmailUseSSL      bool
 	EmailFilePath    string
-	TimeZone         *time.Location
-	CriticalTimes    string
-	OpenAIKey        string
-	OpenAIBaseURL    string
-	OpenAIModel      string
+	// EmailMaxRate is EMAIL_MAX_RATE as jobs.Opts.EmailRate takes it:
+	// unset 0 (the default cap), "0" -1 (no cap).
+	EmailMaxRate  float64
+	TimeZone      *time.Location
+	CriticalTimes string
+	OpenAIKey     string
+	OpenAIBaseURL string
+	OpenAIModel   string
 	// CoverageCheckDays is the daily coverage digest's horizon.
 	CoverageCheckDays int
 	LogLevel          string
@@ -52,6 +56,10 @@ type config struct {
 	// API holds TRUSTED_PROXIES and the THROTTLE_ rates too, which the web
 	// app shares.
 	API api.Config
+	// JobsDeadAfter is JOBS_DEAD_AFTER: how long a worker process may be
+	// silent before its running jobs go back to the queue (0: the jobs
+	// package's default).
+	JobsDeadAfter time.Duration
 }
 
 // loadConfig reads .env (never overriding the real environment) and then
@@ -103,11 +111,19 @@ func loadConfig() (*config, error) {
 	if c.EmailUseSSL, err = parseBool(env("EMAIL_USE_SSL", "False")); err != nil {
 		return nil, fmt.Errorf("EMAIL_USE_SSL: %w", err)
 	}
+	if c.EmailMaxRate, err = parseEmailRate(env("EMAIL_MAX_RATE", "")); err != nil {
+		return nil, fmt.Errorf("EMAIL_MAX_RATE: %w", err)
+	}
 	if c.CoverageCheckDays, err = coveragesvc.ParseDays(env("COVERAGE_CHECK_DAYS", strconv.Itoa(coveragesvc.DefaultDays))); err != nil {
 		return nil, fmt.Errorf("COVERAGE_CHECK_DAYS: %w", err)
 	}
 	if c.TimeZone, err = time.LoadLocation(env("TIME_ZONE", "UTC")); err != nil {
 		return nil, fmt.Errorf("TIME_ZONE: %w", err)
+	}
+	if v := env("JOBS_DEAD_AFTER", ""); v != "" {
+		if c.JobsDeadAfter, err = time.ParseDuration(v); err != nil || c.JobsDeadAfter < time.Second {
+			return nil, fmt.Errorf("JOBS_DEAD_AFTER: %q is not a duration of at least 1s", v)
+		}
 	}
 	c.API.AllowedHosts = c.AllowedHosts
 	c.API.CORSOrigins = c.CORSOrigins
@@ -167,4 +183,22 @@ func publicURL(c *config) string {
 		return c.FrontendURL
 	}
 	return "http://localhost:8000"
+}
+
+// parseEmailRate reads EMAIL_MAX_RATE, emails a second a process may send:
+// empty is the default cap (0 for jobs.Opts), "0" no cap (-1), else a
+// positive number.
+func parseEmailRate(v string) (float64, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, nil
+	}
+	r, err := strconv.ParseFloat(v, 64)
+	switch {
+	case err != nil || math.IsNaN(r) || math.IsInf(r, 0) || r < 0:
+		return 0, fmt.Errorf("%q is not a rate (emails a second, 0 for no cap)", v)
+	case r == 0:
+		return -1, nil
+	}
+	return r, nil
 }

@@ -44,6 +44,7 @@ func parseDockerfile(t *testing.T, path string) []instruction {
 // and a HEALTHCHECK that uses the binary's own health check (the runtime
 // image has no shell and no curl).
 func TestDockerfile(t *testing.T) {
+	t.Parallel()
 	ins := parseDockerfile(t, "../../Dockerfile")
 	var froms, users, health, volumes, runs []string
 	for _, in := range ins {
@@ -107,6 +108,7 @@ func TestDockerfile(t *testing.T) {
 // TestComposeFile checks that compose.yaml runs two instances on
 // PostgreSQL, each on its own published port, sharing one SECRET_KEY.
 func TestComposeFile(t *testing.T) {
+	t.Parallel()
 	b, err := os.ReadFile("../../compose.yaml")
 	if err != nil {
 		t.Fatal(err)

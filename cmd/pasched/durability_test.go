@@ -32,8 +32,11 @@ import (
 const (
 	durabilityKills = 6
 	durabilityPAs   = 3
-	// durabilityMaxOps bounds the load whatever the machine's speed.
-	durabilityMaxOps = 4000
+	// durabilityMaxOps bounds the load on each instance whatever the
+	// machine's speed; a client that reaches it waits for the next
+	// instance (a bound on the whole run instead stopped the load for good
+	// on a fast machine, and the next wait for progress failed).
+	durabilityMaxOps = 1000
 )
 
 // The two durability tests run in parallel with each other (each has its
@@ -122,9 +125,15 @@ func (l *ledger) pick(m map[int64]int, rng *rand.Rand, pa int) (int64, bool) {
 var durabilitySlots = [][2]string{{"06:00", "09:00"}, {"08:00", "12:00"}, {"12:00", "16:00"}, {"17:00", "21:00"},
 	{"21:00", "22:00"}, {"20:00", "23:30"}, {"22:00", "06:30"}}
 
+// deadAfter1s: one instance is alive at a time, so a short JOBS_DEAD_AFTER
+// cannot hand a live process's jobs to another; it bounds how long the
+// emails a killed instance was sending wait for its successor (the
+// default, 15 s, would be most of the test's time).
+const deadAfter1s = "JOBS_DEAD_AFTER=1s"
+
 func runDurability(t *testing.T, dir, dbURL string) {
 	createAdminCmd(t, dir, dbURL)
-	in := launchServe(t, dir, dbURL)
+	in := launchServe(t, dir, dbURL, deadAfter1s)
 	all := []*instance{in}
 	var current atomic.Pointer[instance]
 	current.Store(in)
@@ -156,7 +165,28 @@ func runDurability(t *testing.T, dir, dbURL string) {
 	stop := make(chan struct{})
 	// newShift wakes the admin when there is a shift to decide on.
 	newShift := make(chan struct{}, 1)
+	// ops counts the requests sent to the current instance; refill is
+	// closed (and replaced) when the next instance takes over.
 	var ops atomic.Int64
+	refill := &atomic.Pointer[chan struct{}]{}
+	firstRefill := make(chan struct{})
+	refill.Store(&firstRefill)
+	// budget reports whether a client may send one more request, waiting
+	// for the next instance when this one has had durabilityMaxOps; false
+	// once the load stops.
+	budget := func() bool {
+		for {
+			next := *refill.Load()
+			if ops.Add(1) <= durabilityMaxOps {
+				return true
+			}
+			select {
+			case <-next:
+			case <-stop:
+				return false
+			}
+		}
+	}
 	var wg sync.WaitGroup
 	// Each PA requests shifts, edits their notes and cancels some.
 	for i, tok := range pas {
@@ -170,7 +200,7 @@ func runDurability(t *testing.T, dir, dbURL string) {
 					return
 				default:
 				}
-				if ops.Add(1) > durabilityMaxOps {
+				if !budget() {
 					return
 				}
 				led.mu.Lock()
@@ -246,7 +276,7 @@ func runDurability(t *testing.T, dir, dbURL string) {
 				}
 				continue
 			}
-			if ops.Add(1) > durabilityMaxOps {
+			if !budget() {
 				return
 			}
 			var method, path string
@@ -304,18 +334,23 @@ func runDurability(t *testing.T, dir, dbURL string) {
 	}
 	for k := 1; k <= durabilityKills; k++ {
 		progress(3, 1)
-		time.Sleep(time.Duration(rng.IntN(800)) * time.Millisecond) // a random moment of the load
+		// A random moment of the load (which has four requests in flight
+		// at any time: every kill cuts some off unanswered).
+		time.Sleep(time.Duration(rng.IntN(300)) * time.Millisecond)
 		restarting := make(chan struct{})
 		up.Store(&restarting)
 		old := current.Load()
 		old.cmd.Process.Signal(syscall.SIGKILL)
 		<-old.exited
 		current.Store(nil)
-		in = launchServe(t, dir, dbURL)
+		in = launchServe(t, dir, dbURL, deadAfter1s)
 		all = append(all, in)
 		current.Store(in)
 		base.Store(in.base)
 		close(restarting)
+		ops.Store(0)
+		nextRefill := make(chan struct{})
+		close(*refill.Swap(&nextRefill))
 	}
 	// Some work after the last restart too (approvals among it), so the
 	// checks below look at decisions made by every instance.

@@ -22,37 +22,15 @@ import (
 	"pasched/sqlstore/sqltest"
 )
 
-// binary builds pasched once per test run; under -race the binary is
-// built with the race detector too, and a race it reports fails the test
-// (see instance.stop).
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-)
-
+// binary is the pasched to start: this test binary, which runs main when
+// its environment (baseEnv) has runAsMain (see TestMain).
 func binary(t *testing.T) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "pasched-e2e")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "pasched")
-		args := []string{"build", "-o", binPath}
-		if raceEnabled {
-			args = append(args, "-race")
-		}
-		out, err := exec.Command("go", append(args, ".")...).CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
 	}
-	return binPath
+	return exe
 }
 
 // instance is one running `pasched serve`.
@@ -116,7 +94,7 @@ func (in *instance) stop(t *testing.T, bound time.Duration) {
 }
 
 func baseEnv(dir, databaseURL string) []string {
-	return append(os.Environ(),
+	return append(os.Environ(), runAsMain+"=1",
 		"DATABASE_URL="+databaseURL,
 		"SECRET_KEY=e2e-secret",
 		"EMAIL_BACKEND=file",
@@ -238,6 +216,7 @@ func loginAs(t *testing.T, base, email, password string) string {
 // TestServeSQLite starts the real binary on a temporary SQLite file and
 // signs in through it.
 func TestServeSQLite(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and starts the binary")
 	}
@@ -276,6 +255,7 @@ func TestServeSQLite(t *testing.T) {
 // TestPprofRefusesPublicAddress: PPROF_ADDR on a non-loopback address stops
 // serve before it starts.
 func TestPprofRefusesPublicAddress(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and starts the binary")
 	}
@@ -294,6 +274,7 @@ func TestPprofRefusesPublicAddress(t *testing.T) {
 // order, the events of requests, an approval, a rejection and a
 // finalisation made through instance A, each client only what it may see.
 func TestTwoInstancesPostgres(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and starts the binary")
 	}

@@ -180,7 +180,7 @@ func openApp(ctx context.Context, cfg *config, work bool) (*app, error) {
 		Logger:          slog.Default(),
 		MessageIDDomain: mailDomain(cfg.DefaultFromEmail),
 		Periodic:        cov.PeriodicJobs(cov.DefaultSchedules()), Register: cov.Register,
-		Policy: policy, Location: cfg.TimeZone})
+		Policy: policy, Location: cfg.TimeZone, DeadAfter: cfg.JobsDeadAfter, EmailRate: cfg.EmailMaxRate})
 	if err != nil {
 		db.Close()
 		return nil, err

@@ -71,6 +71,7 @@ metrics:
 // that every named series is there and moved; /readyz is ready, and every
 // response carries a request id (the caller's when it sent a sane one).
 func TestMetricsMoveSQLite(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and starts the binary")
 	}

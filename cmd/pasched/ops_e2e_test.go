@@ -31,6 +31,7 @@ func runCmd(t *testing.T, dir, databaseURL string, args ...string) (string, int)
 // running serve (and fails when none answers); `pasched backup` copies the
 // live database, which restores and serves again.
 func TestHealthcheckAndBackupCommands(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and starts the binary")
 	}
@@ -65,6 +66,7 @@ func TestHealthcheckAndBackupCommands(t *testing.T) {
 // TestBackupOnPostgresExits2: on PostgreSQL the built-in backup points to
 // pg_dump and exits with status 2.
 func TestBackupOnPostgresExits2(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}

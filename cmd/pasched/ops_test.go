@@ -40,6 +40,7 @@ var readBody = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 // answered 400 and disconnected once the body deadline passes, instead of
 // holding the connection for ever.
 func TestSlowBodyClosed(t *testing.T) {
+	t.Parallel()
 	const deadline = 300 * time.Millisecond
 	addr := serveHTTP(t, readBody, deadline)
 	conn, err := net.Dial("tcp", addr)
@@ -79,6 +80,7 @@ func TestSlowBodyClosed(t *testing.T) {
 // only; a handler that works longer after reading it answers normally on a
 // keep-alive connection, and requests without a body are not touched.
 func TestBodyDeadlineSpareSlowHandlers(t *testing.T) {
+	t.Parallel()
 	const deadline = 200 * time.Millisecond
 	slow := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, err := io.ReadAll(r.Body)
@@ -113,6 +115,7 @@ func TestBodyDeadlineSpareSlowHandlers(t *testing.T) {
 // TestHeaderSizeBounded: a header block past maxHeaderBytes is refused
 // with 431.
 func TestHeaderSizeBounded(t *testing.T) {
+	t.Parallel()
 	addr := serveHTTP(t, readBody, time.Second)
 	req, _ := http.NewRequest("GET", "http://"+addr+"/x", nil)
 	req.Header.Set("X-Big", strings.Repeat("a", maxHeaderBytes+4096))
@@ -130,6 +133,7 @@ func TestHeaderSizeBounded(t *testing.T) {
 // answer exits non-zero with a message naming the database, without
 // listening.
 func TestDatabaseUnreachableAtStart(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and starts the binary")
 	}
@@ -162,5 +166,26 @@ func TestDatabaseUnreachableAtStart(t *testing.T) {
 	if !strings.Contains(msg, "pasched: database postgres://pasched@"+addr+"/pasched?sslmode=disable is unreachable (not starting)") ||
 		strings.Contains(msg, "secret") || strings.Contains(msg, "pasched ready") {
 		t.Fatalf("message:\n%s", msg)
+	}
+}
+
+// TestJobsDeadAfterSetting: JOBS_DEAD_AFTER is a Go duration of at least a
+// second; anything else stops the start with the variable's name.
+func TestJobsDeadAfterSetting(t *testing.T) {
+	for _, c := range []struct {
+		v    string
+		want time.Duration
+		ok   bool
+	}{{"", 0, true}, {"1s", time.Second, true}, {"2m", 2 * time.Minute, true}, {"500ms", 0, false}, {"15", 0, false}, {"-3s", 0, false}} {
+		t.Setenv("JOBS_DEAD_AFTER", c.v)
+		cfg, err := loadConfig()
+		switch {
+		case !c.ok && (err == nil || !strings.Contains(err.Error(), "JOBS_DEAD_AFTER")):
+			t.Errorf("JOBS_DEAD_AFTER=%q: err %v, want one naming the variable", c.v, err)
+		case c.ok && err != nil:
+			t.Errorf("JOBS_DEAD_AFTER=%q: %v", c.v, err)
+		case c.ok && cfg.JobsDeadAfter != c.want:
+			t.Errorf("JOBS_DEAD_AFTER=%q: %v, want %v", c.v, cfg.JobsDeadAfter, c.want)
+		}
 	}
 }

@@ -51,6 +51,7 @@ func (in *instance) count(msg string) int {
 // reconnects and a change reaches an open WebSocket, and every email job
 // committed before the cut is delivered once.
 func TestPostgresOutage(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and starts the binary")
 	}

@@ -18,6 +18,7 @@ import (
 // instance: an email job committed to the database is sent by it (file
 // backend), and SIGTERM stops it cleanly.
 func TestWorkerAlone(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and starts the binary")
 	}

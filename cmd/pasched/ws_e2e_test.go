@@ -293,6 +293,7 @@ func id(m map[string]any) int64 { return int64(m["id"].(float64)) }
 // TestWebSocketControlSQLite: connection.established, ping/pong, error
 // replies, and the refusals (4001, 4004, 404, Origin).
 func TestWebSocketControlSQLite(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and starts the binary")
 	}
@@ -418,6 +419,7 @@ func TestWebSocketControlSQLite(t *testing.T) {
 // calendar entries (without admin_notes) and what concerns everyone, and a
 // socket of another period nothing.
 func TestWebSocketEventsSQLite(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and starts the binary")
 	}
@@ -577,6 +579,7 @@ func TestWebSocketEventsSQLite(t *testing.T) {
 // the sockets get 1001, then the workers and the database stop, and serve
 // exits 0 within a bound.
 func TestWebSocketShutdownSQLite(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and starts the binary")
 	}

@@ -7,6 +7,27 @@
 // bounded. It writes through sqlstore and River like the application.
 //
 //	seedload -db sqlite:///load.db -pas 20 -pending 20000 -pending-ids ids.txt -emails 1000
+//
+// With -smtp-sink it does none of that and serves an SMTP sink instead (the
+// in-memory server of mail/smtptest, counting what it accepts), so that a
+// load test sends its emails over SMTP, the production path, to a process of
+// its own: until SIGINT or SIGTERM, then it logs what it received.
+//
+//	seedload -smtp-sink 127.0.0.1:2525
+//
+// With -sink-http it also answers GET /count (messages accepted so far) and
+// GET /wait?n=N&timeout=30s (blocks until N have been accepted: 200, or 504
+// at the timeout), so that wrk.sh ends its drain window when the drain ends
+// without polling the server under test (its /metrics counts River's jobs,
+// which costs it CPU of its own).
+//
+//	seedload -smtp-sink 127.0.0.1:2525 -sink-http 127.0.0.1:2526
+//
+// With -wait-files it waits until a directory holds -until .eml files (the
+// file backend's messages), looking every 10 ms, then exits 0 (1 after
+// -wait-timeout).
+//
+//	seedload -wait-files /tmp/mail -until 3000
 package main
 
 import (
@@ -15,12 +36,19 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"net"
+	"net/http"
 	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
 	"time"
 
 	"pasched"
 	"pasched/jobs"
 	"pasched/mail"
+	"pasched/mail/smtptest"
 	"pasched/password"
 	"pasched/schedule"
 	"pasched/sqlstore"
@@ -41,7 +69,24 @@ func main() {
 	emails := flag.Int("emails", 0, fmt.Sprintf("email jobs to queue (at most %d)", maxEmails))
 	pw := flag.String("password", "Load-Test-Pass-2030", "everyone's password")
 	emailsOnly := flag.Bool("emails-only", false, "only queue -emails more emails in an already filled database")
+	sinkAddr := flag.String("smtp-sink", "", "serve an SMTP sink on this address (host:port) until SIGINT/SIGTERM, and do nothing else")
+	sinkHTTP := flag.String("sink-http", "", "with -smtp-sink: answer GET /count and /wait?n=N&timeout=D on this address")
+	mailDir := flag.String("wait-files", "", "wait until this directory holds -until .eml files, and do nothing else")
+	until := flag.Int("until", 0, "the file count -wait-files waits for")
+	waitTimeout := flag.Duration("wait-timeout", time.Minute, "how long -wait-files waits at most")
 	flag.Parse()
+	if *mailDir != "" {
+		if err := waitFiles(*mailDir, *until, *waitTimeout); err != nil {
+			log.Fatal("seedload: ", err)
+		}
+		return
+	}
+	if *sinkAddr != "" {
+		if err := serveSink(*sinkAddr, *sinkHTTP); err != nil {
+			log.Fatal("seedload: ", err)
+		}
+		return
+	}
 	if *pas < 1 || *pas > maxPAs || *pending < 0 || *pending > maxPending || *emails < 0 || *emails > maxEmails {
 		log.Fatalf("seedload: counts out of bounds (pas 1..%d, pending ≤ %d, emails ≤ %d)", maxPAs, maxPending, maxEmails)
 	}
@@ -169,6 +214,79 @@ func run(ctx context.Context, dbURL string, nPAs, nPending int, idsPath string, 
 	log.Printf("seedload: %d PAs, %d approved shifts in March 2030, %d pending, %d emails queued",
 		len(pas), 31*len(pas), len(ids), nEmails)
 	return nil
+}
+
+// serveSink runs an SMTP sink on addr until SIGINT or SIGTERM, and its
+// counter on httpAddr (when not empty).
+func serveSink(addr, httpAddr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("smtp sink: %w", err)
+	}
+	srv := smtptest.Serve(ln, smtptest.CountOnly())
+	defer srv.Close()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if httpAddr != "" {
+		hln, err := net.Listen("tcp", httpAddr)
+		if err != nil {
+			return fmt.Errorf("smtp sink counter: %w", err)
+		}
+		hs := &http.Server{Handler: sinkCounter(srv), ReadHeaderTimeout: 5 * time.Second}
+		go hs.Serve(hln)
+		defer hs.Close()
+	}
+	log.Printf("seedload: SMTP sink on %s", ln.Addr())
+	<-ctx.Done()
+	srv.Close()
+	log.Printf("seedload: SMTP sink accepted %d messages over %d connections", srv.Count(), srv.Accepted())
+	return nil
+}
+
+// sinkCounter answers GET /count and GET /wait?n=N&timeout=D (at most a
+// minute) with the messages srv has accepted.
+func sinkCounter(srv *smtptest.Server) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /count", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, srv.Count())
+	})
+	mux.HandleFunc("GET /wait", func(w http.ResponseWriter, r *http.Request) {
+		n, err := strconv.Atoi(r.URL.Query().Get("n"))
+		timeout, terr := time.ParseDuration(r.URL.Query().Get("timeout"))
+		if err != nil || terr != nil || n < 0 || timeout <= 0 || timeout > time.Minute {
+			http.Error(w, "want n=<count>&timeout=<duration up to 1m>", http.StatusBadRequest)
+			return
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), timeout)
+		defer cancel()
+		if _, err := srv.Wait(ctx, n); err != nil {
+			http.Error(w, strconv.Itoa(srv.Count()), http.StatusGatewayTimeout)
+			return
+		}
+		fmt.Fprintln(w, srv.Count())
+	})
+	return mux
+}
+
+// waitFiles waits until dir holds n .eml files.
+func waitFiles(dir string, n int, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		got := 0
+		entries, err := os.ReadDir(dir)
+		for _, e := range entries {
+			if strings.HasSuffix(e.Name(), ".eml") {
+				got++
+			}
+		}
+		if err == nil && got >= n {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%d of %d messages in %s after %v (%v)", got, n, dir, timeout, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // queueOnly queues n emails in a database seedload filled before.

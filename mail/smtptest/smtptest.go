@@ -54,25 +54,41 @@ func WithAuth(username, password string) Option {
 	}
 }
 
+// CountOnly makes the server count the messages it accepts without keeping
+// them (Messages and Wait return none): a sink for load tests, whose memory
+// does not grow with the messages.
+func CountOnly() Option {
+	return func(s *Server) { s.countOnly = true }
+}
+
 // Server is a running SMTP sink. Its methods are safe for concurrent use.
 type Server struct {
 	ln           net.Listener
+	countOnly    bool
 	authRequired bool
 	authUser     string
 	authPass     string
 
 	mu       sync.Mutex
 	msgs     []Received
+	count    int // messages accepted
 	changed  chan struct{} // closed and replaced whenever msgs or rejected grows
 	failN    int
 	failCode int
 	rejected int
 	hang     bool
 	hung     int
-	conns    map[net.Conn]struct{}
+	conns    map[net.Conn]*connState
+	accepted int // connections accepted in total
 	closed   bool
 
 	wg sync.WaitGroup
+}
+
+// connState is what the server knows of one connection.
+type connState struct {
+	// idle: waiting for a command outside a mail transaction (DropIdle).
+	idle bool
 }
 
 // Start starts a server on 127.0.0.1 with a free port; it is closed by t.Cleanup.
@@ -82,13 +98,21 @@ func Start(t testing.TB, opts ...Option) *Server {
 	if err != nil {
 		t.Fatalf("smtptest: listen: %v", err)
 	}
-	s := &Server{ln: ln, changed: make(chan struct{}), conns: make(map[net.Conn]struct{})}
+	s := Serve(ln, opts...)
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Serve runs a server on ln until Close, outside a test: a local sink for
+// load tests (seedload -smtp-sink) that speaks real SMTP to the real
+// client.
+func Serve(ln net.Listener, opts ...Option) *Server {
+	s := &Server{ln: ln, changed: make(chan struct{}), conns: make(map[net.Conn]*connState)}
 	for _, opt := range opts {
 		opt(s)
 	}
 	s.wg.Add(1)
 	go s.serve()
-	t.Cleanup(s.Close)
 	return s
 }
 
@@ -101,11 +125,62 @@ func (s *Server) Host() string { return s.ln.Addr().(*net.TCPAddr).IP.String() }
 // Port is the server's TCP port.
 func (s *Server) Port() int { return s.ln.Addr().(*net.TCPAddr).Port }
 
+// Accepted is how many connections the server has accepted so far (a client that
+// reuses its connections opens fewer than it sends messages).
+func (s *Server) Accepted() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.accepted
+}
+
+// WaitOpen blocks until exactly n connections are open (accepted and not
+// yet closed by either side).
+func (s *Server) WaitOpen(ctx context.Context, n int) error {
+	for {
+		s.mu.Lock()
+		got, changed := len(s.conns), s.changed
+		s.mu.Unlock()
+		if got == n {
+			return nil
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return fmt.Errorf("smtptest: %d connections open, want %d: %w", got, n, ctx.Err())
+		}
+	}
+}
+
+// DropIdle closes every connection that is waiting for a command outside a
+// mail transaction, as a server restarting or timing out idle clients does,
+// and returns how many it closed. A message is never cut: a connection in a
+// transaction (MAIL to the end of DATA) is left alone, and one whose last
+// message was accepted has been sent its 250 already.
+func (s *Server) DropIdle() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for c, st := range s.conns {
+		if st.idle {
+			c.Close()
+			n++
+		}
+	}
+	return n
+}
+
 // Messages returns the messages accepted so far, oldest first.
 func (s *Server) Messages() []Received {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]Received(nil), s.msgs...)
+}
+
+// Count is how many messages the server has accepted so far.
+func (s *Server) Count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.count
 }
 
 // Rejected is how many deliveries FailNext has refused so far.
@@ -115,23 +190,24 @@ func (s *Server) Rejected() int {
 	return s.rejected
 }
 
-// Wait blocks until at least n messages have been accepted and returns them all, or
-// returns ctx's error (with the messages so far) when ctx ends first.
+// Wait blocks until at least n messages have been accepted and returns them all (none
+// with CountOnly), or returns ctx's error (with the messages so far) when ctx ends
+// first.
 func (s *Server) Wait(ctx context.Context, n int) ([]Received, error) {
 	for {
 		s.mu.Lock()
-		if len(s.msgs) >= n {
+		if s.count >= n {
 			msgs := append([]Received(nil), s.msgs...)
 			s.mu.Unlock()
 			return msgs, nil
 		}
-		changed := s.changed
+		changed, count := s.changed, s.count
 		msgs := append([]Received(nil), s.msgs...)
 		s.mu.Unlock()
 		select {
 		case <-changed:
 		case <-ctx.Done():
-			return msgs, fmt.Errorf("smtptest: %d of %d messages received: %w", len(msgs), n, ctx.Err())
+			return msgs, fmt.Errorf("smtptest: %d of %d messages received: %w", count, n, ctx.Err())
 		}
 	}
 }
@@ -228,20 +304,22 @@ func (s *Server) serve() {
 			conn.Close()
 			return
 		}
-		s.conns[conn] = struct{}{}
+		st := &connState{}
+		s.conns[conn] = st
+		s.accepted++
 		s.wg.Add(1)
 		hang := s.hang
 		if hang {
 			s.hung++
-			close(s.changed)
-			s.changed = make(chan struct{})
 		}
+		s.notify()
 		s.mu.Unlock()
 		go func() {
 			defer s.wg.Done()
 			defer func() {
 				s.mu.Lock()
 				delete(s.conns, conn)
+				s.notify()
 				s.mu.Unlock()
 				conn.Close()
 			}()
@@ -249,31 +327,38 @@ func (s *Server) serve() {
 				io.Copy(io.Discard, conn) // until the client or Close hangs up
 				return
 			}
-			(&session{srv: s, r: bufio.NewReader(conn), w: conn}).run()
+			(&session{srv: s, st: st, r: bufio.NewReader(conn), w: conn}).run()
 		}()
 	}
+}
+
+// notify wakes the waiters; s.mu is held.
+func (s *Server) notify() {
+	close(s.changed)
+	s.changed = make(chan struct{})
 }
 
 // record stores an accepted message, or counts a refusal; it returns the reply to send.
 func (s *Server) record(m Received) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	defer func() {
-		close(s.changed)
-		s.changed = make(chan struct{})
-	}()
+	defer s.notify()
 	if s.failN > 0 {
 		s.failN--
 		s.rejected++
 		return fmt.Sprintf("%d %d.0.0 smtptest: delivery refused on request", s.failCode, s.failCode/100)
 	}
-	s.msgs = append(s.msgs, m)
+	s.count++
+	if !s.countOnly {
+		s.msgs = append(s.msgs, m)
+	}
 	return "250 2.0.0 OK: queued"
 }
 
 // session is one client connection.
 type session struct {
 	srv  *Server
+	st   *connState
 	r    *bufio.Reader
 	w    io.Writer
 	user string // authenticated user
@@ -283,13 +368,19 @@ type session struct {
 	to   []string
 }
 
+// reply writes a reply. The connection becomes idle for DropIdle once a
+// reply outside a mail transaction is written, in one step under the lock:
+// DropIdle never closes a connection before the 250 of its message is sent.
 func (c *session) reply(lines ...string) error {
 	var b strings.Builder
 	for _, l := range lines {
 		b.WriteString(l)
 		b.WriteString("\r\n")
 	}
+	c.srv.mu.Lock()
+	defer c.srv.mu.Unlock()
 	_, err := io.WriteString(c.w, b.String())
+	c.st.idle = !c.inTx
 	return err
 }
 
@@ -299,6 +390,13 @@ func (c *session) readLine() (string, error) {
 		return "", err
 	}
 	return strings.TrimRight(line, "\r\n"), nil
+}
+
+// setIdle(false) marks a command being handled.
+func (c *session) setIdle(idle bool) {
+	c.srv.mu.Lock()
+	c.st.idle = idle
+	c.srv.mu.Unlock()
 }
 
 func (c *session) reset() {
@@ -311,6 +409,7 @@ func (c *session) run() {
 	}
 	for {
 		line, err := c.readLine()
+		c.setIdle(false)
 		if err != nil {
 			return
 		}

@@ -3,6 +3,7 @@ package smtptest_test
 import (
 	"context"
 	"errors"
+	"net"
 	"net/smtp"
 	"net/textproto"
 	"strings"
@@ -131,4 +132,107 @@ func replyCode(err error) int {
 		return te.Code
 	}
 	return 0
+}
+
+// TestDropIdleSparesTransactions: DropIdle closes a connection waiting
+// between messages, never one inside a mail transaction, and counts
+// connections accepted and open.
+func TestDropIdleSparesTransactions(t *testing.T) {
+	t.Parallel()
+	srv := smtptest.Start(t)
+	ctx := testContext(t)
+	between, err := smtp.Dial(srv.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer between.Close()
+	inTx, err := smtp.Dial(srv.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inTx.Close()
+	for _, c := range []*smtp.Client{between, inTx} {
+		if err := c.Hello("client.test"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// One message accepted on `between`; `inTx` is between MAIL and DATA.
+	if err := between.Mail("a@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	if err := between.Rcpt("b@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	w, err := between.Data()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write([]byte(body)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatalf("end of DATA: %v", err)
+	}
+	if err := inTx.Mail("a@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.Accepted(); got != 2 {
+		t.Fatalf("Accepted = %d, want 2", got)
+	}
+	if n := srv.DropIdle(); n != 1 {
+		t.Fatalf("DropIdle closed %d connections, want 1", n)
+	}
+	if err := between.Noop(); err == nil {
+		t.Error("NOOP on a dropped connection succeeded")
+	}
+	// The transaction goes on and is delivered.
+	if err := inTx.Rcpt("c@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	w, err = inTx.Data()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write([]byte(body)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatalf("end of DATA after DropIdle: %v", err)
+	}
+	if err := srv.WaitOpen(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	if msgs := srv.Messages(); len(msgs) != 2 || msgs[1].To[0] != "c@example.com" {
+		t.Fatalf("messages %+v, want both", msgs)
+	}
+	if err := inTx.Quit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.WaitOpen(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestServeOutsideATest: Serve runs the same server on a listener of the
+// caller's, as the load tests' sink process does, counting without keeping.
+func TestServeOutsideATest(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := smtptest.Serve(ln, smtptest.CountOnly())
+	defer srv.Close()
+	for range 2 {
+		if err := smtp.SendMail(srv.Addr(), nil, "a@example.com", []string{"b@example.com"}, []byte(body)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if msgs, err := srv.Wait(testContext(t), 2); err != nil || len(msgs) != 0 || srv.Count() != 2 {
+		t.Fatalf("Wait = %d messages (%v), Count %d; want none kept and 2 counted", len(msgs), err, srv.Count())
+	}
+	srv.Close()
+	if _, err := net.Dial("tcp", ln.Addr().String()); err == nil {
+		t.Error("the listener still accepts after Close")
+	}
 }

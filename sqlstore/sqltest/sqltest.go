@@ -1,6 +1,7 @@
 // Package sqltest gives each test its own migrated database: a SQLite file
-// in a temporary directory always, and a fresh PostgreSQL schema when
-// TEST_DATABASE_URL is set (dropped when the test ends). With CI set, an
+// in a temporary directory always, and a PostgreSQL database when
+// TEST_DATABASE_URL is set (a copy of a template, dropped when the test
+// ends). With CI set, an
 // unreachable TEST_DATABASE_URL fails the test instead of skipping it.
 //
 // A SQLite test database starts as a copy of one migrated once per test
@@ -15,10 +16,14 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
+	"syscall"
 	"testing"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
@@ -62,7 +67,7 @@ func Open(t testing.TB, d sqlstore.Dialect) *sqlstore.DB {
 		}
 		dbURL = "sqlite:///" + path
 	case sqlstore.Postgres:
-		dbURL = PostgresSchemaURL(t)
+		dbURL = postgresDatabaseURL(t)
 	default:
 		t.Fatalf("unknown dialect %q", d)
 	}
@@ -119,6 +124,142 @@ func sqliteTemplate() ([]byte, error) {
 		templateBytes, templateErr = os.ReadFile(path)
 	})
 	return templateBytes, templateErr
+}
+
+// A PostgreSQL test database (Open) is a copy of a template migrated once
+// per test binary: CREATE DATABASE … TEMPLATE copies a few MB of files,
+// where migrating a fresh schema ran every migration (River's too) for
+// every test, 2–6 s each on a loaded machine. The template is named after
+// the process that made it; the next binary to make one drops those whose
+// process is gone (a run leaves the last few behind, until the next run),
+// and the copies are dropped when their test ends (or, after a crash, like
+// the templates).
+const (
+	pgTemplatePrefix = "sqltest_tmpl_"
+	pgCopyPrefix     = "sqltest_db_"
+)
+
+var (
+	pgTemplateOnce sync.Once
+	pgTemplateName string
+	pgTemplateErr  error
+)
+
+// postgresDatabaseURL creates a database of the test's own, a copy of the
+// migrated template, and returns its URL (TEST_DATABASE_URL's, with the
+// database name changed). Without the right to create databases it falls
+// back to a schema of the test's own, migrated by Open.
+func postgresDatabaseURL(t testing.TB) string {
+	t.Helper()
+	base := PostgresURL(t)
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatalf("postgres: %v", err)
+	}
+	defer admin.Close()
+	if err := admin.Ping(); err != nil {
+		t.Fatalf("postgres at TEST_DATABASE_URL is unreachable: %v", err)
+	}
+	pgTemplateOnce.Do(func() { pgTemplateName, pgTemplateErr = pgTemplate(admin, base) })
+	if pgTemplateErr != nil {
+		t.Logf("no template database (%v): a schema of the test's own, migrated", pgTemplateErr)
+		return PostgresSchemaURL(t)
+	}
+	name := pgCopyPrefix + strconv.Itoa(os.Getpid()) + "_" + randomHex()
+	if _, err := admin.Exec(`CREATE DATABASE ` + name + ` TEMPLATE ` + pgTemplateName); err != nil {
+		t.Fatalf("create the test database: %v", err)
+	}
+	t.Cleanup(func() { dropDatabase(base, name) })
+	return withDatabase(t, base, name)
+}
+
+// pgTemplate creates and migrates this process's template database, after
+// dropping the templates and copies left by processes that have ended.
+func pgTemplate(admin *sql.DB, base string) (string, error) {
+	rows, err := admin.Query(`SELECT datname FROM pg_database WHERE datname LIKE 'sqltest\_%'`)
+	if err != nil {
+		return "", err
+	}
+	var stale []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			rows.Close()
+			return "", err
+		}
+		rest, ok := strings.CutPrefix(name, pgTemplatePrefix)
+		if !ok {
+			rest, ok = strings.CutPrefix(name, pgCopyPrefix)
+		}
+		pid, _, _ := strings.Cut(rest, "_")
+		if n, err := strconv.Atoi(pid); ok && err == nil && !processAlive(n) {
+			stale = append(stale, name)
+		}
+	}
+	rows.Close()
+	for _, name := range stale {
+		dropDatabase(base, name)
+	}
+	name := pgTemplatePrefix + strconv.Itoa(os.Getpid()) + "_" + randomHex()
+	if _, err := admin.Exec(`CREATE DATABASE ` + name); err != nil {
+		return "", err
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		return "", err
+	}
+	u.Path = "/" + name
+	ctx := context.Background()
+	db, err := sqlstore.Open(ctx, u.String())
+	if err == nil {
+		err = db.Migrate(ctx)
+		// No connection may stay open: CREATE DATABASE … TEMPLATE refuses
+		// a template in use.
+		if cerr := db.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		dropDatabase(base, name)
+		return "", fmt.Errorf("migrate the template: %w", err)
+	}
+	return name, nil
+}
+
+// processAlive reports whether a process with that id runs on this machine
+// (signal 0 checks without signalling).
+func processAlive(pid int) bool {
+	p, err := os.FindProcess(pid)
+	if err != nil {
+		return false
+	}
+	err = p.Signal(syscall.Signal(0))
+	return err == nil || errors.Is(err, syscall.EPERM)
+}
+
+func dropDatabase(base, name string) {
+	a, err := sql.Open("pgx", base)
+	if err != nil {
+		return
+	}
+	defer a.Close()
+	a.Exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`)
+}
+
+func withDatabase(t testing.TB, base, name string) string {
+	t.Helper()
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatalf("TEST_DATABASE_URL: %v", err)
+	}
+	u.Path = "/" + name
+	return u.String()
+}
+
+func randomHex() string {
+	b := make([]byte, 6)
+	rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 // PostgresURL returns TEST_DATABASE_URL. Without it the test is skipped,

@@ -1,3 +1,5 @@
+//go:build browser
+
 package webtest
 
 import (
@@ -9,7 +11,7 @@ import (
 
 // The harness itself can fail: axe reports a page with an unlabelled field
 // and poor contrast, and Find reaches controls by accessible name only.
-func TestHarnessFindsProblems(t *testing.T) {
+func TestBrowserHarnessFindsProblems(t *testing.T) {
 	ctx := Browser(t)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")

@@ -1,3 +1,5 @@
+//go:build browser
+
 package web
 
 import (
@@ -7,11 +9,11 @@ import (
 	"pasched/web/webtest"
 )
 
-// TestScreenshotMonthView writes the README's picture of a PA's month view
+// TestBrowserScreenshotMonthView writes the README's picture of a PA's month view
 // when PASCHED_SCREENSHOT names the PNG to write:
 //
-//	PASCHED_SCREENSHOT=$PWD/docs/month-view.png go test ./web -run ScreenshotMonthView
-func TestScreenshotMonthView(t *testing.T) {
+//	PASCHED_SCREENSHOT=$PWD/docs/month-view.png go test -tags browser ./web -run ScreenshotMonthView
+func TestBrowserScreenshotMonthView(t *testing.T) {
 	out := os.Getenv("PASCHED_SCREENSHOT")
 	if out == "" {
 		t.Skip("PASCHED_SCREENSHOT not set")

@@ -1,0 +1,9 @@
+package seedimport
+
+import (
+	"testing"
+
+	"pasched/password/passwordtest"
+)
+
+func TestMain(m *testing.M) { passwordtest.Main(m) }
