@@ -15,6 +15,8 @@
 #          and is stopped (SIGINT) once the last one is (at most DRAIN_MAX).
 #          The line gives the window, the emails delivered in it and the
 #          sink's CPU an email (it shares the two cores with the server).
+# After the rounds, `emails` drains one more burst with no requests at all:
+# its time and the CPU an email costs the server (and the sink).
 # Emails go where production sends them, over SMTP (EMAIL_BACKEND=smtp, the
 # default): to `seedload -smtp-sink`, a process of its own on SINK_PORT that
 # speaks real SMTP and counts what it accepts (its counter on
@@ -30,10 +32,20 @@
 # changes far less than requests/s; medians are printed at the end. PostgreSQL: a database $PGDB (and
 # ${PGDB}_approve) is created on $PGHOSTPORT and dropped on exit.
 #
-# Knobs (environment): ROUNDS=3 DUR=5s DRAIN_DUR=1s DRAIN_MAX=30s CONNS=8
+# Knobs (environment): ROUNDS=3 DUR=5s DRAIN_DUR=2s DRAIN_MAX=30s CONNS=8
 # THREADS=2 EMAILS=1000 PENDING=30000 EMAIL_BACKEND=smtp PORT=18431
 # SINK_PORT=PORT+1 SINK_HTTP_PORT=PORT+2 PGHOSTPORT=127.0.0.1:5432 PGDB=pasched_wrk.
 # Every step is bounded in time (timeout); the whole run takes 2–4 minutes.
+#
+# Figures (2 vCPU AMD EPYC, 24 GiB, Linux 6.18, Go 1.26.8; 2026-12-06, the
+# machine shared with other engineers' builds): `ROUNDS=5 wrk.sh sqlite`,
+# EMAIL_BACKEND=smtp, EMAIL_MAX_RATE unset (600/s): drain/idle month medians
+# 0.84, 0.93, 0.90, 0.88, 0.86 at load average 5.4–12.4, then 0.64 and 0.78
+# at 7.5–10.3 and, ROUNDS=9, 0.69 at 8.0–11.3 (single rounds 0.49–1.51):
+# met in five runs of eight; EMAIL_MAX_RATE=0 0.61 (load 10–11);
+# `wrk.sh postgres` 0.87 (load 8.5–12). The `emails` line: 0.44–0.59 ms of
+# server CPU an email at load 9.4–10.7, the sink 0.09–0.16 ms. README,
+# "Performance", has the rest.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -267,9 +279,14 @@ reads() { # engine database-URL
 		local before mark fig n secs sink0 sent0 after
 		before=$(delivered)
 		timeout 120 "$work/seedload" -db "$url" -emails-only -emails "$EMAILS" 2>/dev/null
-		waitdelivered $((before + 1)) 20s
+		# The CPU marks come first: on PostgreSQL cpu_mark runs psql, which
+		# at a high load average takes long enough for a quarter of the
+		# drain to go by. The few milliseconds of emails before wrk starts
+		# are counted against the month requests of the window (an
+		# overstatement of their CPU, not an understatement).
 		mark=$(cpu_mark)
 		sink0=$(ticks "${sink:-0}")
+		waitdelivered $((before + 1)) 20s
 		timeout 120 wrk -t"$THREADS" -c"$CONNS" -d"$DRAIN_MAX" -H "Authorization: Bearer $TOKEN" \
 			"$BASE/api/calendar/month/2030/3/" >"$work/drain.out" 2>&1 &
 		local w=$!
@@ -284,6 +301,19 @@ reads() { # engine database-URL
 		# Let the rest drain before the next idle round (bounded).
 		waitdelivered $((before + EMAILS)) 60s || true
 	done
+	# What an email costs: the same burst with no requests at all, from
+	# the queueing to the last delivery (the server's CPU includes its
+	# fetch, send, sent mark and completion; PostgreSQL's backends too).
+	local before mark sink0 t0 t1
+	before=$(delivered)
+	mark=$(cpu_mark)
+	sink0=$(ticks "${sink:-0}")
+	t0=$(date +%s.%N)
+	timeout 120 "$work/seedload" -db "$url" -emails-only -emails "$EMAILS" 2>/dev/null
+	waitdelivered $((before + EMAILS)) 60s || true
+	t1=$(date +%s.%N)
+	record "$eng" emails 1 "$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", b - a}')" s \
+		"$(cpu_per "$mark" $(($(delivered) - before)) | sed 's|cpu/req|cpu/email, no requests|')$(sink_per "$sink0" $(($(delivered) - before)))"
 	stop_server
 }
 
