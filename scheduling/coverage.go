@@ -156,12 +156,26 @@ func (sn *snapshot) maxHours(ctx context.Context, tx *wtx, ids []int64) (map[int
 	return sn.limits, nil
 }
 
-func (s *Service) loadSnapshot(ctx context.Context, tx *wtx, q sqlstore.SlotQuery) (*snapshot, error) {
-	shifts, err := sqlstore.FindSlots(ctx, tx, q)
-	if err != nil {
+// loadSnapshot reads the shifts q selects and the weekly limits of pas
+// (which the change will need), in one round trip on PostgreSQL.
+func (s *Service) loadSnapshot(ctx context.Context, tx *wtx, q sqlstore.SlotQuery, pas ...int64) (*snapshot, error) {
+	var (
+		shifts []*pasched.Shift
+		qs     []sqlstore.Query
+	)
+	if slots, ok := sqlstore.SlotsQuery(q, &shifts); ok {
+		qs = append(qs, slots)
+	}
+	sn := &snapshot{}
+	if len(pas) > 0 {
+		sn.limits = make(map[int64]int, len(pas))
+		qs = append(qs, sqlstore.MaxHoursQuery(pas, sn.limits))
+	}
+	if err := tx.Pipeline(ctx, qs...); err != nil {
 		return nil, err
 	}
-	return &snapshot{shifts: holdingTime(shifts)}, nil
+	sn.shifts = holdingTime(shifts)
+	return sn, nil
 }
 
 // approved returns the approved shifts for which keep is true.
@@ -219,15 +233,14 @@ func (s *Service) recomputeFor(ctx context.Context, tx *wtx, sn *snapshot, dates
 	// Every read before any write: the writes are queued
 	// (sqlstore.Tx.ExecLater), and on PostgreSQL they then travel together
 	// in one round trip.
-	var stored map[schedule.Date]*pasched.DayCoverage
+	// They go in one round trip on PostgreSQL (sqlstore.Tx.Pipeline).
+	stored := make(map[schedule.Date]*pasched.DayCoverage, len(dates))
+	var qs []sqlstore.Query
 	if len(dates) > 0 {
-		var err error
-		if stored, err = sqlstore.FindCoverage(ctx, tx, dates); err != nil {
-			return err
-		}
+		qs = append(qs, sqlstore.CoverageQuery(dates, stored))
 	}
-	ws, err := readWeeks(ctx, tx, sn, weeks)
-	if err != nil {
+	ws, weekQs := readWeeks(sn, weeks)
+	if err := tx.Pipeline(ctx, append(qs, weekQs...)...); err != nil {
 		return err
 	}
 	if err := s.recomputeCoverage(ctx, tx, sn, dates, stored, rooms); err != nil {
@@ -326,9 +339,9 @@ type weekState struct {
 	existing []pasched.WeeklyHours
 }
 
-// readWeeks reads the weekly limits and stored weekly_coverage rows of the
-// PAs' weeks.
-func readWeeks(ctx context.Context, tx *wtx, sn *snapshot, weeks map[int64][]schedule.Date) (*weekState, error) {
+// readWeeks returns the state of the PAs' weeks and the queries that fill
+// it: the weekly limits not known yet and the stored weekly_coverage rows.
+func readWeeks(sn *snapshot, weeks map[int64][]schedule.Date) (*weekState, []sqlstore.Query) {
 	st := &weekState{weeks: weeks}
 	if len(weeks) == 0 {
 		return st, nil
@@ -343,14 +356,22 @@ func readWeeks(ctx context.Context, tx *wtx, sn *snapshot, weeks map[int64][]sch
 		}
 	}
 	slices.Sort(st.pas)
-	var err error
-	if st.limits, err = sn.maxHours(ctx, tx, st.pas); err != nil {
-		return nil, err
+	var qs []sqlstore.Query
+	if sn.limits == nil {
+		sn.limits = map[int64]int{}
 	}
-	if st.existing, err = sqlstore.FindWeeklyHours(ctx, tx, st.pas, allWeeks); err != nil {
-		return nil, err
+	var missing []int64
+	for _, pa := range st.pas {
+		if _, ok := sn.limits[pa]; !ok {
+			missing = append(missing, pa)
+		}
 	}
-	return st, nil
+	if len(missing) > 0 {
+		qs = append(qs, sqlstore.MaxHoursQuery(missing, sn.limits))
+	}
+	st.limits = sn.limits
+	qs = append(qs, sqlstore.WeeklyHoursQuery(st.pas, allWeeks, &st.existing))
+	return st, qs
 }
 
 // save brings the weekly_coverage rows of the weeks up to date with sn.

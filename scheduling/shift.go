@@ -628,7 +628,7 @@ func (s *Service) ApproveShift(ctx context.Context, u *pasched.User, id int64, i
 			sh.AdminNotes = *in.AdminNotes
 		}
 		eff := &effect{periodID: sh.PeriodID, added: []*pasched.Shift{sh}}
-		sn, err := s.loadSnapshot(ctx, tx, s.slotQuery(sqlstore.SlotQuery{Around: []sqlstore.ShiftDates{around(sh.Date)}}, eff))
+		sn, err := s.loadSnapshot(ctx, tx, s.slotQuery(sqlstore.SlotQuery{Around: []sqlstore.ShiftDates{around(sh.Date)}}, eff), sh.RequestedByID)
 		if err != nil {
 			return err
 		}
@@ -686,13 +686,12 @@ func (s *Service) ApproveShift(ctx context.Context, u *pasched.User, id int64, i
 // pendingForDecision takes the shift's locks and loads the shift an admin
 // approves or rejects (verb): it must be pending.
 func pendingForDecision(ctx context.Context, tx *wtx, id int64, verb string) (*pasched.Shift, error) {
-	l, err := tx.lockShift(ctx, id)
+	sh, l, err := tx.lockAndLoad(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	sh, err := pending(ctx, tx, id, verb)
-	if err != nil {
-		return nil, err
+	if sh.Status != pasched.ShiftPending {
+		return nil, pasched.Errorf(pasched.EINVALID, "Cannot %s %s request.", verb, sh.Status)
 	}
 	return sh, l.covers(sh)
 }

@@ -295,6 +295,24 @@ func (w *wtx) lockShift(ctx context.Context, id int64, dates ...schedule.Date) (
 	return shiftLock{pg: true, found: found, pa: pa, date: date}, err
 }
 
+// lockAndLoad takes the locks of a change of stored shift id (as
+// lockShift) and reads the shift under them, in one round trip on
+// PostgreSQL (sqlstore.Tx.Pipeline).
+func (w *wtx) lockAndLoad(ctx context.Context, id int64) (*pasched.Shift, shiftLock, error) {
+	if w.Dialect() != sqlstore.Postgres {
+		sh, err := sqlstore.FindShiftByID(ctx, w, id)
+		return sh, shiftLock{}, err
+	}
+	var (
+		l  sqlstore.ShiftLock
+		sh *pasched.Shift
+	)
+	if err := w.Pipeline(ctx, w.LockShiftQuery(id, nil, &l), sqlstore.ShiftByIDQuery(id, &sh)); err != nil {
+		return nil, shiftLock{}, err
+	}
+	return sh, shiftLock{pg: true, found: l.Found, pa: l.PA, date: l.Date}, nil
+}
+
 // covers reports errShiftMoved unless the locks were taken for sh as the
 // change read it under them.
 func (l shiftLock) covers(sh *pasched.Shift) error {

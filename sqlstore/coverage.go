@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 
@@ -61,14 +60,19 @@ func FindCoverage(ctx context.Context, q querier, dates []schedule.Date) (map[sc
 	if len(dates) == 0 {
 		return out, nil
 	}
+	return out, CoverageQuery(dates, out).Run(ctx, q)
+}
+
+// CoverageQuery is FindCoverage as a Query: it reads into out. dates must
+// not be empty.
+func CoverageQuery(dates []schedule.Date, out map[schedule.Date]*pasched.DayCoverage) Query {
 	var a sqlArgs
-	rows, err := q.QueryContext(ctx, `SELECT date, windows, updated_at FROM critical_time_coverage WHERE date IN (`+
-		a.list(len(dates), func(i int) any { return schedDateArg(dates[i]) })+`)`, a.vals...)
-	if err != nil {
-		return nil, fmt.Errorf("find coverage: %w", err)
-	}
-	defer rows.Close()
-	return scanCoverageRows(rows, out)
+	return Query{SQL: `SELECT date, windows, updated_at FROM critical_time_coverage WHERE date IN (` +
+		a.list(len(dates), func(i int) any { return schedDateArg(dates[i]) }) + `)`, Args: a.vals,
+		Scan: func(rows Rows) error {
+			_, err := scanCoverageRows(rows, out)
+			return err
+		}}
 }
 
 // FindCoverageBetween returns the stored coverage rows dated from through
@@ -83,7 +87,7 @@ func FindCoverageBetween(ctx context.Context, q querier, from, to schedule.Date)
 	return scanCoverageRows(rows, map[schedule.Date]*pasched.DayCoverage{})
 }
 
-func scanCoverageRows(rows *sql.Rows, out map[schedule.Date]*pasched.DayCoverage) (map[schedule.Date]*pasched.DayCoverage, error) {
+func scanCoverageRows(rows Rows, out map[schedule.Date]*pasched.DayCoverage) (map[schedule.Date]*pasched.DayCoverage, error) {
 	for rows.Next() {
 		var (
 			c       pasched.DayCoverage
@@ -137,18 +141,24 @@ func FindWeeklyHours(ctx context.Context, q querier, paIDs []int64, weeks []sche
 	if len(paIDs) == 0 || len(weeks) == 0 {
 		return nil, nil
 	}
+	var out []pasched.WeeklyHours
+	return out, WeeklyHoursQuery(paIDs, weeks, &out).Run(ctx, q)
+}
+
+// WeeklyHoursQuery is FindWeeklyHours as a Query: it reads into *out.
+// paIDs and weeks must not be empty.
+func WeeklyHoursQuery(paIDs []int64, weeks []schedule.Date, out *[]pasched.WeeklyHours) Query {
 	var a sqlArgs
 	pas := a.list(len(paIDs), func(i int) any { return paIDs[i] })
 	ws := a.list(len(weeks), func(i int) any { return schedDateArg(weeks[i]) })
-	rows, err := q.QueryContext(ctx, `SELECT id, schedule_period_id, pa_id, week_start_date,
+	return Query{SQL: `SELECT id, schedule_period_id, pa_id, week_start_date,
 		CAST(ROUND(total_hours * 100) AS INTEGER), exceeds_limit
-		FROM weekly_coverage WHERE pa_id IN (`+pas+`) AND week_start_date IN (`+ws+`)
-		ORDER BY id`, a.vals...)
-	if err != nil {
-		return nil, fmt.Errorf("find weekly hours: %w", err)
-	}
-	defer rows.Close()
-	return scanWeekly(rows)
+		FROM weekly_coverage WHERE pa_id IN (` + pas + `) AND week_start_date IN (` + ws + `)
+		ORDER BY id`, Args: a.vals, Scan: func(rows Rows) error {
+		w, err := scanWeekly(rows)
+		*out = w
+		return err
+	}}
 }
 
 // FindAllWeeklyHours returns every weekly_coverage row (tests and repairs).
@@ -172,7 +182,7 @@ func FindAllCoverage(ctx context.Context, q querier) (map[schedule.Date]*pasched
 	return scanCoverageRows(rows, map[schedule.Date]*pasched.DayCoverage{})
 }
 
-func scanWeekly(rows *sql.Rows) ([]pasched.WeeklyHours, error) {
+func scanWeekly(rows Rows) ([]pasched.WeeklyHours, error) {
 	var out []pasched.WeeklyHours
 	for rows.Next() {
 		var w pasched.WeeklyHours

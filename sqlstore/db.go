@@ -516,28 +516,48 @@ func (tx *Tx) LockShift(ctx context.Context, id int64, extra []schedule.Date) (p
 	if tx.db.Dialect != Postgres {
 		return 0, schedule.Date{}, false, nil
 	}
+	var l ShiftLock
+	if err := tx.LockShiftQuery(id, extra, &l).Run(ctx, tx); err != nil {
+		return 0, schedule.Date{}, false, err
+	}
+	return l.PA, l.Date, l.Found, nil
+}
+
+// ShiftLock is what LockShiftQuery read: the PA and date it locked for,
+// and whether the shift was found.
+type ShiftLock struct {
+	PA    int64
+	Date  schedule.Date
+	Found bool
+}
+
+// LockShiftQuery is LockShift as a Query (PostgreSQL only), for Pipeline:
+// it reads into l.
+func (tx *Tx) LockShiftQuery(id int64, extra []schedule.Date, l *ShiftLock) Query {
 	var days []string
 	for _, d := range extra {
 		days = append(days, strconv.Itoa(minDate.DaysUntil(d)))
 	}
-	var n int64
-	err = tx.QueryRowContext(ctx, `SELECT s.requested_by_id, s.date, pg_advisory_xact_lock_shared(`+tx.db.scheduleLockKey()+`),
+	return Query{SQL: `SELECT s.requested_by_id, s.date, pg_advisory_xact_lock_shared(` + tx.db.scheduleLockKey() + `),
 		(SELECT COUNT(pg_advisory_xact_lock(k.class, k.id)) FROM (
 			SELECT DISTINCT c AS class, i AS id FROM (
-				SELECT `+fmt.Sprint(tx.db.paLockClass())+` AS c, CAST(s.requested_by_id % 2147483647 AS int4) AS i
+				SELECT ` + fmt.Sprint(tx.db.paLockClass()) + ` AS c, CAST(s.requested_by_id % 2147483647 AS int4) AS i
 				UNION ALL
-				SELECT `+fmt.Sprint(tx.db.dateLockClass())+`, CAST(s.date - DATE '0001-01-01' + o AS int4) FROM unnest(ARRAY[-1, 0, 1]) AS o
+				SELECT ` + fmt.Sprint(tx.db.dateLockClass()) + `, CAST(s.date - DATE '0001-01-01' + o AS int4) FROM unnest(ARRAY[-1, 0, 1]) AS o
 				UNION ALL
-				SELECT `+fmt.Sprint(tx.db.dateLockClass())+`, x FROM unnest(string_to_array($2, ',')::int4[]) AS x) u
+				SELECT ` + fmt.Sprint(tx.db.dateLockClass()) + `, x FROM unnest(string_to_array($2, ',')::int4[]) AS x) u
 			ORDER BY 1, 2) k)
-		FROM shift_requests s WHERE s.id = $1`, id, strings.Join(days, ",")).Scan(&pa, schedDate{&date}, new(any), &n)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, schedule.Date{}, false, nil
-	}
-	if err != nil {
-		return 0, schedule.Date{}, false, fmt.Errorf("lock shift %d: %w", id, err)
-	}
-	return pa, date, true, nil
+		FROM shift_requests s WHERE s.id = $1`, Args: []any{id, strings.Join(days, ",")}, Scan: func(rows Rows) error {
+		if !rows.Next() {
+			return rows.Err() // no such shift: nothing locked, Found false
+		}
+		var n int64
+		if err := rows.Scan(&l.PA, schedDate{&l.Date}, new(any), &n); err != nil {
+			return fmt.Errorf("lock shift %d: %w", id, err)
+		}
+		l.Found = true
+		return nil
+	}}
 }
 
 // WriteTx runs fn in a write transaction and commits it, retrying the whole

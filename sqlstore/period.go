@@ -202,26 +202,30 @@ func FindPAPeriodStats(ctx context.Context, q querier, periodID int64) ([]PAPeri
 // a user without a profile (an admin) gets the default.
 func MaxHoursPerWeek(ctx context.Context, q querier, ids []int64) (map[int64]int, error) {
 	out := make(map[int64]int, len(ids))
-	for _, id := range ids {
-		out[id] = pasched.DefaultMaxHoursPerWeek
-	}
+	query := MaxHoursQuery(ids, out)
 	if len(ids) == 0 {
 		return out, nil
 	}
+	return out, query.Run(ctx, q)
+}
+
+// MaxHoursQuery is MaxHoursPerWeek as a Query: it sets every id's limit in
+// out, the default where a PA has no profile.
+func MaxHoursQuery(ids []int64, out map[int64]int) Query {
+	for _, id := range ids {
+		out[id] = pasched.DefaultMaxHoursPerWeek
+	}
 	var a sqlArgs
-	rows, err := q.QueryContext(ctx, `SELECT user_id, max_hours_per_week FROM pa_profiles WHERE user_id IN (`+
-		a.list(len(ids), func(i int) any { return ids[i] })+`)`, a.vals...)
-	if err != nil {
-		return nil, fmt.Errorf("find weekly limits: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var h int
-		if err := rows.Scan(&id, &h); err != nil {
-			return nil, fmt.Errorf("find weekly limits: %w", err)
+	return Query{SQL: `SELECT user_id, max_hours_per_week FROM pa_profiles WHERE user_id IN (` +
+		a.list(len(ids), func(i int) any { return ids[i] }) + `)`, Args: a.vals, Scan: func(rows Rows) error {
+		for rows.Next() {
+			var id int64
+			var h int
+			if err := rows.Scan(&id, &h); err != nil {
+				return fmt.Errorf("find weekly limits: %w", err)
+			}
+			out[id] = h
 		}
-		out[id] = h
-	}
-	return out, rows.Err()
+		return rows.Err()
+	}}
 }

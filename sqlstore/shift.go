@@ -58,7 +58,23 @@ func scanShift(r rowScanner, extra ...any) (*pasched.Shift, error) {
 
 // FindShiftByID returns a shift, or ENOTFOUND with the seed's 404 text.
 func FindShiftByID(ctx context.Context, q querier, id int64) (*pasched.Shift, error) {
-	return scanShift(q.QueryRowContext(ctx, shiftSelect+` WHERE s.id = $1`, id))
+	var sh *pasched.Shift
+	return sh, ShiftByIDQuery(id, &sh).Run(ctx, q)
+}
+
+// ShiftByIDQuery is FindShiftByID as a Query: it reads shift id into *out.
+func ShiftByIDQuery(id int64, out **pasched.Shift) Query {
+	return Query{SQL: shiftSelect + ` WHERE s.id = $1`, Args: []any{id}, Scan: func(rows Rows) error {
+		if !rows.Next() {
+			if err := rows.Err(); err != nil {
+				return fmt.Errorf("scan shift: %w", err)
+			}
+			return pasched.Errorf(pasched.ENOTFOUND, "No ShiftRequest matches the given query.")
+		}
+		sh, err := scanShift(rows)
+		*out = sh
+		return err
+	}}
 }
 
 // ShiftFilter selects shift requests, as the seed's ShiftRequestViewSet
@@ -289,6 +305,17 @@ type SlotQuery struct {
 // period, PA, date, times, status; no names: see FindUserName), in one
 // query, ordered by id.
 func FindSlots(ctx context.Context, db querier, q SlotQuery) ([]*pasched.Shift, error) {
+	var out []*pasched.Shift
+	query, ok := SlotsQuery(q, &out)
+	if !ok {
+		return nil, nil
+	}
+	return out, query.Run(ctx, db)
+}
+
+// SlotsQuery is FindSlots as a Query: it reads into *out. ok is false when
+// q selects nothing (no query to run).
+func SlotsQuery(q SlotQuery, out *[]*pasched.Shift) (query Query, ok bool) {
 	var a sqlArgs
 	ranges := func(rs []ShiftDates) string {
 		parts := make([]string, len(rs))
@@ -314,31 +341,27 @@ func FindSlots(ctx context.Context, db querier, q SlotQuery) ([]*pasched.Shift, 
 			" AND "+ranges([]ShiftDates{*q.PendingRange})+")")
 	}
 	if len(conds) == 0 {
-		return nil, nil
+		return Query{}, false
 	}
-	rows, err := db.QueryContext(ctx, `SELECT s.id, s.schedule_period_id, s.requested_by_id,
+	return Query{SQL: `SELECT s.id, s.schedule_period_id, s.requested_by_id,
 		s.date, s.start_time, s.end_time, s.status
-		FROM shift_requests s WHERE `+strings.Join(conds, " OR "), a.vals...)
-	if err != nil {
-		return nil, fmt.Errorf("find shifts around: %w", err)
-	}
-	defer rows.Close()
-	var out []*pasched.Shift
-	for rows.Next() {
-		var s pasched.Shift
-		if err := rows.Scan(&s.ID, &s.PeriodID, &s.RequestedByID,
-			schedDate{&s.Date}, schedTime{&s.Start}, schedTime{&s.End}, &s.Status); err != nil {
-			return nil, fmt.Errorf("find shifts around: %w", err)
+		FROM shift_requests s WHERE ` + strings.Join(conds, " OR "), Args: a.vals, Scan: func(rows Rows) error {
+		for rows.Next() {
+			var s pasched.Shift
+			if err := rows.Scan(&s.ID, &s.PeriodID, &s.RequestedByID,
+				schedDate{&s.Date}, schedTime{&s.Start}, schedTime{&s.End}, &s.Status); err != nil {
+				return fmt.Errorf("find shifts around: %w", err)
+			}
+			*out = append(*out, &s)
 		}
-		out = append(out, &s)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("find shifts around: %w", err)
-	}
-	// Sorted here rather than by SQL: over the OR of index ranges SQLite
-	// sorts in a temporary b-tree, about a tenth slower.
-	slices.SortFunc(out, func(x, y *pasched.Shift) int { return cmp.Compare(x.ID, y.ID) })
-	return out, nil
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("find shifts around: %w", err)
+		}
+		// Sorted here rather than by SQL: over the OR of index ranges SQLite
+		// sorts in a temporary b-tree, about a tenth slower.
+		slices.SortFunc(*out, func(x, y *pasched.Shift) int { return cmp.Compare(x.ID, y.ID) })
+		return nil
+	}}, true
 }
 
 // FindUserName returns a user's full name (Django's get_full_name), for

@@ -57,7 +57,7 @@ import (
 // Bounds: a load database, not a generator of arbitrary size.
 const (
 	maxPAs     = 100
-	maxPending = 50000
+	maxPending = 730 * 48 // one request a half hour of 2031–2032
 	maxEmails  = 20000
 )
 
@@ -168,19 +168,22 @@ func run(ctx context.Context, dbURL string, nPAs, nPending int, idsPath string, 
 	if err != nil {
 		return err
 	}
-	// Pending requests, one a unique hour of 2031–2032 (so none clashes
-	// with another once approved), spread over the dates first so that
-	// consecutive approvals fall on dates far apart.
+	// Pending requests, one a unique half hour of 2031–2032 (so none
+	// clashes with another once approved: maxPending is 730 days × 48),
+	// spread over the dates first, a week apart from one request to the
+	// next, so that consecutive approvals do not wait for each other's
+	// date locks (the day before to the day after).
 	var ids []int64
-	const days = 730
+	const days = 730 // 7 and 730 are coprime: k*7 % days visits every date
 	for k0 := 0; k0 < nPending; k0 += 1000 {
 		err = db.WriteTx(ctx, func(tx *sqlstore.Tx) error {
 			for k := k0; k < min(nPending, k0+1000); k++ {
-				h := k / days % 24
+				half := k / days % 48
+				start := schedule.Clock(half/2, half%2*30, 0)
+				end := schedule.Clock((half+1)/2%24, (half+1)%2*30, 0)
 				sh := &pasched.Shift{PeriodID: later.ID, RequestedByID: pas[k%len(pas)].ID,
-					Date:  schedule.MustDate(2031, time.January, 1).AddDays(k % days),
-					Start: schedule.Clock(h, 0, 0), End: schedule.Clock((h+1)%24, 0, 0),
-					DurationHundredths: 100, Status: pasched.ShiftPending}
+					Date:  schedule.MustDate(2031, time.January, 1).AddDays(k * 7 % days),
+					Start: start, End: end, DurationHundredths: 50, Status: pasched.ShiftPending}
 				if err := sqlstore.CreateShift(ctx, tx, sh); err != nil {
 					return err
 				}
