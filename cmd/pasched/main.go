@@ -226,6 +226,20 @@ func pgChannel(schema string) string {
 	return name
 }
 
+// runBroker runs the realtime broker until the returned function is
+// called; that function returns once the broker has stopped.
+func (a *app) runBroker() (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := a.broker.Run(ctx); err != nil {
+			slog.Error("realtime broker", "err", err)
+		}
+	}()
+	return func() { cancel(); <-done }
+}
+
 func (a *app) close() {
 	a.jobs.Close()
 	a.db.Close()
@@ -300,17 +314,10 @@ func serve(ctx context.Context, cfg *config, addr string) error {
 		a.close()
 		return err
 	}
-	bctx, stopBroker := context.WithCancel(context.Background())
-	brokerDone := make(chan struct{})
-	go func() {
-		defer close(brokerDone)
-		if err := a.broker.Run(bctx); err != nil {
-			slog.Error("realtime broker", "err", err)
-		}
-	}()
+	stopBroker := a.runBroker()
 	// Until the shutdown sequence takes over, an early return still stops
 	// what was started, in reverse order.
-	cleanup := func() { stopBroker(); <-brokerDone; a.close() }
+	cleanup := func() { stopBroker(); a.close() }
 	defer func() {
 		if cleanup != nil {
 			cleanup()
@@ -345,7 +352,7 @@ func serve(ctx context.Context, cfg *config, addr string) error {
 	case <-ctx.Done():
 	}
 	cleanup = nil
-	shutdown(a, hs, stopBroker, brokerDone)
+	shutdown(a, hs, stopBroker)
 	return serveErr
 }
 
@@ -419,7 +426,7 @@ const shutdownTimeout = 15 * time.Second
 // feeding the hub; the job workers stop; the database closes. Each step is
 // bounded by what is left of shutdownTimeout; a step that overruns is
 // logged and the sequence goes on, so serve always exits.
-func shutdown(a *app, hs *http.Server, stopBroker func(), brokerDone <-chan struct{}) {
+func shutdown(a *app, hs *http.Server, stopBroker func()) {
 	slog.Info("shutting down")
 	began := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
@@ -435,7 +442,6 @@ func shutdown(a *app, hs *http.Server, stopBroker func(), brokerDone <-chan stru
 	}
 	slog.Info("shutdown: websockets closed", "sockets", sockets)
 	stopBroker()
-	<-brokerDone
 	slog.Info("shutdown: realtime broker stopped")
 	if err := a.jobs.Stop(ctx); err != nil {
 		slog.Error("shutdown: workers", "err", err)
@@ -554,15 +560,7 @@ func worker(ctx context.Context, cfg *config) error {
 	}
 	// The broker announces the live events of the jobs' changes to the
 	// serving instances (on PostgreSQL, the NOTIFY after each commit).
-	bctx, stopBroker := context.WithCancel(context.Background())
-	brokerDone := make(chan struct{})
-	go func() {
-		defer close(brokerDone)
-		if err := a.broker.Run(bctx); err != nil {
-			slog.Error("realtime broker", "err", err)
-		}
-	}()
-	defer func() { stopBroker(); <-brokerDone }()
+	defer a.runBroker()()
 	slog.Info("pasched worker ready", "database", string(a.db.Dialect))
 	<-ctx.Done()
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
