@@ -113,6 +113,7 @@ type PGBroker struct {
 	wake chan struct{}
 
 	// Used by Run's goroutine only.
+	started     bool                // the cursor has been set
 	cursor      int64               // the highest id delivered
 	gaps        map[int64]time.Time // ids below cursor not seen yet, since when
 	lastCleanup time.Time
@@ -319,12 +320,14 @@ func (b *PGBroker) listen(ctx context.Context, cfg *pgx.ConnConfig) (listened bo
 	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{b.opts.Channel}.Sanitize()); err != nil {
 		return false, err
 	}
-	if b.cursor == 0 {
+	if !b.started {
 		// First connection: events from now on. After a reconnection the
-		// cursor stays, and the first read catches up.
+		// cursor stays (even at 0: an empty table), and the first read
+		// catches up.
 		if err := conn.QueryRow(ctx, `SELECT COALESCE(max(id), 0) FROM realtime_events`).Scan(&b.cursor); err != nil {
 			return false, err
 		}
+		b.started = true
 	}
 	if err := b.read(ctx, conn); err != nil {
 		return false, err
