@@ -2,7 +2,6 @@ package pasched
 
 import (
 	"context"
-	"database/sql"
 
 	"pasched/schedule"
 )
@@ -56,7 +55,10 @@ type Event struct {
 // EventTx is the part of a database transaction that staging an event
 // needs (sqlstore.Tx has it).
 type EventTx interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	// ExecAtCommit runs a write that nothing later in the transaction
+	// reads (an event's row), at the latest just before the commit
+	// (sqlstore.Tx.ExecAtCommit).
+	ExecAtCommit(ctx context.Context, query string, args ...any) error
 	// AfterCommit registers fn to run once the transaction has committed
 	// (never when it rolls back).
 	AfterCommit(fn func())

@@ -2,7 +2,6 @@ package realtime
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -149,9 +148,9 @@ type fakeTx struct {
 	execs int
 }
 
-func (tx *fakeTx) ExecContext(context.Context, string, ...any) (sql.Result, error) {
+func (tx *fakeTx) ExecAtCommit(context.Context, string, ...any) error {
 	tx.execs++
-	return nil, nil
+	return nil
 }
 func (tx *fakeTx) AfterCommit(fn func()) { tx.after = append(tx.after, fn) }
 func (tx *fakeTx) commit() {

@@ -175,7 +175,7 @@ func (b *PGBroker) Stage(ctx context.Context, tx Tx, ev Event) error {
 	if err != nil {
 		return fmt.Errorf("realtime: encode event for period %d: %w", ev.PeriodID, err)
 	}
-	if err := execAtCommit(ctx, tx, `INSERT INTO realtime_events (payload) VALUES ($1)`, string(payload)); err != nil {
+	if err := tx.ExecAtCommit(ctx, `INSERT INTO realtime_events (payload) VALUES ($1)`, string(payload)); err != nil {
 		return fmt.Errorf("realtime: stage event for period %d: %w", ev.PeriodID, err)
 	}
 	tx.AfterCommit(b.announce)
@@ -196,19 +196,6 @@ func (b *PGBroker) notifyConn(ctx context.Context) (*pgx.Conn, error) {
 	}
 	cfg.RuntimeParams["synchronous_commit"] = "off"
 	return pgx.ConnectConfig(ctx, cfg)
-}
-
-// execAtCommit runs q through tx's ExecAtCommit when it has one
-// (sqlstore.Tx.ExecAtCommit: queued, sent with the change's last writes
-// in one round trip before the commit), else at once.
-func execAtCommit(ctx context.Context, tx Tx, q string, args ...any) error {
-	if l, ok := tx.(interface {
-		ExecAtCommit(ctx context.Context, q string, args ...any) error
-	}); ok {
-		return l.ExecAtCommit(ctx, q, args...)
-	}
-	_, err := tx.ExecContext(ctx, q, args...)
-	return err
 }
 
 // announce asks the notifier for a NOTIFY; signals that arrive while one

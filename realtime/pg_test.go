@@ -99,33 +99,23 @@ type sqlTx struct {
 
 func (tx *sqlTx) AfterCommit(fn func()) { tx.after = append(tx.after, fn) }
 
+// ExecAtCommit runs the statement at once.
+func (tx *sqlTx) ExecAtCommit(ctx context.Context, q string, args ...any) error {
+	_, err := tx.ExecContext(ctx, q, args...)
+	return err
+}
+
 // stage runs Stage for evs in one transaction, then commits (or rolls back).
 func (p *pgBundle) stage(t *testing.T, b Broker, commit bool, evs ...Event) {
 	t.Helper()
-	ctx := context.Background()
-	tx, err := p.db.BeginTx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	stx := &sqlTx{Tx: tx}
-	for _, ev := range evs {
-		if err := b.Stage(ctx, stx, ev); err != nil {
-			tx.Rollback()
-			t.Fatal(err)
-		}
-	}
+	tx := p.begin(t, b, evs...)
 	if !commit {
 		if err := tx.Rollback(); err != nil {
 			t.Fatal(err)
 		}
 		return
 	}
-	if err := tx.Commit(); err != nil {
-		t.Fatal(err)
-	}
-	for _, fn := range stx.after {
-		fn()
-	}
+	commitTx(t, tx)
 }
 
 func event(n int) Event {

@@ -61,7 +61,6 @@ package realtime
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"time"
 
@@ -106,7 +105,10 @@ type Event struct {
 
 // Tx is the part of the caller's database transaction that a broker needs.
 type Tx interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	// ExecAtCommit runs a write that nothing later in the transaction
+	// reads (an event's row), at the latest just before the commit
+	// (sqlstore.Tx.ExecAtCommit).
+	ExecAtCommit(ctx context.Context, query string, args ...any) error
 	// AfterCommit registers fn to run once the transaction has committed
 	// (never when it rolls back).
 	AfterCommit(fn func())

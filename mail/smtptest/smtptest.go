@@ -71,7 +71,7 @@ type Server struct {
 
 	mu       sync.Mutex
 	msgs     []Received
-	count    int // messages accepted
+	count    int           // messages accepted
 	changed  chan struct{} // closed and replaced whenever msgs or rejected grows
 	failN    int
 	failCode int
