@@ -129,12 +129,8 @@ func backendName(s string) string {
 // which retrying will not cure. Transient failures (4xx replies, network errors) and
 // errors of other Senders report false.
 func IsPermanent(err error) bool {
-	var se *gomail.SendError
-	if errors.As(err, &se) {
-		code := se.ErrorCode()
-		return code >= 500 && code <= 599
-	}
-	return false
+	code := replyCode(err)
+	return code >= 500 && code <= 599
 }
 
 // checkFrom validates a From address the way the message builder will use it.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/textproto"
 	"strings"
 	"sync"
 	"time"
@@ -124,11 +125,13 @@ func NewSMTP(cfg SMTPConfig) (Sender, error) {
 
 // Send delivers m over an idle connection that answers RSET, or a new one. Cancelling
 // ctx closes the connection, which aborts whatever exchange is under way. A refusal by
-// the server is a *gomail.SendError; IsPermanent tells 5xx from 4xx.
+// the server is a *gomail.SendError or, from a server that pipelines, a
+// *textproto.Error; IsPermanent tells 5xx from 4xx.
 //
 // Exactly once: a message is sent at most once per call. The only retry inside Send is
-// a new connection after an idle one failed its RSET probe, before any of the message
-// was sent. Any failure after MAIL is returned (the job is retried later), and the
+// a new connection after an idle one failed its RSET probe (or, pipelined, failed
+// before DATA was answered), before any of the message was sent. Any failure after
+// the message's first byte is returned (the job is retried later), and the
 // connection is closed, never reused: its state is unknown.
 func (s *smtpSender) Send(ctx context.Context, m Message) error {
 	if err := ctx.Err(); err != nil {
@@ -138,51 +141,210 @@ func (s *smtpSender) Send(ctx context.Context, m Message) error {
 	if err != nil {
 		return err
 	}
-	sc, stop, err := s.conn(ctx)
-	if err != nil {
-		return s.fail(ctx, "connect to", err)
+	for {
+		sc, stop, probe, err := s.conn(ctx)
+		if err != nil {
+			return s.fail(ctx, "connect to", err)
+		}
+		var delivered, stale bool
+		if pipelines(sc) {
+			delivered, stale, err = s.sendPipelined(sc, msg, probe)
+		} else {
+			err = s.client.SendWithSMTPClient(sc.c, msg)
+			delivered = msg.IsDelivered()
+		}
+		aborted := !stop() // ctx ended: the connection is closed or closing
+		switch {
+		case stale && !aborted:
+			// An idle connection the server had closed: nothing was sent.
+			sc.conn.Close()
+			continue
+		case err == nil && !aborted:
+			s.put(sc)
+			return nil
+		case err == nil || delivered:
+			// Accepted (250 after DATA); what failed afterwards does not undo that.
+			sc.conn.Close()
+			return nil
+		}
+		// The state of the conversation is unknown after a failure: the
+		// connection is not reused. A server that answered (a refusal) is told
+		// QUIT; after a network error or a timeout it is just closed.
+		if replyCode(err) >= 400 && !aborted {
+			s.quit(sc)
+		} else {
+			sc.conn.Close()
+		}
+		return s.fail(ctx, "send through", err)
 	}
-	err = s.client.SendWithSMTPClient(sc.c, msg)
-	aborted := !stop() // ctx ended: the connection is closed or closing
-	switch {
-	case err == nil && !aborted:
-		s.put(sc)
-		return nil
-	case err == nil || msg.IsDelivered():
-		// Accepted (250 after DATA); what failed afterwards does not undo that.
-		sc.conn.Close()
-		return nil
-	}
-	// The state of the conversation is unknown after a failure: the
-	// connection is not reused. A server that answered (a refusal) is told
-	// QUIT; after a network error or a timeout it is just closed.
-	if se := (*gomail.SendError)(nil); errors.As(err, &se) && se.ErrorCode() >= 400 && !aborted {
-		s.quit(sc)
-	} else {
-		sc.conn.Close()
-	}
-	return s.fail(ctx, "send through", err)
 }
 
-// conn returns an idle connection that answered RSET, or dials a new one;
-// either way, ctx's end closes it until stop is called.
-func (s *smtpSender) conn(ctx context.Context) (sc *smtpConn, stop func() bool, err error) {
+// replyCode is the SMTP reply code of a refusal, or 0.
+func replyCode(err error) int {
+	if se := (*gomail.SendError)(nil); errors.As(err, &se) {
+		return se.ErrorCode()
+	}
+	if te := (*textproto.Error)(nil); errors.As(err, &te) {
+		return te.Code
+	}
+	return 0
+}
+
+// pipelines reports whether sc's server accepts pipelined commands
+// (RFC 2920, widely offered).
+func pipelines(sc *smtpConn) bool {
+	ok, _ := sc.c.Extension("PIPELINING")
+	return ok
+}
+
+// sendPipelined delivers msg over sc, whose server pipelines: RSET (the
+// probe of a reused connection, when probe is set), MAIL, every RCPT and
+// DATA go in one write and their replies are read in order; then the
+// message and its final dot. Two round trips instead of the five of RSET,
+// MAIL, RCPT, DATA and the message one after the other; each costs a
+// write, a read and a wake-up on both sides. go-mail has no pipelining, so
+// this speaks to its connection's textproto.Conn, as go-mail's own
+// extensions do.
+//
+// delivered reports a 250 to the message. stale reports that a reused
+// connection failed before DATA was answered (the server had closed it
+// while idle): nothing of the message was sent and another connection may
+// be tried. A refusal (a reply code) is a *textproto.Error.
+func (s *smtpSender) sendPipelined(sc *smtpConn, msg *gomail.Msg, probe bool) (delivered, stale bool, err error) {
+	from, err := msg.GetSender(false)
+	if err != nil {
+		return false, false, err
+	}
+	rcpts, err := msg.GetRecipients()
+	if err != nil {
+		return false, false, err
+	}
+	for _, a := range append([]string{from}, rcpts...) {
+		if strings.ContainsAny(a, "\r\n") {
+			return false, false, fmt.Errorf("mail: address %q contains CR or LF", a)
+		}
+	}
+	var cmds strings.Builder
+	if probe {
+		cmds.WriteString("RSET\r\n")
+	}
+	// The parameters go-mail's Client.Mail gives MAIL (no DSN is asked for).
+	cmds.WriteString("MAIL FROM:" + from)
+	if ok, _ := sc.c.Extension("8BITMIME"); ok {
+		cmds.WriteString(" BODY=8BITMIME")
+	}
+	if ok, _ := sc.c.Extension("SMTPUTF8"); ok {
+		cmds.WriteString(" SMTPUTF8")
+	}
+	cmds.WriteString("\r\n")
+	for _, r := range rcpts {
+		cmds.WriteString("RCPT TO:" + r + "\r\n")
+	}
+	cmds.WriteString("DATA\r\n")
+	if err := sc.c.UpdateDeadline(s.cfg.Timeout); err != nil {
+		return false, probe, err
+	}
+	t := sc.c.Text
+	if _, err := t.W.WriteString(cmds.String()); err != nil {
+		return false, probe, err
+	}
+	if err := t.W.Flush(); err != nil {
+		return false, probe, err
+	}
+	// Every reply is read, also after a refusal: the server answers each
+	// command. The first refusal is the error.
+	var refused error
+	read := func(expect int) (ok bool, netErr error) {
+		_, _, err := t.ReadResponse(expect)
+		if err == nil {
+			return true, nil
+		}
+		if te := (*textproto.Error)(nil); errors.As(err, &te) {
+			if refused == nil {
+				refused = te
+			}
+			return false, nil
+		}
+		return false, err
+	}
+	if probe {
+		if ok, netErr := read(250); netErr != nil || !ok {
+			return false, true, firstErr(netErr, refused, errors.New("mail: RSET refused"))
+		}
+	}
+	if _, netErr := read(250); netErr != nil {
+		return false, probe, netErr
+	}
+	for range rcpts {
+		if _, netErr := read(25); netErr != nil {
+			return false, probe, netErr
+		}
+	}
+	dataOK, netErr := read(354)
+	if netErr != nil {
+		return false, probe, netErr
+	}
+	if refused != nil {
+		if dataOK {
+			// A server that took DATA after refusing MAIL or every RCPT
+			// gets an empty message's dot (RFC 2920 §3.1) and refuses it.
+			if _, err := t.W.WriteString(".\r\n"); err == nil && t.W.Flush() == nil {
+				read(0)
+			}
+		}
+		return false, false, refused
+	}
+	// From here on the message is on its way: no retry.
+	if err := sc.c.UpdateDeadline(s.cfg.Timeout); err != nil {
+		return false, false, err
+	}
+	w := t.DotWriter()
+	if _, err := msg.WriteTo(w); err != nil {
+		return false, false, err
+	}
+	if err := w.Close(); err != nil {
+		return false, false, err
+	}
+	if _, _, err := t.ReadResponse(250); err != nil {
+		return false, false, err
+	}
+	return true, false, nil
+}
+
+// firstErr is the first non-nil of errs.
+func firstErr(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// conn returns an idle connection, or dials a new one; either way, ctx's end closes
+// it until stop is called. An idle connection is probed with RSET first, unless its
+// server pipelines: then probe is set, and the caller sends RSET with the message's
+// commands.
+func (s *smtpSender) conn(ctx context.Context) (sc *smtpConn, stop func() bool, probe bool, err error) {
 	for sc = s.take(); sc != nil; sc = s.take() {
 		// The probe runs under the send's timeout and context: a server that
 		// dropped the connection answers at once (EOF or a reset), one that
 		// hangs is given up on after Timeout like any exchange.
 		stop = context.AfterFunc(ctx, func() { sc.conn.Close() })
+		if pipelines(sc) {
+			return sc, stop, true, nil
+		}
 		err = sc.c.UpdateDeadline(s.cfg.Timeout)
 		if err == nil {
 			err = sc.c.Reset()
 		}
 		if err == nil {
-			return sc, stop, nil
+			return sc, stop, false, nil
 		}
 		stop()
 		sc.conn.Close() // stale: closed by the server, or its idle timeout
 		if ctx.Err() != nil {
-			return nil, nil, ctx.Err()
+			return nil, nil, false, ctx.Err()
 		}
 	}
 	d := &dialedConn{ctx: ctx}
@@ -192,9 +354,9 @@ func (s *smtpSender) conn(ctx context.Context) (sc *smtpConn, stop func() bool, 
 			d.stop()
 			d.conn.Close()
 		}
-		return nil, nil, err
+		return nil, nil, false, err
 	}
-	return &smtpConn{c: c, conn: d.conn}, d.stop, nil
+	return &smtpConn{c: c, conn: d.conn}, d.stop, false, nil
 }
 
 // take pops the most recently used idle connection that is still young

@@ -77,32 +77,34 @@ func TestSMTPDeliversEveryEmail(t *testing.T) {
 
 func TestSMTPServerRefusal(t *testing.T) {
 	t.Parallel()
-	srv := smtptest.Start(t)
-	sender := newSMTP(t, srv, nil)
-	ctx := testContext(t)
-	m, err := mail.ShiftApproved("pa@example.test", shiftFixture())
-	if err != nil {
-		t.Fatal(err)
-	}
+	eachPipelining(t, func(t *testing.T, opts ...smtptest.Option) {
+		srv := smtptest.Start(t, opts...)
+		sender := newSMTP(t, srv, nil)
+		ctx := testContext(t)
+		m, err := mail.ShiftApproved("pa@example.test", shiftFixture())
+		if err != nil {
+			t.Fatal(err)
+		}
 
-	srv.FailNext(1, 451)
-	err = sender.Send(ctx, m)
-	if err == nil || mail.IsPermanent(err) {
-		t.Fatalf("Send after 451 = %v, want a transient error", err)
-	}
-	srv.FailNext(1, 550)
-	if err := sender.Send(ctx, m); !mail.IsPermanent(err) {
-		t.Fatalf("Send after 550 = %v, want a permanent error", err)
-	}
-	if err := sender.Send(ctx, m); err != nil {
-		t.Fatalf("Send once the server accepts: %v", err)
-	}
-	if _, err := srv.Wait(ctx, 1); err != nil {
-		t.Fatal(err)
-	}
-	if n, r := len(srv.Messages()), srv.Rejected(); n != 1 || r != 2 {
-		t.Errorf("accepted %d, rejected %d; want 1 and 2", n, r)
-	}
+		srv.FailNext(1, 451)
+		err = sender.Send(ctx, m)
+		if err == nil || mail.IsPermanent(err) {
+			t.Fatalf("Send after 451 = %v, want a transient error", err)
+		}
+		srv.FailNext(1, 550)
+		if err := sender.Send(ctx, m); !mail.IsPermanent(err) {
+			t.Fatalf("Send after 550 = %v, want a permanent error", err)
+		}
+		if err := sender.Send(ctx, m); err != nil {
+			t.Fatalf("Send once the server accepts: %v", err)
+		}
+		if _, err := srv.Wait(ctx, 1); err != nil {
+			t.Fatal(err)
+		}
+		if n, r := len(srv.Messages()), srv.Rejected(); n != 1 || r != 2 {
+			t.Errorf("accepted %d, rejected %d; want 1 and 2", n, r)
+		}
+	})
 }
 
 func TestSMTPStartTLSIsMandatory(t *testing.T) {
@@ -227,33 +229,44 @@ func deliveries(t *testing.T, msgs []smtptest.Received) map[string]int {
 	return seen
 }
 
+// eachPipelining runs fn as a subtest against a server that pipelines
+// (RFC 2920: the sender sends RSET, MAIL, RCPT and DATA in one write) and
+// one that does not (one command at a time, RSET probing a reused
+// connection).
+func eachPipelining(t *testing.T, fn func(t *testing.T, opts ...smtptest.Option)) {
+	t.Run("pipelining", func(t *testing.T) { t.Parallel(); fn(t) })
+	t.Run("one-by-one", func(t *testing.T) { t.Parallel(); fn(t, smtptest.WithoutPipelining()) })
+}
+
 // TestSMTPReusesConnection: consecutive messages go over one connection
 // (RSET between), each delivered once and whole.
 func TestSMTPReusesConnection(t *testing.T) {
 	t.Parallel()
-	srv := smtptest.Start(t)
-	sender := newSMTP(t, srv, nil)
-	ctx := testContext(t)
-	sendN(t, ctx, sender, "reuse", 5)
-	msgs, err := srv.Wait(ctx, 5)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n := srv.Accepted(); n != 1 {
-		t.Errorf("%d connections for 5 messages, want 1", n)
-	}
-	seen := deliveries(t, msgs)
-	for i := range 5 {
-		if id := fmt.Sprintf("<reuse-%d@pa.example.test>", i); seen[id] != 1 || len(msgs) != 5 {
-			t.Errorf("%s delivered %d times (%d messages)", id, seen[id], len(msgs))
+	eachPipelining(t, func(t *testing.T, opts ...smtptest.Option) {
+		srv := smtptest.Start(t, opts...)
+		sender := newSMTP(t, srv, nil)
+		ctx := testContext(t)
+		sendN(t, ctx, sender, "reuse", 5)
+		msgs, err := srv.Wait(ctx, 5)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	for _, r := range msgs {
-		p := parseMessage(t, r.Data)
-		if !strings.Contains(p.text, "verify-email?token=x") {
-			t.Errorf("message body lost its link: %q", p.text)
+		if n := srv.Accepted(); n != 1 {
+			t.Errorf("%d connections for 5 messages, want 1", n)
 		}
-	}
+		seen := deliveries(t, msgs)
+		for i := range 5 {
+			if id := fmt.Sprintf("<reuse-%d@pa.example.test>", i); seen[id] != 1 || len(msgs) != 5 {
+				t.Errorf("%s delivered %d times (%d messages)", id, seen[id], len(msgs))
+			}
+		}
+		for _, r := range msgs {
+			p := parseMessage(t, r.Data)
+			if !strings.Contains(p.text, "verify-email?token=x") {
+				t.Errorf("message body lost its link: %q", p.text)
+			}
+		}
+	})
 }
 
 // TestSMTPRecoversDroppedConnection: the server closes the idle connection
@@ -261,21 +274,23 @@ func TestSMTPReusesConnection(t *testing.T) {
 // delivers over a new one without an error.
 func TestSMTPRecoversDroppedConnection(t *testing.T) {
 	t.Parallel()
-	srv := smtptest.Start(t)
-	sender := newSMTP(t, srv, nil)
-	ctx := testContext(t)
-	sendN(t, ctx, sender, "before", 1)
-	if n := srv.DropIdle(); n != 1 {
-		t.Fatalf("DropIdle closed %d connections, want the sender's 1", n)
-	}
-	sendN(t, ctx, sender, "after", 2)
-	msgs, err := srv.Wait(ctx, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(msgs) != 3 || srv.Accepted() != 2 {
-		t.Errorf("%d messages over %d connections, want 3 over 2", len(msgs), srv.Accepted())
-	}
+	eachPipelining(t, func(t *testing.T, opts ...smtptest.Option) {
+		srv := smtptest.Start(t, opts...)
+		sender := newSMTP(t, srv, nil)
+		ctx := testContext(t)
+		sendN(t, ctx, sender, "before", 1)
+		if n := srv.DropIdle(); n != 1 {
+			t.Fatalf("DropIdle closed %d connections, want the sender's 1", n)
+		}
+		sendN(t, ctx, sender, "after", 2)
+		msgs, err := srv.Wait(ctx, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(msgs) != 3 || srv.Accepted() != 2 {
+			t.Errorf("%d messages over %d connections, want 3 over 2", len(msgs), srv.Accepted())
+		}
+	})
 }
 
 // TestSMTPBurstExactlyOnce: concurrent senders, the server dropping its
@@ -284,50 +299,52 @@ func TestSMTPRecoversDroppedConnection(t *testing.T) {
 // connections than messages.
 func TestSMTPBurstExactlyOnce(t *testing.T) {
 	t.Parallel()
-	srv := smtptest.Start(t)
-	sender := newSMTP(t, srv, nil)
-	ctx := testContext(t)
-	const workers, each = 8, 40
-	var wg sync.WaitGroup
-	var retries atomic.Int64
-	for w := range workers {
-		wg.Go(func() {
-			for i := range each {
-				m := idMessage(t, fmt.Sprintf("burst-%d-%d", w, i))
-				for sender.Send(ctx, m) != nil {
-					if ctx.Err() != nil {
-						return
+	eachPipelining(t, func(t *testing.T, opts ...smtptest.Option) {
+		srv := smtptest.Start(t, opts...)
+		sender := newSMTP(t, srv, nil)
+		ctx := testContext(t)
+		const workers, each = 8, 40
+		var wg sync.WaitGroup
+		var retries atomic.Int64
+		for w := range workers {
+			wg.Go(func() {
+				for i := range each {
+					m := idMessage(t, fmt.Sprintf("burst-%d-%d", w, i))
+					for sender.Send(ctx, m) != nil {
+						if ctx.Err() != nil {
+							return
+						}
+						retries.Add(1)
 					}
-					retries.Add(1)
 				}
+			})
+		}
+		dropped := 0
+		for _, at := range []int{workers * each / 3, 2 * workers * each / 3} {
+			if _, err := srv.Wait(ctx, at); err != nil {
+				t.Fatal(err)
 			}
-		})
-	}
-	dropped := 0
-	for _, at := range []int{workers * each / 3, 2 * workers * each / 3} {
-		if _, err := srv.Wait(ctx, at); err != nil {
+			dropped += srv.DropIdle()
+		}
+		wg.Wait()
+		msgs, err := srv.Wait(ctx, workers*each)
+		if err != nil {
 			t.Fatal(err)
 		}
-		dropped += srv.DropIdle()
-	}
-	wg.Wait()
-	msgs, err := srv.Wait(ctx, workers*each)
-	if err != nil {
-		t.Fatal(err)
-	}
-	seen := deliveries(t, msgs)
-	if len(msgs) != workers*each || len(seen) != workers*each {
-		t.Fatalf("%d messages, %d distinct; want %d", len(msgs), len(seen), workers*each)
-	}
-	for id, n := range seen {
-		if n != 1 {
-			t.Errorf("%s delivered %d times", id, n)
+		seen := deliveries(t, msgs)
+		if len(msgs) != workers*each || len(seen) != workers*each {
+			t.Fatalf("%d messages, %d distinct; want %d", len(msgs), len(seen), workers*each)
 		}
-	}
-	if conns := srv.Accepted(); conns > workers+dropped {
-		t.Errorf("%d connections for %d messages (%d dropped), want at most %d", conns, len(msgs), dropped, workers+dropped)
-	}
-	t.Logf("%d connections, %d dropped mid-burst, %d sends retried", srv.Accepted(), dropped, retries.Load())
+		for id, n := range seen {
+			if n != 1 {
+				t.Errorf("%s delivered %d times", id, n)
+			}
+		}
+		if conns := srv.Accepted(); conns > workers+dropped {
+			t.Errorf("%d connections for %d messages (%d dropped), want at most %d", conns, len(msgs), dropped, workers+dropped)
+		}
+		t.Logf("%d connections, %d dropped mid-burst, %d sends retried", srv.Accepted(), dropped, retries.Load())
+	})
 }
 
 // TestSMTPClosesIdleConnections: unused connections are closed after
@@ -372,16 +389,42 @@ func TestSMTPClosesIdleConnections(t *testing.T) {
 // one.
 func TestSMTPRefusalDropsConnection(t *testing.T) {
 	t.Parallel()
-	srv := smtptest.Start(t)
-	sender := newSMTP(t, srv, nil)
+	eachPipelining(t, func(t *testing.T, opts ...smtptest.Option) {
+		srv := smtptest.Start(t, opts...)
+		sender := newSMTP(t, srv, nil)
+		ctx := testContext(t)
+		sendN(t, ctx, sender, "ok", 1)
+		srv.FailNext(1, 451)
+		if err := sender.Send(ctx, idMessage(t, "refused")); err == nil {
+			t.Fatal("Send after 451 succeeded")
+		}
+		sendN(t, ctx, sender, "next", 1)
+		if n, conns := len(srv.Messages()), srv.Accepted(); n != 2 || conns != 2 {
+			t.Errorf("%d messages over %d connections, want 2 over 2", n, conns)
+		}
+	})
+}
+
+// TestSMTPPipelinedRefusalBeforeData: a server that pipelines and refuses
+// MAIL (here: authentication required) answers RCPT and DATA with errors
+// too; the message is not sent, the refusal is permanent, and the next
+// send works over a new connection.
+func TestSMTPPipelinedRefusalBeforeData(t *testing.T) {
+	t.Parallel()
+	srv := smtptest.Start(t, smtptest.WithAuth("user", "secret"))
+	anonymous := newSMTP(t, srv, nil)
 	ctx := testContext(t)
-	sendN(t, ctx, sender, "ok", 1)
-	srv.FailNext(1, 451)
-	if err := sender.Send(ctx, idMessage(t, "refused")); err == nil {
-		t.Fatal("Send after 451 succeeded")
+	err := anonymous.Send(ctx, idMessage(t, "refused"))
+	if err == nil || !mail.IsPermanent(err) || !strings.Contains(err.Error(), "530") {
+		t.Fatalf("Send without AUTH = %v, want the permanent 530", err)
 	}
-	sendN(t, ctx, sender, "next", 1)
-	if n, conns := len(srv.Messages()), srv.Accepted(); n != 2 || conns != 2 {
-		t.Errorf("%d messages over %d connections, want 2 over 2", n, conns)
+	authed := newSMTP(t, srv, func(c *mail.SMTPConfig) { c.Username, c.Password = "user", "secret" })
+	sendN(t, ctx, authed, "ok", 2)
+	msgs, err := srv.Wait(ctx, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs) != 2 {
+		t.Fatalf("%d messages, want 2", len(msgs))
 	}
 }

@@ -61,10 +61,17 @@ func CountOnly() Option {
 	return func(s *Server) { s.countOnly = true }
 }
 
+// WithoutPipelining makes the server leave PIPELINING (RFC 2920) out of its
+// EHLO reply, as a few servers do: clients then send one command at a time.
+func WithoutPipelining() Option {
+	return func(s *Server) { s.noPipelining = true }
+}
+
 // Server is a running SMTP sink. Its methods are safe for concurrent use.
 type Server struct {
 	ln           net.Listener
 	countOnly    bool
+	noPipelining bool
 	authRequired bool
 	authUser     string
 	authPass     string
@@ -418,6 +425,11 @@ func (c *session) run() {
 		case "EHLO":
 			c.reset()
 			lines := []string{"250-smtptest greets " + arg, "250-8BITMIME", "250-SIZE " + strconv.Itoa(maxMessageSize)}
+			if !c.srv.noPipelining {
+				// Pipelined commands need nothing more: they are read
+				// and answered one line at a time.
+				lines = append(lines, "250-PIPELINING")
+			}
 			if c.srv.authRequired {
 				lines = append(lines, "250-AUTH PLAIN")
 			}
