@@ -340,8 +340,8 @@ func (b *PGBroker) listen(ctx context.Context, cfg *pgx.ConnConfig) (listened bo
 	}
 	pid := conn.PgConn().PID()
 	b.logger.Info("realtime: listening for events", "channel", b.opts.Channel, "pid", pid)
-	b.readyOnce.Do(func() { close(b.ready) })
 	b.setLive(true)
+	b.readyOnce.Do(func() { close(b.ready) })
 	if b.opts.OnListen != nil {
 		b.opts.OnListen(pid)
 	}
