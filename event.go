@@ -50,6 +50,12 @@ type Event struct {
 	// session of that user (a password reset) instead of a message; the
 	// other fields are then ignored.
 	RevokeUserID int64
+	// UserChangedID, when not 0, makes the event the news that this
+	// user's row changed (password, active flag, role, tokens_valid_after,
+	// profile…), for the instances that keep users in memory: each drops
+	// its copy. It is never sent to a live socket; the other fields are
+	// then ignored.
+	UserChangedID int64
 }
 
 // EventTx is the part of a database transaction that staging an event

@@ -36,10 +36,18 @@ type Service struct {
 	Signer      *token.Signer
 	FrontendURL string
 	// UserCacheTTL is how long Authenticate may trust a user row it has
-	// read: 0 means DefaultUserCacheTTL on SQLite and no cache on
-	// PostgreSQL; negative turns the cache off. Changes made through this
-	// Service are seen at once.
+	// read: 0 means DefaultUserCacheTTL on SQLite, and on PostgreSQL
+	// DefaultUserCacheTTL with UserFeed and no cache without; negative
+	// turns the cache off. Changes made through this Service are seen at
+	// once.
 	UserCacheTTL time.Duration
+	// UserFeed says that something (the realtime broker, on PostgreSQL)
+	// tells this Service of every change to a user committed by any
+	// instance, through UserChanged, and whether it is live, through
+	// UserFeedLive: the user cache is then used only while it is live.
+	// Each change the Service makes to a user is staged with Events
+	// (pasched.Event.UserChangedID) for the other instances to hear.
+	UserFeed bool
 	// Events, when set, carries the revocation of a user's live sockets
 	// (pasched.Event.RevokeUserID) to every instance when a password reset
 	// commits (see RevokeLiveSessions). nil: no live channel to tell.
@@ -240,6 +248,9 @@ func (s *Service) VerifyEmail(ctx context.Context, tok string) (*pasched.User, e
 		if err := sqlstore.MarkEmailVerified(ctx, tx, t.UserID); err != nil {
 			return err
 		}
+		if err := s.userChanged(ctx, tx, t.UserID); err != nil {
+			return err
+		}
 		user, err = sqlstore.FindUserByID(ctx, tx, t.UserID)
 		return err
 	})
@@ -289,6 +300,9 @@ func (s *Service) Login(ctx context.Context, email, plain string) (*LoginResult,
 	var res LoginResult
 	err = s.DB.WriteTx(ctx, func(tx *sqlstore.Tx) error {
 		if err := sqlstore.SetLastLogin(ctx, tx, u.ID, newHash); err != nil {
+			return err
+		}
+		if err := s.userChanged(ctx, tx, u.ID); err != nil {
 			return err
 		}
 		pair, err := s.issue(ctx, tx, u)
@@ -509,6 +523,7 @@ func (s *Service) ConfirmPasswordReset(ctx context.Context, tok, plain string) e
 		if _, err := sqlstore.DeleteUserWebSessions(ctx, tx, t.UserID, 0); err != nil {
 			return err
 		}
+		// The revocation also tells every instance's user cache.
 		return s.RevokeLiveSessions(ctx, tx, t.UserID)
 	})
 }
@@ -519,6 +534,9 @@ func (s *Service) UpdateProfile(ctx context.Context, id int64, up pasched.Profil
 	var u *pasched.User
 	err := s.DB.WriteTx(ctx, func(tx *sqlstore.Tx) error {
 		if err := sqlstore.UpdateProfile(ctx, tx, id, up); err != nil {
+			return err
+		}
+		if err := s.userChanged(ctx, tx, id); err != nil {
 			return err
 		}
 		var err error
@@ -589,8 +607,11 @@ func (s *Service) CreateAdmin(ctx context.Context, nu pasched.NewUser, plain str
 	var created bool
 	err = s.DB.WriteTx(ctx, func(tx *sqlstore.Tx) error {
 		var err error
-		u, created, err = sqlstore.UpsertAdmin(ctx, tx, nu)
-		return err
+		if u, created, err = sqlstore.UpsertAdmin(ctx, tx, nu); err != nil || created {
+			return err
+		}
+		// An existing user's password, role and flags changed.
+		return s.userChanged(ctx, tx, u.ID)
 	})
 	if u != nil {
 		s.cache().forget(u.ID)

@@ -191,6 +191,12 @@ func (s *Service) SetActive(ctx context.Context, admin *pasched.User, id int64, 
 		if err := sqlstore.SetUserActive(ctx, tx, id, active); err != nil {
 			return err
 		}
+		if active {
+			// A deactivation tells the caches with its revocation, below.
+			if err := s.userChanged(ctx, tx, id); err != nil {
+				return err
+			}
+		}
 		kind, verb := pasched.AuditUserReactivated, "Reactivated"
 		if !active {
 			kind, verb = pasched.AuditUserDeactivated, "Deactivated"

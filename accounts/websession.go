@@ -103,6 +103,9 @@ func (s *Service) SignIn(ctx context.Context, email, plain string, ci ClientInfo
 		if err := sqlstore.SetLastLogin(ctx, tx, u.ID, newHash); err != nil {
 			return err
 		}
+		if err := s.userChanged(ctx, tx, u.ID); err != nil {
+			return err
+		}
 		var err error
 		ws, err = s.startWebSession(ctx, tx, u.ID, ci)
 		return err
@@ -237,6 +240,7 @@ func (s *Service) ChangePassword(ctx context.Context, u *pasched.User, current, 
 		if _, err := sqlstore.DeleteUserWebSessions(ctx, tx, u.ID, keepID); err != nil {
 			return err
 		}
+		// The revocation also tells every instance's user cache.
 		return s.RevokeLiveSessions(ctx, tx, u.ID)
 	})
 }

@@ -56,8 +56,24 @@ func newSchedBench(b *testing.B) *schedBench {
 	b.Cleanup(js.Close)
 	signer := token.NewSigner("bench-secret-key")
 	hub := realtime.NewHub(realtime.HubOpts{})
+	acc := &accounts.Service{DB: db, Signer: signer}
+	if d == sqlstore.Postgres {
+		// As `pasched serve` runs: the broker feeds the user cache.
+		acc.UserFeed = true
+		pg := realtime.NewPGBrokerWithOpts(db.DSN, hub, nil, realtime.PGBrokerOpts{OnUserChanged: acc.UserChanged, OnLive: acc.UserFeedLive})
+		acc.Events = realtime.NewPublisher(pg)
+		ctx, cancel := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- pg.Run(ctx) }()
+		b.Cleanup(func() { cancel(); <-done })
+		select {
+		case <-pg.Ready():
+		case <-time.After(10 * time.Second):
+			b.Fatal("broker not listening after 10 s")
+		}
+	}
 	srv := New(Deps{
-		Accounts: &accounts.Service{DB: db, Signer: signer},
+		Accounts: acc,
 		Scheduling: &scheduling.Service{DB: db, Jobs: js.Client, JobsPGX: js.PGX, Events: realtime.NewPublisher(realtime.NewLocalBroker(hub)),
 			Windows: schedule.DefaultWindows(), Location: time.UTC, FrontendURL: "http://frontend.test"},
 		DB:     db,

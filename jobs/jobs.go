@@ -196,7 +196,7 @@ func New(ctx context.Context, o Opts) (*System, error) {
 		sys.listener = pool
 	}
 	workers := river.NewWorkers()
-	ew := &EmailWorker{Sender: o.Sender, sent: &sentLog{db: o.DB}, domain: o.MessageIDDomain,
+	ew := &EmailWorker{Sender: o.Sender, sent: &sentLog{db: o.DB, logger: o.Logger}, domain: o.MessageIDDomain,
 		stats: sys.Emails, logger: o.Logger, Policy: o.Policy}
 	if o.EmailRate == 0 {
 		o.EmailRate = DefaultEmailRate

@@ -3,7 +3,9 @@ package jobs
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -34,6 +36,77 @@ type Policy struct {
 	SettingsURL string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+
+	// reads shares the settings reads of sends that start together.
+	reads settingsReads
+}
+
+// settingsReads group-reads the recipients' settings on PostgreSQL: River
+// hands the jobs of a fetch to its workers at once, and their reads, each
+// a round trip (a wake-up of the server and of PostgreSQL), share one
+// statement: a read that starts while another is under way joins the next
+// one, which goes as soon as that one is done. On SQLite, in the process,
+// a read costs no round trip and is done alone.
+type settingsReads struct {
+	mu  sync.Mutex
+	cur *settingsBatch // the batch new reads join; nil when none is open
+	// reading serialises the batches' statements; while one runs the next fills.
+	reading sync.Mutex
+}
+
+type settingsBatch struct {
+	ids  []int64
+	done chan struct{}
+	got  map[int64]*pasched.NotificationSettings
+	err  error
+}
+
+// maxSettingsBatch bounds one statement's users.
+const maxSettingsBatch = 500
+
+// find returns userID's settings; the value may be shared with other sends
+// of its batch and must not be changed.
+func (r *settingsReads) find(ctx context.Context, db *sqlstore.DB, userID int64) (*pasched.NotificationSettings, error) {
+	if db.Dialect != sqlstore.Postgres {
+		return sqlstore.FindNotificationSettings(ctx, db, userID)
+	}
+	r.mu.Lock()
+	b := r.cur
+	leader := b == nil || len(b.ids) >= maxSettingsBatch
+	if leader {
+		b = &settingsBatch{done: make(chan struct{})}
+		r.cur = b
+	}
+	if !slices.Contains(b.ids, userID) {
+		b.ids = append(b.ids, userID)
+	}
+	r.mu.Unlock()
+	if leader {
+		// Waits for the batch being read, then closes its own to
+		// newcomers and reads it. The statement runs without the caller's
+		// context: the others of the batch wait on it.
+		r.reading.Lock()
+		r.mu.Lock()
+		if r.cur == b {
+			r.cur = nil
+		}
+		ids := b.ids
+		r.mu.Unlock()
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), JobTimeout)
+		b.got, b.err = sqlstore.FindNotificationSettingsOf(rctx, db, ids)
+		cancel()
+		r.reading.Unlock()
+		close(b.done)
+	}
+	select {
+	case <-b.done:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	if b.err != nil {
+		return nil, b.err
+	}
+	return b.got[userID], nil
 }
 
 func (p *Policy) now() time.Time {
@@ -54,7 +127,7 @@ func (p *Policy) Apply(ctx context.Context, a EmailArgs, m mail.Message) (mail.M
 	if a.Notify == "" || a.UserID == 0 {
 		return m, true, nil // account emails, and jobs queued before kinds existed
 	}
-	s, err := sqlstore.FindNotificationSettings(ctx, p.DB, a.UserID)
+	s, err := p.reads.find(ctx, p.DB, a.UserID)
 	if err != nil {
 		return m, false, err
 	}

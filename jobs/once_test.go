@@ -438,3 +438,33 @@ func TestEmailRateCapsSends(t *testing.T) {
 		t.Fatalf("%d messages delivered (%d counted sent), want 1", n, sys.Emails.Sent.Load())
 	}
 }
+
+// TestEmailRunAgainAfterSendSendsNothing: a job whose email went out (its
+// mark written by the send itself) and that River runs again — a crash
+// after the mark, before River recorded the completion — completes
+// without sending a second message.
+func TestEmailRunAgainAfterSendSendsNothing(t *testing.T) {
+	t.Parallel()
+	sqltest.Each(t, func(t *testing.T, d sqlstore.Dialect) {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		b := setup(t, d)
+		ids := enqueueN(t, b.db, b.sys.Client, 1, "again")
+		b.wait(t, "email")
+		waitJobs(t, b.db, ids, "completed")
+		if n := b.count(t, `SELECT COUNT(*) FROM email_sent WHERE job_id = $1`, ids[0]); n != 1 {
+			t.Fatalf("%d marks for job %d after its send, want 1", n, ids[0])
+		}
+		if _, err := b.db.SQL().ExecContext(ctx, `UPDATE river_job SET state = 'available', finalized_at = NULL WHERE id = $1`, ids[0]); err != nil {
+			t.Fatal(err)
+		}
+		b.wait(t, "email")
+		waitJobs(t, b.db, ids, "completed")
+		if got := len(b.smtp.Messages()); got != 1 {
+			t.Fatalf("%d messages delivered, want 1", got)
+		}
+		if s, k := b.sys.Emails.Sent.Load(), b.sys.Emails.Skipped.Load(); s != 1 || k != 1 {
+			t.Fatalf("sent %d, skipped %d; want 1 and 1", s, k)
+		}
+	})
+}

@@ -146,8 +146,9 @@ func (h *Hub) Count() int {
 //
 // An event with RevokeUserID set is not a message: it closes every socket
 // of that user with CloseUnauthorized, after the events delivered before it.
+// One with UserChangedID set is for the brokers alone and is dropped here.
 func (h *Hub) Deliver(ev Event) {
-	if ev.RevokeUserID == 0 && len(ev.Full) == 0 && len(ev.Public) == 0 {
+	if ev.UserChangedID != 0 || ev.RevokeUserID == 0 && len(ev.Full) == 0 && len(ev.Public) == 0 {
 		return
 	}
 	h.submit(job{ev: ev})

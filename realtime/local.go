@@ -13,8 +13,13 @@ func NewLocalBroker(hub *Hub) *LocalBroker {
 	return &LocalBroker{hub: hub}
 }
 
-// Stage delivers ev after tx commits, and never if it rolls back.
+// Stage delivers ev after tx commits, and never if it rolls back. A
+// user's change (Event.UserChangedID) goes nowhere: the one process that
+// made it has already dropped its cached copy.
 func (b *LocalBroker) Stage(_ context.Context, tx Tx, ev Event) error {
+	if ev.UserChangedID != 0 {
+		return nil
+	}
 	tx.AfterCommit(func() { b.hub.Deliver(ev) })
 	return nil
 }

@@ -73,6 +73,17 @@ type PGBrokerOpts struct {
 	// connection each time LISTEN becomes active (first connection and every
 	// reconnection).
 	OnListen func(pid uint32)
+	// OnUserChanged, if set, is called from the listener with the id of
+	// each user whose row changed on any instance (Event.UserChangedID)
+	// or whose sessions were revoked (Event.RevokeUserID), in id order,
+	// once that change has committed. It must not block.
+	OnUserChanged func(userID int64)
+	// OnLive, if set, is called with true once the listener has LISTENed
+	// and read every event committed before (after each connection), and
+	// with false as soon as it may miss events: its connection failed, or
+	// Run is returning. A user cache is safe while it is live: every
+	// change to a user reaches OnUserChanged.
+	OnLive func(live bool)
 }
 
 // PGBroker is the Broker of a deployment with several instances on one
@@ -116,6 +127,7 @@ type PGBroker struct {
 	started     bool                // the cursor has been set
 	cursor      int64               // the highest id delivered
 	gaps        map[int64]time.Time // ids below cursor not seen yet, since when
+	live        bool                // OnLive(true) was the last call
 	lastCleanup time.Time
 }
 
@@ -166,12 +178,17 @@ type wireEvent struct {
 	Full     json.RawMessage `json:"f,omitempty"`
 	Public   json.RawMessage `json:"u,omitempty"`
 	Revoke   int64           `json:"r,omitempty"`
+	User     int64           `json:"c,omitempty"`
 }
 
 // Stage inserts ev into realtime_events in tx and, once tx has committed,
 // has the instances told. Full and Public must be valid JSON.
 func (b *PGBroker) Stage(ctx context.Context, tx Tx, ev Event) error {
-	payload, err := json.Marshal(wireEvent{PeriodID: ev.PeriodID, OwnerID: ev.OwnerID, Full: ev.Full, Public: ev.Public, Revoke: ev.RevokeUserID})
+	w := wireEvent{PeriodID: ev.PeriodID, OwnerID: ev.OwnerID, Full: ev.Full, Public: ev.Public, Revoke: ev.RevokeUserID}
+	if ev.UserChangedID != 0 {
+		w = wireEvent{User: ev.UserChangedID}
+	}
+	payload, err := json.Marshal(w)
 	if err != nil {
 		return fmt.Errorf("realtime: encode event for period %d: %w", ev.PeriodID, err)
 	}
@@ -265,8 +282,10 @@ func (b *PGBroker) Run(ctx context.Context) error {
 	}()
 	defer func() { <-notified }()
 	var delay time.Duration
+	defer b.setLive(false)
 	for {
 		listened, err := b.listen(ctx, cfg)
+		b.setLive(false)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -321,6 +340,7 @@ func (b *PGBroker) listen(ctx context.Context, cfg *pgx.ConnConfig) (listened bo
 	}
 	pid := conn.PgConn().PID()
 	b.logger.Info("realtime: listening for events", "channel", b.opts.Channel, "pid", pid)
+	b.setLive(true)
 	b.readyOnce.Do(func() { close(b.ready) })
 	if b.opts.OnListen != nil {
 		b.opts.OnListen(pid)
@@ -386,6 +406,14 @@ func (b *PGBroker) read(ctx context.Context, conn *pgx.Conn) error {
 			b.logger.Error("realtime: undecodable stored event", "id", id, "err", err)
 			return nil
 		}
+		if w.User != 0 || w.Revoke != 0 {
+			if b.opts.OnUserChanged != nil {
+				b.opts.OnUserChanged(max(w.User, w.Revoke))
+			}
+			if w.User != 0 {
+				return nil // for this instance's caches, never for its sockets
+			}
+		}
 		b.hub.Deliver(Event{PeriodID: w.PeriodID, OwnerID: w.OwnerID, Full: w.Full, Public: w.Public, RevokeUserID: w.Revoke})
 		return nil
 	})
@@ -394,6 +422,17 @@ func (b *PGBroker) read(ctx context.Context, conn *pgx.Conn) error {
 	}
 	b.cleanup(ctx, conn)
 	return nil
+}
+
+// setLive tells OnLive when the listener's state changes.
+func (b *PGBroker) setLive(live bool) {
+	if b.live == live {
+		return
+	}
+	b.live = live
+	if b.opts.OnLive != nil {
+		b.opts.OnLive(live)
+	}
 }
 
 // cleanup deletes realtime_events rows older than eventTTL, at most every

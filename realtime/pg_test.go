@@ -14,6 +14,7 @@ import (
 	"github.com/coder/websocket"
 	_ "github.com/jackc/pgx/v5/stdlib"
 
+	"pasched"
 	"pasched/sqlstore/sqltest"
 )
 
@@ -383,5 +384,91 @@ func TestPGBrokerCatchesUpAfterListening(t *testing.T) {
 		if got := readMsg(t, c); got != want {
 			t.Errorf("after listening again: got %s, want %s", got, want)
 		}
+	}
+}
+
+// A user's change (staged through the Publisher, as accounts does) reaches
+// OnUserChanged on every instance and never a socket: its stored payload is
+// the user id alone, and the sockets' next message is the event after it. A
+// revocation reaches OnUserChanged too. OnLive follows the listener: false
+// when its connection is cut, true again once it has caught up, and a
+// change committed meanwhile is delivered.
+func TestPGBrokerUserChanged(t *testing.T) {
+	t.Parallel()
+	p := setupPG(t)
+	a := setup(t, setupOpts{})
+	b := setup(t, setupOpts{})
+	changed := make(chan int64, 16)
+	live := make(chan bool, 8)
+	pids := make(chan uint32, 8)
+	brokerA := p.startBroker(t, a.hub, PGBrokerOpts{})
+	p.startBroker(t, b.hub, PGBrokerOpts{
+		OnUserChanged: func(id int64) { changed <- id },
+		OnLive:        func(l bool) { live <- l },
+		OnListen:      func(pid uint32) { pids <- pid },
+	})
+	next := func(what string) any {
+		t.Helper()
+		select {
+		case id := <-changed:
+			return id
+		case l := <-live:
+			return l
+		case <-time.After(10 * time.Second):
+			t.Fatalf("no %s within 10 s", what)
+		}
+		return nil
+	}
+	if got := next("OnLive"); got != true {
+		t.Fatalf("first OnLive: %v", got)
+	}
+	aliceOnB := b.connect(t, testPeriod, "alice")
+	adminOnB := b.connect(t, testPeriod, "admin")
+
+	tx := p.begin(t, brokerA)
+	if err := NewPublisher(brokerA).Stage(context.Background(), tx, pasched.Event{UserChangedID: 2,
+		Kind: pasched.EventShiftApproved, PeriodID: testPeriod, Message: "must not travel"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := brokerA.Stage(context.Background(), tx, event(1)); err != nil {
+		t.Fatal(err)
+	}
+	commitTx(t, tx)
+	if got := next("user change"); got != int64(2) {
+		t.Fatalf("OnUserChanged: %v, want 2", got)
+	}
+	var payload string
+	if err := p.db.QueryRow(`SELECT payload FROM realtime_events ORDER BY id LIMIT 1`).Scan(&payload); err != nil {
+		t.Fatal(err)
+	}
+	if payload != `{"c":2}` {
+		t.Errorf("stored user change %s, want {\"c\":2}", payload)
+	}
+	for name, c := range map[string]*websocket.Conn{"alice": aliceOnB, "admin": adminOnB} {
+		if got := readMsg(t, c); got != `{"type":"shift.updated","n":1}` {
+			t.Errorf("%s's first message: %s, want event 1", name, got)
+		}
+	}
+
+	p.stage(t, brokerA, true, Event{RevokeUserID: 3})
+	if got := next("revocation"); got != int64(3) {
+		t.Fatalf("OnUserChanged after a revocation: %v, want 3", got)
+	}
+
+	if _, err := p.db.Exec(`SELECT pg_terminate_backend($1)`, int64(<-pids)); err != nil {
+		t.Fatal(err)
+	}
+	if got := next("OnLive after the cut"); got != false {
+		t.Fatalf("OnLive after the cut: %v, want false", got)
+	}
+	p.stage(t, brokerA, true, Event{UserChangedID: 4})
+	// Reconnected (true) and the change delivered, in either order: the
+	// reconnection may have caught it up before OnLive(true) or not.
+	seen := map[any]bool{}
+	for len(seen) < 2 {
+		seen[next("reconnection and the change")] = true
+	}
+	if !seen[true] || !seen[int64(4)] {
+		t.Errorf("after the cut: %v, want live again and user 4", seen)
 	}
 }

@@ -101,6 +101,11 @@ type Event struct {
 	// it. PeriodID, OwnerID, Full and Public are then ignored and nothing is
 	// sent as a message.
 	RevokeUserID int64
+	// UserChangedID, when not 0, makes the event the news that this user's
+	// row changed (pasched.Event.UserChangedID): it is handed to the
+	// broker's OnUserChanged, never to a Hub, so no socket ever receives
+	// it. The other fields are then ignored.
+	UserChangedID int64
 }
 
 // Tx is the part of the caller's database transaction that a broker needs.

@@ -34,6 +34,13 @@ var _ pasched.Events = (*Publisher)(nil)
 
 // Stage renders ev and stages it in tx.
 func (p *Publisher) Stage(ctx context.Context, tx pasched.EventTx, ev pasched.Event) error {
+	if ev.UserChangedID != 0 {
+		// Not a message: nothing of the event is rendered or sent.
+		if err := p.Broker.Stage(ctx, tx, Event{UserChangedID: ev.UserChangedID}); err != nil {
+			return fmt.Errorf("stage event: %w", err)
+		}
+		return nil
+	}
 	out := Event{PeriodID: ev.PeriodID, OwnerID: ev.OwnerID, RevokeUserID: ev.RevokeUserID}
 	if ev.RevokeUserID == 0 {
 		full, public := render(ev)

@@ -156,8 +156,9 @@ func (sn *snapshot) maxHours(ctx context.Context, tx *wtx, ids []int64) (map[int
 	return sn.limits, nil
 }
 
-// loadSnapshot reads the shifts q selects and the weekly limits of pas
-// (which the change will need), in one round trip on PostgreSQL.
+// loadSnapshot reads the shifts q selects and the weekly limits and
+// reminder lead times of pas (which the change will need), in one round
+// trip on PostgreSQL.
 func (s *Service) loadSnapshot(ctx context.Context, tx *wtx, q sqlstore.SlotQuery, pas ...int64) (*snapshot, error) {
 	var (
 		shifts []*pasched.Shift
@@ -170,6 +171,10 @@ func (s *Service) loadSnapshot(ctx context.Context, tx *wtx, q sqlstore.SlotQuer
 	if len(pas) > 0 {
 		sn.limits = make(map[int64]int, len(pas))
 		qs = append(qs, sqlstore.MaxHoursQuery(pas, sn.limits))
+		if tx.leads == nil {
+			tx.leads = make(map[int64]int, len(pas))
+		}
+		qs = append(qs, sqlstore.ReminderLeadQuery(pas, tx.leads))
 	}
 	if err := tx.Pipeline(ctx, qs...); err != nil {
 		return nil, err

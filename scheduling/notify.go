@@ -49,11 +49,15 @@ func (s *Service) scheduleReminder(ctx context.Context, tx *wtx, sh *pasched.Shi
 	if sh.Status != pasched.ShiftApproved {
 		return nil
 	}
-	st, err := sqlstore.FindNotificationSettings(ctx, tx, sh.RequestedByID)
-	if err != nil {
-		return err
+	lead, ok := tx.leads[sh.RequestedByID]
+	if !ok {
+		st, err := sqlstore.FindNotificationSettings(ctx, tx, sh.RequestedByID)
+		if err != nil {
+			return err
+		}
+		lead = st.ReminderLeadHours
 	}
-	if job, ok := jobs.ReminderJob(sh, st.ReminderLeadHours, s.location(), s.now(tx)); ok {
+	if job, ok := jobs.ReminderJob(sh, lead, s.location(), s.now(tx)); ok {
 		tx.emails = append(tx.emails, job)
 	}
 	return nil

@@ -52,6 +52,9 @@ import (
 type wtx struct {
 	*sqlstore.Tx
 	emails []river.InsertManyParams
+	// leads holds the reminder lead times loadSnapshot read with the
+	// shifts, by PA: scheduleReminder then needs no statement of its own.
+	leads map[int64]int
 }
 
 // maxBatch bounds how many changes share one transaction.

@@ -197,10 +197,15 @@ func openApp(ctx context.Context, cfg *config, work bool) (*app, error) {
 			db.Close()
 			return nil, err
 		}
-		broker = realtime.NewPGBrokerWithOpts(db.DSN, hub, slog.Default(), realtime.PGBrokerOpts{Channel: pgChannel(schema)})
+		// The broker is also the user cache's feed: every instance's
+		// changes to users reach UserChanged, and while the listener is
+		// down (as in the commands that do not run it) the cache is off.
+		acc.UserFeed = true
+		broker = realtime.NewPGBrokerWithOpts(db.DSN, hub, slog.Default(), realtime.PGBrokerOpts{Channel: pgChannel(schema),
+			OnUserChanged: acc.UserChanged, OnLive: acc.UserFeedLive})
 	}
 	// The broker also carries the revocation of a user's sockets when a
-	// password reset commits.
+	// password reset commits, and the news of every change to a user.
 	acc.Events = realtime.NewPublisher(broker)
 	sched := &scheduling.Service{DB: db, Jobs: js.Client, JobsPGX: js.PGX, Events: realtime.NewPublisher(broker), Windows: windows,
 		Location: cfg.TimeZone, FrontendURL: cfg.FrontendURL}
