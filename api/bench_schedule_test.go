@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -60,7 +61,7 @@ func newSchedBench(b *testing.B) *schedBench {
 	if d == sqlstore.Postgres {
 		// As `pasched serve` runs: the broker feeds the user cache.
 		acc.UserFeed = true
-		pg := realtime.NewPGBrokerWithOpts(db.DSN, hub, nil, realtime.PGBrokerOpts{OnUserChanged: acc.UserChanged, OnLive: acc.UserFeedLive})
+		pg := realtime.NewPGBrokerWithOpts(db.DSN, hub, slog.New(slog.NewTextHandler(io.Discard, nil)), realtime.PGBrokerOpts{OnUserChanged: acc.UserChanged, OnLive: acc.UserFeedLive})
 		acc.Events = realtime.NewPublisher(pg)
 		ctx, cancel := context.WithCancel(ctx)
 		done := make(chan error, 1)

@@ -3,8 +3,10 @@ package jobs_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -78,10 +80,44 @@ func waitJobs(t *testing.T, db *sqlstore.DB, ids []int64, state string) {
 	}
 }
 
+// outageSender is the jobs' sender in TestEmailOutageHangFailRecover: an
+// SMTP client with a short timeout while the server hangs or refuses, and
+// one with a long timeout once it may deliver. A hung attempt ends only by
+// the client's timeout, so a single client's 3 s (the one deliveries need,
+// below) held the whole package's test run for 3 s; while nothing can be
+// accepted, a timeout cannot cut off a 250, so it may be short.
+type outageSender struct {
+	mu       sync.RWMutex // held for reading by each Send, for writing by deliver
+	cur      mail.Sender
+	outage   mail.Sender
+	delivery mail.Sender
+}
+
+func (s *outageSender) Send(ctx context.Context, m mail.Message) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.cur.Send(ctx, m)
+}
+
+// deliver switches to the long-timeout client once every send through the
+// short one has returned, so that none is still under way when the server
+// starts accepting.
+func (s *outageSender) deliver() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cur = s.delivery
+	s.outage.(io.Closer).Close()
+}
+
+func (s *outageSender) Close() error {
+	s.outage.(io.Closer).Close()
+	return s.delivery.(io.Closer).Close()
+}
+
 // TestEmailOutageHangFailRecover: the SMTP server first hangs (accepts and
 // never answers), then refuses every delivery (451), then recovers. Every
 // email waits with backoff and is delivered exactly once, under its job's
-// Message-ID. Backoff and the SMTP timeout are short here; production's are
+// Message-ID. Backoff and the SMTP timeouts are short here; production's are
 // a minute (doubling, capped at 30 min over 12 tries) and 30 s.
 func TestEmailOutageHangFailRecover(t *testing.T) {
 	t.Parallel()
@@ -90,15 +126,22 @@ func TestEmailOutageHangFailRecover(t *testing.T) {
 		defer cancel()
 		db := sqltest.Open(t, d)
 		srv := smtptest.Start(t)
-		// The timeout ends each hung attempt. It must still be long
-		// enough for a loaded machine to read a 250 that the sink did
-		// send: a client that times out after the server accepted has
-		// no way to know, and sends again (SMTP's own at-least-once
-		// window; 150 ms here once delivered a message twice at load
-		// average 20, and 1 s did once under .ci/run's race detector with
-		// the package's tests in parallel, load 11).
-		sender, err := mail.NewSMTP(mail.SMTPConfig{Host: srv.Host(), Port: srv.Port(), From: from, Timeout: 3 * time.Second})
-		if err != nil {
+		sender := &outageSender{}
+		var err error
+		// The outage client's timeout ends each hung attempt; nothing is
+		// accepted while it is in use.
+		if sender.outage, err = mail.NewSMTP(mail.SMTPConfig{Host: srv.Host(), Port: srv.Port(), From: from, Timeout: 300 * time.Millisecond}); err != nil {
+			t.Fatal(err)
+		}
+		sender.cur = sender.outage
+		// The delivery client's timeout must be long enough for a loaded
+		// machine to read a 250 that the sink did send: a client that
+		// times out after the server accepted has no way to know, and
+		// sends again (SMTP's own at-least-once window; 150 ms here once
+		// delivered a message twice at load average 20, and 1 s did once
+		// under .ci/run's race detector with the package's tests in
+		// parallel, load 11).
+		if sender.delivery, err = mail.NewSMTP(mail.SMTPConfig{Host: srv.Host(), Port: srv.Port(), From: from, Timeout: 3 * time.Second}); err != nil {
 			t.Fatal(err)
 		}
 		sys, err := jobs.New(ctx, jobs.Opts{DB: db, Sender: sender, Work: true, TestOnly: true, RetryBase: 20 * time.Millisecond,
@@ -130,6 +173,7 @@ func TestEmailOutageHangFailRecover(t *testing.T) {
 		if got := len(srv.Messages()); got != 0 {
 			t.Fatalf("%d messages accepted while refusing", got)
 		}
+		sender.deliver()
 		srv.FailNext(0, 0)
 		if _, err := srv.Wait(ctx, n); err != nil {
 			t.Fatal(err)

@@ -82,7 +82,11 @@ type PGBrokerOpts struct {
 	// and read every event committed before (after each connection), and
 	// with false as soon as it may miss events: its connection failed, or
 	// Run is returning. A user cache is safe while it is live: every
-	// change to a user reaches OnUserChanged.
+	// change to a user reaches OnUserChanged, but for three cases that a
+	// short TTL must cover: a change still committing when the first
+	// connection read the last id (it starts after it, see listen), one
+	// committed past gapTTL or maxGaps, and a connection that died
+	// silently (found at the next HealthInterval).
 	OnLive func(live bool)
 }
 

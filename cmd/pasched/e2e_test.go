@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"pasched/sqlstore"
 	"pasched/sqlstore/sqltest"
 )
 
@@ -169,12 +170,12 @@ func launchServe(t *testing.T, dir, databaseURL string, env ...string) *instance
 	return in
 }
 
-func createAdminCmd(t *testing.T, dir, databaseURL string) {
+func createAdminCmd(t *testing.T, dir, databaseURL string, env ...string) {
 	t.Helper()
 	cmd := exec.Command(binary(t), "createadmin", "--email", "admin@example.com", "--password", "Adm1n-Pass-2030!",
 		"--first-name", "Ada", "--last-name", "Admin", "--phone", "555-0100")
 	cmd.Dir = dir
-	cmd.Env = baseEnv(dir, databaseURL)
+	cmd.Env = append(baseEnv(dir, databaseURL), env...)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("createadmin: %v\n%s", err, out)
 	}
@@ -214,7 +215,8 @@ func loginAs(t *testing.T, base, email, password string) string {
 }
 
 // TestServeSQLite starts the real binary on a temporary SQLite file and
-// signs in through it.
+// signs in through it, with argon2id's production cost (the other tests'
+// processes hash at the test cost).
 func TestServeSQLite(t *testing.T) {
 	t.Parallel()
 	if testing.Short() {
@@ -222,8 +224,22 @@ func TestServeSQLite(t *testing.T) {
 	}
 	dir := t.TempDir()
 	dbURL := "sqlite:///" + filepath.Join(dir, "pasched.db")
-	createAdminCmd(t, dir, dbURL)
-	a := startServe(t, dir, dbURL, "PPROF_ADDR=127.0.0.1:0", "GOMEMLIMIT=64MiB", "GOGC=")
+	createAdminCmd(t, dir, dbURL, passwordCost+"=production")
+	db, err := sqlstore.Open(context.Background(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hash string
+	err = db.QueryRowContext(context.Background(), `SELECT password FROM users WHERE email = 'admin@example.com'`).Scan(&hash)
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const prefix = "argon2$argon2id$v=19$m=19456,t=2,p=1$"
+	if !strings.HasPrefix(hash, prefix) {
+		t.Fatalf("createadmin stored %q, want an argon2id hash of production cost (%s…)", hash, prefix)
+	}
+	a := startServe(t, dir, dbURL, passwordCost+"=production", "PPROF_ADDR=127.0.0.1:0", "GOMEMLIMIT=64MiB", "GOGC=")
 	call(t, "GET", a.base+"/healthz", "", nil, 200)
 	// GOMEMLIMIT from the environment stands; without GOGC serve sets 200.
 	for _, l := range a.lines() {

@@ -4,6 +4,8 @@ import (
 	"flag"
 	"os"
 	"testing"
+
+	"pasched/password"
 )
 
 // runAsMain is set in the environment of the processes the end-to-end
@@ -12,6 +14,12 @@ import (
 // way (with -race under -race), without linking a second 40 MB binary
 // first (≈2 s of CPU on every `go test ./...`).
 const runAsMain = "PASCHED_TEST_RUN_AS_MAIN"
+
+// passwordCost = "production" in that environment keeps argon2id's
+// production cost in the process; without it the process hashes at
+// password.TestCost, as the other packages' tests do (TestServeSQLite keeps
+// production's).
+const passwordCost = "PASCHED_TEST_PASSWORD_COST"
 
 // parallel is how many of this package's tests run at once unless
 // -parallel says otherwise: they mostly wait on the processes they start
@@ -22,6 +30,9 @@ const parallel = "4"
 
 func TestMain(m *testing.M) {
 	if os.Getenv(runAsMain) == "1" {
+		if os.Getenv(passwordCost) != "production" {
+			password.SetTestCost(password.TestCost)
+		}
 		main() // exits non-zero itself on an error
 		os.Exit(0)
 	}
