@@ -18,22 +18,8 @@ import (
 // into out: an approval reads it with the shift's other data in one round
 // trip instead of a statement of its own.
 func ReminderLeadQuery(ids []int64, out map[int64]int) Query {
-	for _, id := range ids {
-		out[id] = pasched.DefaultReminderLead
-	}
-	var a sqlArgs
-	return Query{SQL: `SELECT user_id, reminder_lead_hours FROM notification_settings WHERE user_id IN (` +
-		a.list(len(ids), func(i int) any { return ids[i] }) + `)`, Args: a.vals, Scan: func(rows Rows) error {
-		for rows.Next() {
-			var id int64
-			var h int
-			if err := rows.Scan(&id, &h); err != nil {
-				return fmt.Errorf("find reminder lead times: %w", err)
-			}
-			out[id] = h
-		}
-		return rows.Err()
-	}}
+	return userIntQuery(`SELECT user_id, reminder_lead_hours FROM notification_settings WHERE user_id IN (`,
+		"reminder lead times", ids, pasched.DefaultReminderLead, out)
 }
 
 // FindNotificationSettings returns a user's settings, the defaults when the

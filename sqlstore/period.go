@@ -212,19 +212,26 @@ func MaxHoursPerWeek(ctx context.Context, q querier, ids []int64) (map[int64]int
 // MaxHoursQuery is MaxHoursPerWeek as a Query: it sets every id's limit in
 // out, the default where a PA has no profile.
 func MaxHoursQuery(ids []int64, out map[int64]int) Query {
+	return userIntQuery(`SELECT user_id, max_hours_per_week FROM pa_profiles WHERE user_id IN (`,
+		"weekly limits", ids, pasched.DefaultMaxHoursPerWeek, out)
+}
+
+// userIntQuery reads rows of (user id, number), selected by prefix followed
+// by the ids' placeholders and ")", into out, which first gets def for
+// every id (a user without a row).
+func userIntQuery(prefix, what string, ids []int64, def int, out map[int64]int) Query {
 	for _, id := range ids {
-		out[id] = pasched.DefaultMaxHoursPerWeek
+		out[id] = def
 	}
 	var a sqlArgs
-	return Query{SQL: `SELECT user_id, max_hours_per_week FROM pa_profiles WHERE user_id IN (` +
-		a.list(len(ids), func(i int) any { return ids[i] }) + `)`, Args: a.vals, Scan: func(rows Rows) error {
+	return Query{SQL: prefix + a.list(len(ids), func(i int) any { return ids[i] }) + `)`, Args: a.vals, Scan: func(rows Rows) error {
 		for rows.Next() {
 			var id int64
-			var h int
-			if err := rows.Scan(&id, &h); err != nil {
-				return fmt.Errorf("find weekly limits: %w", err)
+			var n int
+			if err := rows.Scan(&id, &n); err != nil {
+				return fmt.Errorf("find %s: %w", what, err)
 			}
-			out[id] = h
+			out[id] = n
 		}
 		return rows.Err()
 	}}
