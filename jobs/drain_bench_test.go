@@ -168,20 +168,7 @@ func drainOnce(b *testing.B, d sqlstore.Dialect, backend string) (took, cpu, sin
 	if err := sys.Start(ctx); err != nil {
 		b.Fatal(err)
 	}
-	deadline := start.Add(5 * time.Minute)
-	for {
-		var left int
-		if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM river_job WHERE state <> 'completed'`).Scan(&left); err != nil {
-			b.Fatal(err)
-		}
-		if left == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			b.Fatalf("%d of %d jobs left after 5 minutes", left, burst)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitAllCompleted(ctx, b, db, burst, 5*time.Minute)
 	took, cpu = time.Since(start), processCPU()-cpu0
 	b.StopTimer()
 	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -212,4 +199,24 @@ func processCPU() time.Duration {
 // the benchmark's output.
 func quietLogger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
+// waitAllCompleted polls until every River job is completed, failing b if
+// some of the total are still left within (a benchmark's drain bound).
+func waitAllCompleted(ctx context.Context, b *testing.B, db *sqlstore.DB, total int, within time.Duration) {
+	b.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		var left int
+		if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM river_job WHERE state <> 'completed'`).Scan(&left); err != nil {
+			b.Fatal(err)
+		}
+		if left == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("%d of %d jobs left after %v", left, total, within)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }

@@ -98,20 +98,7 @@ func trickleOnce(b *testing.B, d sqlstore.Dialect, rate, emails int) (cpu, pg, s
 		}
 	}
 	tick.Stop()
-	deadline := time.Now().Add(time.Minute)
-	for {
-		var left int
-		if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM river_job WHERE state <> 'completed'`).Scan(&left); err != nil {
-			b.Fatal(err)
-		}
-		if left == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			b.Fatalf("%d of %d jobs left a minute after the last insert", left, emails)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitAllCompleted(ctx, b, db, emails, time.Minute) // a minute after the last insert
 	cpu, pg = processCPU()-cpu0, backendsCPU(b, db, pg0).total-pg0.total
 	b.StopTimer()
 	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
