@@ -10,7 +10,7 @@ import (
 // TestBrowserScreenshotMonthView writes the README's picture of a PA's month view
 // when PASCHED_SCREENSHOT names the PNG to write:
 //
-//	PASCHED_SCREENSHOT=$PWD/docs/month-view.png go test -tags browser ./web -run ScreenshotMonthView
+//	PASCHED_SCREENSHOT=$PWD/docs/month-view.png go test ./web -run ScreenshotMonthView
 func TestBrowserScreenshotMonthView(t *testing.T) {
 	out := os.Getenv("PASCHED_SCREENSHOT")
 	if out == "" {
