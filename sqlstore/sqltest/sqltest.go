@@ -82,6 +82,23 @@ func Open(t testing.TB, d sqlstore.Dialect) *sqlstore.DB {
 	return db
 }
 
+// SQLiteURL writes a migrated, empty SQLite database to path (a copy of
+// the template Open copies) and returns its DATABASE_URL, for a test that
+// hands the database to processes it starts: their Migrate finds nothing
+// to do, as on a restarted server, instead of running every migration
+// (River's too) on an empty file.
+func SQLiteURL(t testing.TB, path string) string {
+	t.Helper()
+	tmpl, err := sqliteTemplate()
+	if err != nil {
+		t.Fatalf("migrate the template SQLite database: %v", err)
+	}
+	if err := os.WriteFile(path, tmpl, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return "sqlite:///" + path
+}
+
 var (
 	templateOnce  sync.Once
 	templateBytes []byte
