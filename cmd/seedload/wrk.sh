@@ -25,7 +25,9 @@
 # depends on what the machine deleted in the last minutes). Deliveries are
 # counted at the receiving end, never by polling the server under test.
 # Then, on a second fresh database with PENDING pending requests, ROUNDS
-# rounds of approvals (approve.lua, each request approved once).
+# rounds of approvals (approve.lua, each request approved once); on
+# PostgreSQL each round is followed by a round of pgbench's TPC-B-like
+# transaction with as many clients (pgbench_round), the machine's yardstick.
 # Every figure is printed with the 1-minute load average taken just after
 # it and the CPU a request cost the server process (and, on PostgreSQL, the
 # backends connected to the database under test), which a loaded machine
@@ -333,8 +335,31 @@ approvals() { # engine database-URL
 		secs=$(awk '/^approved:/ {print $4}' <<<"$out")
 		grep '^ran out\|^other responses: [1-9]\|Socket errors' <<<"$out" >&2 || true
 		record "$eng" approve "$r" "$(awk -v a="$ok" -v s="$secs" 'BEGIN {printf "%.0f", a / s}')" /s "$(cpu_per "$mark" "$ok")"
+		if [ "$eng" = postgres ]; then pgbench_round "$r"; fi
 	done
 	stop_server
+}
+
+# pgbench_round r: the machine's yardstick, right after each PostgreSQL
+# approval round: PostgreSQL's own TPC-B-like transaction (BEGIN, three
+# UPDATEs, a SELECT, an INSERT, END: 7 statements, no application server)
+# from pgbench with CONNS clients for DUR, on a scale-10 database of its
+# own. An approval sends about 18 statements in its transaction, then its
+# email and live event cost a few more, all through the Go server and
+# the SMTP sink on the same two cores: the ratio of the two figures says
+# what the machine allows far better than either alone. Skipped when
+# pgbench is not installed (PGBENCH=0 skips it too).
+pgbench_round() {
+	[ "${PGBENCH:-1}" != 0 ] && command -v pgbench >/dev/null || return 0
+	local db=${PGDB}_pgbench tps
+	if [ "$1" = 1 ]; then
+		pgdbs+=("$db")
+		fresh_pg "$db" >/dev/null
+		timeout 120 pgbench -h "$PGH" -p "$PGP" -U postgres -i -q -s 10 "$db" >/dev/null 2>&1
+	fi
+	tps=$(timeout 60 pgbench -h "$PGH" -p "$PGP" -U postgres -n -M prepared -c "$CONNS" -j "$THREADS" -T "${DUR%s}" "$db" 2>/dev/null |
+		awk '/^tps =/ {printf "%.0f", $3}')
+	record postgres pgbench "$1" "${tps:-0}" tps " (TPC-B-like, $CONNS clients, no application server)"
 }
 
 start_sink
