@@ -228,12 +228,34 @@ func (b *PGBroker) announce() {
 	}
 }
 
+// AnnouncePending sends, at once and on a connection of its own, the
+// NOTIFY a commit of this process asked for and no notifier has sent: a
+// process that does not Run (a command-line task such as createadmin)
+// calls it before it exits, so that the serving instances read its events
+// now, and drop a changed user from their caches now, instead of at their
+// next read. It does nothing when nothing is pending.
+func (b *PGBroker) AnnouncePending(ctx context.Context) error {
+	select {
+	case <-b.wake:
+	default:
+		return nil
+	}
+	conn, err := b.notifyConn(ctx)
+	if err != nil {
+		return fmt.Errorf("realtime: connect to send NOTIFY: %w", err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	if _, err := conn.Exec(ctx, `SELECT pg_notify($1, '')`, b.opts.Channel); err != nil {
+		return fmt.Errorf("realtime: NOTIFY: %w", err)
+	}
+	return nil
+}
+
 // notifier sends a NOTIFY for each wake signal until ctx ends, on a
 // connection of its own. A failed NOTIFY is logged and the connection
 // dropped; the listeners read the table anyway at least every
 // HealthInterval, and at the next commit's NOTIFY. A process that does not
-// Run (a command-line task) announces nothing: its events reach the
-// instances at their next read.
+// Run (a command-line task) announces with AnnouncePending before it exits.
 func (b *PGBroker) notifier(ctx context.Context) {
 	var conn *pgx.Conn
 	defer func() {

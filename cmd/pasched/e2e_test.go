@@ -19,6 +19,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"pasched/sqlstore"
 	"pasched/sqlstore/sqltest"
 )
@@ -390,4 +392,56 @@ func TestTwoInstancesPostgres(t *testing.T) {
 		}
 		tc.c.expect("after finalize") // and nothing else is queued
 	}
+
+	// createadmin on the existing admin, while A and B serve, changes their
+	// row (name, password): the command announces the change before it
+	// exits, a NOTIFY on the deployment's channel, and B, which has the
+	// admin in its user cache since the requests above, answers with the
+	// new name.
+	listener, channel := listenDeployment(ctx, t, dbURL)
+	cmd := exec.Command(binary(t), "createadmin", "--email", "admin@example.com", "--password", "Adm1n-Pass-2031!",
+		"--first-name", "Adaline", "--last-name", "Admin", "--phone", "555-0100")
+	cmd.Dir = dir
+	cmd.Env = baseEnv(dir, dbURL)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("createadmin again: %v\n%s", err, out)
+	}
+	nctx, ncancel := context.WithTimeout(ctx, 10*time.Second)
+	defer ncancel()
+	if n, err := listener.WaitForNotification(nctx); err != nil {
+		t.Fatalf("no NOTIFY on %s within 10 s of createadmin changing the admin: %v", channel, err)
+	} else if n.Channel != channel {
+		t.Fatalf("NOTIFY on %q, want %q", n.Channel, channel)
+	}
+	for {
+		if call(t, "GET", b.base+"/api/auth/me/", admin, nil, 200)["first_name"] == "Adaline" {
+			break
+		}
+		select {
+		case <-nctx.Done():
+			t.Fatal("B still answers the admin's old name 10 s after createadmin changed it")
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	loginAs(t, b.base, "admin@example.com", "Adm1n-Pass-2031!")
+}
+
+// listenDeployment LISTENs on the realtime channel of the deployment at
+// dbURL (its schema's: pgChannel) on a connection of its own.
+func listenDeployment(ctx context.Context, t *testing.T, dbURL string) (*pgx.Conn, string) {
+	t.Helper()
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	var schema string
+	if err := conn.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+		t.Fatal(err)
+	}
+	channel := pgChannel(schema)
+	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{channel}.Sanitize()); err != nil {
+		t.Fatal(err)
+	}
+	return conn, channel
 }

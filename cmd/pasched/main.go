@@ -246,6 +246,16 @@ func (a *app) runBroker() (stop func()) {
 }
 
 func (a *app) close() {
+	// A command-line task's commits (createadmin's user change, say) have
+	// no notifier running to announce them: it is done here, once, so that
+	// the serving instances see them now rather than at their next read.
+	if pb, ok := a.broker.(*realtime.PGBroker); ok {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := pb.AnnouncePending(ctx); err != nil {
+			slog.Warn("announce the last changes", "err", err)
+		}
+		cancel()
+	}
 	a.jobs.Close()
 	a.db.Close()
 }

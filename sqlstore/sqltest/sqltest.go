@@ -28,6 +28,7 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 
+	"pasched/internal/pgtest"
 	"pasched/sqlstore"
 )
 
@@ -283,14 +284,7 @@ func randomHex() string {
 // except in CI (CI set), where the PostgreSQL suites must run: it fails.
 func PostgresURL(t testing.TB) string {
 	t.Helper()
-	base := os.Getenv("TEST_DATABASE_URL")
-	if base == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("TEST_DATABASE_URL is not set in CI")
-		}
-		t.Skip("TEST_DATABASE_URL not set")
-	}
-	return base
+	return pgtest.URL(t)
 }
 
 // PostgresSchemaURL creates a schema of its own for the test in
