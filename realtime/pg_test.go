@@ -15,7 +15,7 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib"
 
 	"pasched"
-	"pasched/sqlstore/sqltest"
+	"pasched/internal/pgtest"
 )
 
 // pgBundle is a private PostgreSQL schema and NOTIFY channel for one test.
@@ -27,7 +27,7 @@ type pgBundle struct {
 
 func setupPG(t *testing.T) *pgBundle {
 	t.Helper()
-	base := sqltest.PostgresURL(t)
+	base := pgtest.URL(t)
 	var rnd [6]byte
 	rand.Read(rnd[:])
 	name := "rt_test_" + hex.EncodeToString(rnd[:])

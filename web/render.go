@@ -22,6 +22,25 @@ type pages struct {
 	byName map[string]*template.Template
 }
 
+// parsed returns the embedded static files and templates, read, hashed and
+// parsed by the first call of the process. Both are read-only once built
+// (html/template executes concurrently), so every Server shares them: a
+// process that builds several (the tests build one per test) pays for
+// gzip and template parsing once.
+var parsed = sync.OnceValues(func() (parsedFiles, error) {
+	a, err := loadAssets()
+	if err != nil {
+		return parsedFiles{}, err
+	}
+	p, err := parsePages(a)
+	return parsedFiles{a, p}, err
+})
+
+type parsedFiles struct {
+	assets *assets
+	pages  *pages
+}
+
 func parsePages(a *assets) (*pages, error) {
 	funcs := template.FuncMap{
 		"asset": a.URL,

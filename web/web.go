@@ -83,8 +83,9 @@ type Server struct {
 	months monthCache
 }
 
-// New builds the server: templates and assets are parsed and hashed here,
-// once, so a broken template fails at start, not on a request.
+// New builds the server: templates and assets are parsed and hashed at the
+// first New of the process (parsed), so a broken template fails at start,
+// not on a request.
 func New(d Deps) (*Server, error) {
 	s := &Server{Deps: d, mux: http.NewServeMux(), log: d.Config.Logger, now: time.Now}
 	if s.log == nil {
@@ -96,13 +97,11 @@ func New(d Deps) (*Server, error) {
 	if s.Throttles == nil {
 		s.Throttles = &throttle.Set{} // nil limiters: no limits
 	}
-	var err error
-	if s.assets, err = loadAssets(); err != nil {
+	files, err := parsed()
+	if err != nil {
 		return nil, err
 	}
-	if s.pages, err = parsePages(s.assets); err != nil {
-		return nil, err
-	}
+	s.assets, s.pages = files.assets, files.pages
 	s.cop = http.NewCrossOriginProtection()
 	s.cop.SetDenyHandler(http.HandlerFunc(s.crossOriginDenied))
 	s.routes()

@@ -48,7 +48,7 @@ func TestDurabilitySQLite(t *testing.T) {
 	}
 	t.Parallel()
 	dir := t.TempDir()
-	runDurability(t, dir, "sqlite:///"+filepath.Join(dir, "pasched.db"))
+	runDurability(t, dir, migratedSQLite(t, dir))
 }
 
 func TestDurabilityPostgres(t *testing.T) {

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"path/filepath"
 	"reflect"
 	"regexp"
 	"slices"
@@ -218,7 +217,7 @@ type wsFixture struct {
 func newWSFixture(t *testing.T) *wsFixture {
 	t.Helper()
 	dir := t.TempDir()
-	dbURL := "sqlite:///" + filepath.Join(dir, "pasched.db")
+	dbURL := migratedSQLite(t, dir)
 	createAdminCmd(t, dir, dbURL)
 	f := &wsFixture{in: startServe(t, dir, dbURL)}
 	base := f.in.base

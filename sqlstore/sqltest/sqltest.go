@@ -28,6 +28,7 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 
+	"pasched/internal/pgtest"
 	"pasched/sqlstore"
 )
 
@@ -80,6 +81,23 @@ func Open(t testing.TB, d sqlstore.Dialect) *sqlstore.DB {
 		t.Fatalf("migrate %s: %v", d, err)
 	}
 	return db
+}
+
+// SQLiteURL writes a migrated, empty SQLite database to path (a copy of
+// the template Open copies) and returns its DATABASE_URL, for a test that
+// hands the database to processes it starts: their Migrate finds nothing
+// to do, as on a restarted server, instead of running every migration
+// (River's too) on an empty file.
+func SQLiteURL(t testing.TB, path string) string {
+	t.Helper()
+	tmpl, err := sqliteTemplate()
+	if err != nil {
+		t.Fatalf("migrate the template SQLite database: %v", err)
+	}
+	if err := os.WriteFile(path, tmpl, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return "sqlite:///" + path
 }
 
 var (
@@ -266,14 +284,7 @@ func randomHex() string {
 // except in CI (CI set), where the PostgreSQL suites must run: it fails.
 func PostgresURL(t testing.TB) string {
 	t.Helper()
-	base := os.Getenv("TEST_DATABASE_URL")
-	if base == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("TEST_DATABASE_URL is not set in CI")
-		}
-		t.Skip("TEST_DATABASE_URL not set")
-	}
-	return base
+	return pgtest.URL(t)
 }
 
 // PostgresSchemaURL creates a schema of its own for the test in

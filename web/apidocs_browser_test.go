@@ -1,4 +1,4 @@
-package api
+package web
 
 import (
 	"context"
@@ -14,11 +14,13 @@ import (
 	"pasched/web/webtest"
 )
 
-// TestBrowserDocsPage: /api/docs/ renders the API document in Chromium
-// under its Content-Security-Policy, from this origin only: the operations
-// are listed, one opens, and the console has no error (a CSP refusal is
-// one). With PASCHED_SCREENSHOTS=dir it writes the page there.
-func TestBrowserDocsPage(t *testing.T) {
+// TestBrowserAPIDocsPage: /api/docs/ (api's page, served here as on the
+// site) renders the API document in Chromium under its
+// Content-Security-Policy, from this origin only: the operations are
+// listed, one opens, and the console has no error (a CSP refusal is one).
+// With PASCHED_SCREENSHOTS=dir it writes the page there. It lives with the
+// other browser tests so that api.test does not link chromedp.
+func TestBrowserAPIDocsPage(t *testing.T) {
 	ctx := webtest.Browser(t)
 	e := newEnv(t, sqlstore.SQLite)
 
