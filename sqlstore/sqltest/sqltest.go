@@ -102,12 +102,8 @@ func SQLiteURL(t testing.TB) string {
 	return "sqlite:///" + path
 }
 
-// memDir is a RAM-backed directory (a tmpfs) for the tests' SQLite files,
-// when the machine has one.
-const memDir = "/dev/shm"
-
 // dbDir returns a new directory for one test's SQLite database, removed
-// when the test ends: under memDir when it is there, else t.TempDir(). It
+// when the test ends: under memDir when it is usable, else t.TempDir(). It
 // is the same SQLite, write-ahead log and all, on files in memory: creating,
 // writing, syncing and removing them costs no disk filesystem's journal
 // (measured: a fifth to a third of the database-heavy packages' system
@@ -115,7 +111,7 @@ const memDir = "/dev/shm"
 // of durability holds on either.
 func dbDir(t testing.TB) string {
 	t.Helper()
-	if fi, err := os.Stat(memDir); err == nil && fi.IsDir() {
+	if useMemDir() {
 		if dir, err := os.MkdirTemp(memDir, "pasched-sqltest-"); err == nil {
 			t.Cleanup(func() { os.RemoveAll(dir) })
 			return dir
