@@ -48,7 +48,7 @@ func TestDurabilitySQLite(t *testing.T) {
 	}
 	t.Parallel()
 	dir := t.TempDir()
-	runDurability(t, dir, migratedSQLite(t, dir))
+	runDurability(t, dir, migratedSQLite(t))
 }
 
 func TestDurabilityPostgres(t *testing.T) {

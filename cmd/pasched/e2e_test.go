@@ -109,13 +109,14 @@ func baseEnv(dir, databaseURL string) []string {
 }
 
 // migratedSQLite returns the DATABASE_URL of a migrated, empty SQLite
-// database in dir (sqltest's template, copied): the processes the test
-// starts find nothing to migrate. Migrating an empty file costs each test
-// ~60 ms of CPU (River's migrations most); TestServeSQLite keeps an empty
-// file, so a first start on one is still tested.
-func migratedSQLite(t *testing.T, dir string) string {
+// database (sqltest's template, copied to a directory of the test's own,
+// in memory when the machine has a tmpfs): the processes the test starts
+// find nothing to migrate. Migrating an empty file costs each test ~60 ms
+// of CPU (River's migrations most); TestServeSQLite keeps an empty file in
+// its directory, so a first start on one is still tested.
+func migratedSQLite(t *testing.T) string {
 	t.Helper()
-	return sqltest.SQLiteURL(t, filepath.Join(dir, "pasched.db"))
+	return sqltest.SQLiteURL(t)
 }
 
 // startServe runs `pasched serve --addr 127.0.0.1:0` and waits for its

@@ -76,7 +76,7 @@ func TestMetricsMoveSQLite(t *testing.T) {
 		t.Skip("builds and starts the binary")
 	}
 	dir := t.TempDir()
-	dbURL := migratedSQLite(t, dir)
+	dbURL := migratedSQLite(t)
 	createAdminCmd(t, dir, dbURL)
 	in := startServe(t, dir, dbURL)
 	base := in.base

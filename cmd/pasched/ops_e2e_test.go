@@ -36,7 +36,7 @@ func TestHealthcheckAndBackupCommands(t *testing.T) {
 		t.Skip("builds and starts the binary")
 	}
 	dir := t.TempDir()
-	dbURL := migratedSQLite(t, dir)
+	dbURL := migratedSQLite(t)
 	createAdminCmd(t, dir, dbURL)
 	a := startServe(t, dir, dbURL)
 	out, code := runCmd(t, dir, dbURL, "healthcheck", "--addr", a.addr)

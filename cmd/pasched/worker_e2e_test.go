@@ -23,7 +23,7 @@ func TestWorkerAlone(t *testing.T) {
 		t.Skip("builds and starts the binary")
 	}
 	dir := t.TempDir()
-	dbURL := migratedSQLite(t, dir)
+	dbURL := migratedSQLite(t)
 	ctx := context.Background()
 
 	// Migrate and enqueue as a web instance would, from this process.

@@ -217,7 +217,7 @@ type wsFixture struct {
 func newWSFixture(t *testing.T) *wsFixture {
 	t.Helper()
 	dir := t.TempDir()
-	dbURL := migratedSQLite(t, dir)
+	dbURL := migratedSQLite(t)
 	createAdminCmd(t, dir, dbURL)
 	f := &wsFixture{in: startServe(t, dir, dbURL)}
 	base := f.in.base
